@@ -1,0 +1,142 @@
+# scaleplan: one GNU Makefile.
+#
+#   make                 build ./scaleplan (installs missing system packages first)
+#   make check           build and run every test (unit tests, golden CLI tests, bad-input corpus)
+#   make demo            run the main job on the embedded default example
+#   make bench           benchmarks (generated specs; time and peak memory)
+#   make install PREFIX=/usr/local DESTDIR=
+#   WERROR=1             warnings are errors (CI)
+#   SANITIZE=address,undefined   sanitizer build (use a separate O=)
+#   O=build-dir          out-of-tree build folder (default: build)
+#   V=1                  show full commands
+
+SRCDIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+O ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/scaleplan
+VERSION := 0.1.0
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := yaml-0.1 libgit2 libcurl libcgraph libgvc jansson
+TEST_PKGS := check
+
+# Debian packages that provide the pkg-config modules above (make deps installs them).
+DEB_PKGS := pkg-config libyaml-dev libgit2-dev libcurl4-openssl-dev libgraphviz-dev graphviz \
+            libjansson-dev check
+
+ifneq ($(V),1)
+Q := @
+endif
+
+# pkg-config is asked lazily so that 'make deps' can run before the packages exist.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
+CSTD := -std=c11 -D_GNU_SOURCE
+OPT ?= -O2 -g
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifneq ($(SANITIZE),)
+SAN := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+# every allocation goes straight to malloc so the sanitizer sees each one
+SAN_DEFS := -DSP_ARENA_DEBUG
+OPT := -O1 -g
+endif
+
+CPPFLAGS_ALL = -I$(SRCDIR) -DSP_VERSION='"$(VERSION)"' -DSP_DATADIR='"$(DATADIR)"' $(SAN_DEFS) $(CPPFLAGS)
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(SAN) -MMD -MP $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+LIBS_ALL = $(PKG_LIBS) -lm -lpthread $(LIBS)
+
+LIB_SRC := $(sort $(wildcard $(SRCDIR)/lib/*.c))
+MODEL_SRC := $(sort $(wildcard $(SRCDIR)/model/*.c))
+PROV_SRC := $(sort $(wildcard $(SRCDIR)/providers/*.c))
+PLAN_SRC := $(sort $(filter-out $(SRCDIR)/planner/main.c,$(wildcard $(SRCDIR)/planner/*.c)))
+TEST_SRC := $(sort $(wildcard $(SRCDIR)/tests/unit/*.c))
+BENCH_SRC := $(sort $(wildcard $(SRCDIR)/bench/*.c))
+
+obj = $(patsubst $(SRCDIR)/%.c,$(O)/obj/%.o,$(1))
+CORE_OBJ := $(call obj,$(LIB_SRC) $(MODEL_SRC) $(PROV_SRC) $(PLAN_SRC))
+MAIN_OBJ := $(call obj,$(SRCDIR)/planner/main.c)
+TEST_OBJ := $(call obj,$(TEST_SRC))
+BENCH_BINS := $(patsubst $(SRCDIR)/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+
+BIN := $(O)/scaleplan
+TESTBIN := $(O)/tests/unit-tests
+
+.PHONY: all deps check unit golden corpus demo bench install uninstall clean distclean
+all: $(BIN)
+	$(Q)if [ "$(O)" = build ]; then ln -sf build/scaleplan $(SRCDIR)/scaleplan; fi
+
+# ---- system packages -------------------------------------------------------
+# A no-op when pkg-config finds every module; otherwise apt-get installs the Debian packages.
+deps:
+	$(Q)sh $(SRCDIR)/.ci/deps.sh "$(PKGS) $(TEST_PKGS)" "$(DEB_PKGS)"
+
+# ---- build -----------------------------------------------------------------
+$(O)/obj/%.o: $(SRCDIR)/%.c | deps
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $*.c")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(O)/libscaleplan.a: $(CORE_OBJ)
+	$(if $(Q),@echo "  AR      $(notdir $@)")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(O)/libscaleplan.a
+	$(if $(Q),@echo "  LD      $(notdir $@)")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+$(O)/obj/tests/unit/%.o: CFLAGS_ALL += $(CHECK_CFLAGS)
+$(TESTBIN): $(TEST_OBJ) $(O)/libscaleplan.a
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $(notdir $@)")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS_ALL)
+
+$(O)/bench/%: $(O)/obj/bench/%.o $(O)/libscaleplan.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+# ---- tests -----------------------------------------------------------------
+check: unit golden corpus
+	@echo "make check: all test groups passed"
+
+unit: $(TESTBIN) $(BIN)
+	$(Q)SP_SRCDIR=$(SRCDIR) SP_BIN=$(abspath $(BIN)) $(TESTBIN)
+
+golden: $(BIN)
+	$(Q)sh $(SRCDIR)/tests/golden.sh $(abspath $(BIN)) $(SRCDIR)/tests/golden
+
+corpus: $(BIN)
+	$(Q)sh $(SRCDIR)/tests/corpus.sh $(abspath $(BIN)) $(SRCDIR)/tests/bad
+
+# ---- demo and bench --------------------------------------------------------
+demo: $(BIN)
+	$(Q)sh $(SRCDIR)/.ci/demo.sh $(abspath $(BIN)) $(SRCDIR)
+
+bench: $(BIN) $(BENCH_BINS)
+	$(Q)sh $(SRCDIR)/bench/run.sh $(abspath $(BIN)) $(abspath $(O))/bench
+
+# ---- install ---------------------------------------------------------------
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/catalogs $(DESTDIR)$(DATADIR)/examples
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/scaleplan
+	install -m 644 $(SRCDIR)/examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
+	if ls $(SRCDIR)/catalogs/*.json >/dev/null 2>&1; then \
+	  install -m 644 $(SRCDIR)/catalogs/*.json $(DESTDIR)$(DATADIR)/catalogs/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/scaleplan
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(O) $(SRCDIR)/scaleplan
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,317 @@
+/* The typed spec: every section of a scaleplan YAML file, each object carrying
+ * the position it came from so that any later stage (graph, model, planner) can
+ * report an error at the right line. All memory lives in the spec's arena.
+ *
+ * Units are in the names: _ms milliseconds, _gb gigabytes, _per_day, _per_s.
+ * Months are "month numbers" (sp_month): year*12 + (month-1), so 2027-01 is
+ * 2027*12 and arithmetic on them is plain integer arithmetic. */
+#ifndef SP_SPEC_H
+#define SP_SPEC_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "lib/diag.h"
+
+typedef int sp_month;             /* year*12 + month-1; SP_NO_MONTH when unset */
+#define SP_NO_MONTH (-1)
+#define SP_SCHEMA_VERSION 1
+
+/* "2027-04" <-> month number. sp_month_parse returns -1 on a malformed text. */
+int sp_month_parse(const char *s, sp_month *out);
+/* Writes "YYYY-MM" into buf (at least 8 bytes). */
+void sp_month_format(sp_month m, char *buf);
+
+/* ---- drivers (growth forecasts) ---------------------------------------- */
+enum sp_driver_model {
+	SP_DRV_CONSTANT,
+	SP_DRV_LINEAR,
+	SP_DRV_EXPONENTIAL,
+	SP_DRV_LOGISTIC,
+	SP_DRV_PIECEWISE,
+};
+
+struct sp_point {
+	sp_month month;
+	double value;
+	struct sp_pos pos;
+};
+
+struct sp_event {
+	const char *name;
+	sp_month month;
+	double multiplier;          /* > 0; applied to that month's peak */
+	struct sp_pos pos;
+};
+
+struct sp_driver {
+	const char *name;
+	struct sp_pos pos;
+	const char *unit;           /* free text ("users"), for labels; may be NULL */
+	enum sp_driver_model model;
+	double start;               /* D0 at the horizon's start (not for piecewise) */
+	double monthly_growth;      /* exponential/logistic: rate per month */
+	int growth_is_annual;       /* the user gave annual_growth (monthly_growth derived) */
+	double annual_growth;
+	double per_month;           /* linear: increase per month */
+	double ceiling;             /* logistic: K */
+	struct sp_point *points;    /* piecewise, sorted by month */
+	size_t npoints;
+	int has_uncertainty;
+	double p10, p90;            /* multiplier band on growth (Monte Carlo) */
+	double seasonality[12];     /* multiplicative, jan..dec; 1.0 when absent */
+	struct sp_event *events;
+	size_t nevents;
+};
+
+/* ---- regions ------------------------------------------------------------ */
+struct sp_region {
+	const char *name;
+	struct sp_pos pos;
+	int zones;                  /* >= 1 */
+	double share;               /* fraction of the driver's demand served here, (0, 1] */
+	sp_month from;              /* first active month; SP_NO_MONTH = from the start */
+};
+
+/* ---- common pieces --------------------------------------------------------- */
+enum sp_class { SP_CLASS_WEB, SP_CLASS_WORKER, SP_CLASS_BATCH, SP_CLASS_DEV };
+extern const char *const sp_class_names[];   /* "web", "worker", "batch", "dev" */
+
+struct sp_lifecycle {
+	int prevent_destroy;        /* a plan that would destroy it fails */
+	int allow_zero;             /* the planner may scale it to zero without a protection error */
+};
+
+/* A demand source fed by a driver. */
+struct sp_demand {
+	const char *driver;         /* name of a driver */
+	struct sp_pos driver_pos;
+	const struct sp_driver *drv;   /* resolved by validation */
+	double requests_per_unit_per_day;
+	double peak_to_average;     /* >= 1; default 1 */
+	struct sp_pos pos;
+	int present;
+};
+
+/* ---- services ----------------------------------------------------------- */
+enum sp_call_kind {
+	SP_CALL_SERVICE,            /* to another service (per_request) */
+	SP_CALL_DATASTORE,          /* reads_per_request / writes_per_request */
+	SP_CALL_CACHE,              /* direct cache use (per_request ops) */
+	SP_CALL_GPU,                /* to a GPU inference workload (per_request) */
+};
+
+struct sp_call {
+	const char *to;
+	struct sp_pos pos, to_pos;
+	enum sp_call_kind kind;     /* resolved by validation from the target's kind */
+	double per_request;         /* default 1.0 */
+	const char *via_cache;      /* cache in front of the callee; NULL when none */
+	struct sp_pos via_pos;
+	double reads_per_request;   /* datastore calls */
+	double writes_per_request;
+	int has_per_request, has_reads, has_writes;
+};
+
+struct sp_usl {                 /* Universal Scalability Law fit of a load test */
+	int present;
+	double lambda_rps;          /* throughput of one worker (N = 1) */
+	double sigma, kappa;        /* contention, coherency */
+	struct sp_pos pos;
+};
+
+struct sp_service {
+	const char *name;
+	struct sp_pos pos;
+	enum sp_class cls;
+	struct sp_demand demand;    /* optional: external demand from a driver */
+	double cpu_ms_per_request;  /* > 0 */
+	struct sp_usl usl;
+	const char *instance;       /* instance type SKU, e.g. m7i.large */
+	struct sp_pos instance_pos;
+	int has_latency_slo;
+	double slo_quantile;        /* (0, 1) */
+	double slo_ms;              /* > 0 */
+	struct sp_pos slo_pos;
+	double availability;        /* percent, (0, 100); 0 when unset */
+	double target_utilization;  /* (0, 1], default 0.5 */
+	int min, max;               /* instances; max 0 = unbounded */
+	struct sp_call *calls;
+	size_t ncalls;
+	struct sp_lifecycle lifecycle;
+};
+
+/* ---- caches, datastores, queues --------------------------------------------- */
+enum sp_cache_engine { SP_CACHE_REDIS, SP_CACHE_MEMCACHED, SP_CACHE_VALKEY };
+
+struct sp_cache {
+	const char *name;
+	struct sp_pos pos;
+	enum sp_cache_engine engine;
+	const char *node;           /* node type SKU, e.g. cache.r6g.large */
+	struct sp_pos node_pos;
+	double hit_rate;            /* [0, 1) */
+	double working_set_gb;      /* memory the hot set needs at the start; 0 = unknown */
+	double working_set_gb_per_unit;   /* grows with the callers' driver */
+	double ops_per_s_per_node;  /* default 100000 */
+	int min_nodes;              /* default 1 */
+	struct sp_lifecycle lifecycle;
+};
+
+enum sp_db_engine { SP_DB_POSTGRES, SP_DB_MYSQL, SP_DB_AURORA, SP_DB_MONGODB, SP_DB_DYNAMODB, SP_DB_CASSANDRA };
+enum sp_shard_strategy { SP_SHARD_NONE, SP_SHARD_HASH, SP_SHARD_RANGE, SP_SHARD_DIRECTORY };
+
+struct sp_datastore {
+	const char *name;
+	struct sp_pos pos;
+	enum sp_db_engine engine;
+	const char *instance;       /* SKU, e.g. db.r6g.xlarge */
+	struct sp_pos instance_pos;
+	double write_tps_per_node;  /* > 0 */
+	double read_qps_per_replica;/* > 0 */
+	double write_utilization;   /* u in shards = ceil(write_tps / (u * per_node)); default 0.65 */
+	double availability;        /* percent; >= 99.9 asks for an HA replica */
+	int multi_az;
+	int min_replicas;           /* default 0 */
+	double storage_start_gb;
+	double storage_gb_per_unit_month;   /* grows with the driver named below */
+	const char *storage_driver; /* default: the driver of the first caller with demand */
+	struct sp_pos storage_driver_pos;
+	const struct sp_driver *storage_drv;
+	int sharded;
+	const char *shard_key;
+	enum sp_shard_strategy shard_strategy;
+	double max_gb_per_shard;
+	int reshard_lead_months;    /* default 6 */
+	int replica_lead_months;    /* default 1 */
+	struct sp_lifecycle lifecycle;
+};
+
+struct sp_queue {
+	const char *name;
+	struct sp_pos pos;
+	const char *from;           /* producer service */
+	struct sp_pos from_pos;
+	double per_request;         /* messages per producer request */
+	const char *worker;         /* consumer service */
+	struct sp_pos worker_pos;
+	double max_backlog_age_s;   /* drain target; default 60 */
+	double message_kb;          /* default 1 */
+	struct sp_lifecycle lifecycle;
+};
+
+/* ---- GPUs ------------------------------------------------------------------- */
+enum sp_gpu_kind { SP_GPU_INFERENCE, SP_GPU_TRAINING };
+enum sp_tier { SP_TIER_AUTO, SP_TIER_COMMITTED, SP_TIER_ON_DEMAND, SP_TIER_SPOT };
+
+struct sp_gpu_workload {
+	const char *name;
+	struct sp_pos pos;
+	enum sp_gpu_kind kind;
+	const char *gpu;            /* GPU model, e.g. h100 */
+	struct sp_pos gpu_pos;
+	enum sp_tier tier;          /* preferred purchase tier; auto = by kind */
+	/* inference */
+	struct sp_demand demand;
+	double tokens_per_request;
+	double tokens_per_s_per_gpu;
+	int gpus_per_replica;       /* a model sharded over several GPUs; default 1 */
+	int n_plus_one;             /* default 1 (MODEL.md: +1 GPU for N+1) */
+	/* training */
+	double params_b;            /* parameters, billions */
+	double tokens_b;            /* training tokens, billions */
+	double mfu;                 /* (0, 1], default 0.4 */
+	double peak_tflops;         /* per GPU; 0 = from the GPU model */
+	int every_months;           /* 0 = once */
+	sp_month start;             /* first run; SP_NO_MONTH = horizon start */
+	int run_months;             /* a run's spread, default 1 */
+	struct sp_lifecycle lifecycle;
+};
+
+struct sp_gpu_tiers {
+	int committed;              /* a committed tier is declared */
+	int committed_term_months;  /* 12 or 36 */
+	int on_demand;
+	int spot;
+	double spot_max_share;      /* (0, 1] */
+	struct sp_pos pos;
+};
+
+/* ---- top-level settings ----------------------------------------------------- */
+struct sp_budgets {
+	double monthly_max;         /* 0 = none */
+	double total_max;           /* over the horizon; 0 = none */
+	struct sp_pos monthly_pos, total_pos;
+};
+
+struct sp_kv {
+	const char *key, *value;
+	struct sp_pos pos;
+};
+
+struct sp_provider_cfg {
+	const char *kind;           /* "local" */
+	const char *path;           /* local: folder of resource files (default .scaleplan/infra) */
+	struct sp_pos pos;
+};
+
+struct sp_state_cfg {
+	const char *backend;        /* "local" */
+	const char *path;           /* local: state file (default .scaleplan/state.json) */
+	struct sp_pos pos;
+};
+
+struct sp_pricing_cfg {
+	const char *catalog;        /* shipped catalog name or a path; default aws-us-east-1 */
+	struct sp_pos pos;
+	double spot_discount;       /* overrides the catalog's; 0 = catalog */
+	double spot_interruption_overhead;  /* extra capacity for interruptions; default 0.1 */
+};
+
+struct sp_spec {
+	struct sp_arena arena;      /* owns everything below */
+	const struct sp_src **srcs; /* every file loaded */
+	size_t nsrcs;
+	struct sp_pos pos;          /* first file's top */
+
+	int schema;                 /* `scaleplan:` version */
+	const char *name;
+	sp_month start;             /* horizon.start */
+	int months;                 /* horizon.months, 1..120 */
+	int lead_time_months;       /* horizon.lead_time_months, default 1 */
+	const char *currency;       /* default USD */
+	struct sp_provider_cfg provider;
+	struct sp_state_cfg state;
+	struct sp_pricing_cfg pricing;
+	struct sp_budgets budgets;
+
+	struct sp_driver *drivers;             size_t ndrivers;
+	struct sp_region *regions;             size_t nregions;
+	struct sp_service *services;           size_t nservices;
+	struct sp_cache *caches;               size_t ncaches;
+	struct sp_datastore *datastores;       size_t ndatastores;
+	struct sp_queue *queues;               size_t nqueues;
+	struct sp_gpu_workload *gpus;          size_t ngpus;
+	struct sp_gpu_tiers tiers;
+	struct sp_kv *tags;                    size_t ntags;
+};
+
+/* Limits on hostile input. */
+#define SP_MAX_FILE_BYTES (64u * 1024 * 1024)
+#define SP_MAX_DEPTH 64
+#define SP_MAX_NODES (8u * 1024 * 1024)
+
+/* Loads FILE, or every *.yaml / *.yml in a directory (sorted by name) as one
+ * spec, validates it and resolves references. Every problem is added to diags.
+ * Returns 0 and *out (free with sp_spec_free) when there is no error; -1 when
+ * any error was found (*out is then NULL). Reads files; never prints. */
+int sp_spec_load(struct sp_spec **out, const char *path, struct sp_diags *diags);
+/* The same from a string, named `name` in messages (tests, init). */
+int sp_spec_load_string(struct sp_spec **out, const char *name, const char *text, size_t len,
+			struct sp_diags *diags);
+void sp_spec_free(struct sp_spec *spec);
+
+/* Lookups by name (NULL when absent); O(1) via the spec's index. */
+const struct sp_driver *sp_spec_driver(const struct sp_spec *s, const char *name);
+
+#endif
