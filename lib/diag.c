@@ -14,10 +14,35 @@ void sp_diags_init(struct sp_diags *d)
 
 void sp_diags_free(struct sp_diags *d)
 {
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++) {
 		free(d->v[i].msg);
+		free(d->v[i].file);
+		free(d->v[i].line_text);
+	}
 	free(d->v);
 	memset(d, 0, sizeof(*d));
+}
+
+/* Finds line `line` (1-based) in src; returns its start and length. */
+static int src_line(const struct sp_src *src, int line, const char **start, size_t *len)
+{
+	const char *p = src->text, *end = src->text + src->len;
+	int l = 1;
+	while (l < line && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return -1;
+		p = nl + 1;
+		l++;
+	}
+	if (l != line || p > end)
+		return -1;
+	const char *e = p;
+	while (e < end && *e != '\n' && *e != '\r')
+		e++;
+	*start = p;
+	*len = (size_t)(e - p);
+	return 0;
 }
 
 void sp_vdiag(struct sp_diags *d, enum sp_severity sev, struct sp_pos pos, const char *fmt, va_list ap)
@@ -37,6 +62,14 @@ void sp_vdiag(struct sp_diags *d, enum sp_severity sev, struct sp_pos pos, const
 	d->v[d->n].sev = sev;
 	d->v[d->n].pos = pos;
 	d->v[d->n].msg = sp_sb_detach(&sb, NULL);
+	d->v[d->n].file = pos.src ? sp_xstrdup(pos.src->name) : NULL;
+	d->v[d->n].line_text = NULL;
+	if (pos.src && pos.line > 0) {
+		const char *line;
+		size_t len;
+		if (src_line(pos.src, pos.line, &line, &len) == 0)
+			d->v[d->n].line_text = sp_xstrndup(line, len > 200 ? 200 : len);
+	}
 	d->n++;
 }
 
@@ -48,11 +81,10 @@ void sp_diag(struct sp_diags *d, enum sp_severity sev, struct sp_pos pos, const 
 	va_end(ap);
 }
 
-static int pos_cmp(const struct sp_pos *a, const struct sp_pos *b)
+static int pos_cmp(const struct sp_diag *da, const struct sp_diag *db)
 {
-	const char *na = a->src ? a->src->name : "";
-	const char *nb = b->src ? b->src->name : "";
-	int c = strcmp(na, nb);
+	const struct sp_pos *a = &da->pos, *b = &db->pos;
+	int c = strcmp(da->file ? da->file : "", db->file ? db->file : "");
 	if (c)
 		return c;
 	if (a->line != b->line)
@@ -79,7 +111,7 @@ void sp_diags_sort(struct sp_diags *d)
 	size_t *order = sp_xcalloc(ngroups ? ngroups : 1, sizeof(*order));
 	for (i = 0; i < ngroups; i++) {
 		size_t j = i;
-		while (j > 0 && pos_cmp(&d->v[start[order[j - 1]]].pos, &d->v[start[i]].pos) > 0) {
+		while (j > 0 && pos_cmp(&d->v[start[order[j - 1]]], &d->v[start[i]]) > 0) {
 			order[j] = order[j - 1];
 			j--;
 		}
@@ -95,46 +127,40 @@ void sp_diags_sort(struct sp_diags *d)
 	free(order);
 }
 
-/* Finds line `line` (1-based) in src; returns its start and length. */
-static int src_line(const struct sp_src *src, int line, const char **start, size_t *len)
+static int utf8_valid(const char *s, size_t len)
 {
-	const char *p = src->text, *end = src->text + src->len;
-	int l = 1;
-	while (l < line && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			return -1;
-		p = nl + 1;
-		l++;
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+	while (p < e) {
+		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		if (n < 0 || p + n >= e + (n ? 0 : 1))
+			return 0;
+		for (int i = 1; i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += n + 1;
 	}
-	if (l != line || p > end)
-		return -1;
-	const char *e = p;
-	while (e < end && *e != '\n' && *e != '\r')
-		e++;
-	*start = p;
-	*len = (size_t)(e - p);
-	return 0;
+	return 1;
 }
 
-static void print_excerpt(FILE *f, const struct sp_pos *pos, int color)
+static void print_excerpt(FILE *f, const struct sp_diag *g, int color)
 {
-	const char *line;
+	const char *line = g->line_text;
 	size_t len;
 
-	if (!pos->src || pos->line <= 0 || src_line(pos->src, pos->line, &line, &len) < 0)
+	if (!line)
 		return;
-	if (len > 200)
-		len = 200;
-	fprintf(f, "%5d | ", pos->line);
+	len = strlen(line);
+	int utf8 = utf8_valid(line, len);
+	fprintf(f, "%5d | ", g->pos.line);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
-		/* keep the excerpt printable: control bytes and NULs become '?' */
-		fputc(c == '\t' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : c, f);
+		/* keep the excerpt printable: control bytes, and every byte of a line
+		 * that is not valid UTF-8 above ASCII, become '?' */
+		fputc(c == '\t' ? ' ' : (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) ? '?' : c, f);
 	}
 	fputs("\n      | ", f);
-	if (pos->col > 0) {
-		for (int i = 1; i < pos->col && (size_t)i <= len; i++)
+	if (g->pos.col > 0) {
+		for (int i = 1; i < g->pos.col && (size_t)i <= len; i++)
 			fputc(' ', f);
 		fputs(color ? "\033[1;32m^\033[0m" : "^", f);
 	}
@@ -149,19 +175,19 @@ void sp_diags_print(FILE *f, const struct sp_diags *d, int color)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct sp_diag *g = &d->v[i];
 		fputs("scaleplan: ", f);
-		if (g->pos.src) {
+		if (g->file) {
 			if (g->pos.line > 0 && g->pos.col > 0)
-				fprintf(f, "%s:%d:%d: ", g->pos.src->name, g->pos.line, g->pos.col);
+				fprintf(f, "%s:%d:%d: ", g->file, g->pos.line, g->pos.col);
 			else if (g->pos.line > 0)
-				fprintf(f, "%s:%d: ", g->pos.src->name, g->pos.line);
+				fprintf(f, "%s:%d: ", g->file, g->pos.line);
 			else
-				fprintf(f, "%s: ", g->pos.src->name);
+				fprintf(f, "%s: ", g->file);
 		}
 		if (color)
 			fprintf(f, "%s%s:\033[0m %s\n", colors[g->sev], names[g->sev], g->msg);
 		else
 			fprintf(f, "%s: %s\n", names[g->sev], g->msg);
-		print_excerpt(f, &g->pos, color);
+		print_excerpt(f, g, color);
 	}
 	if (d->dropped)
 		fprintf(f, "scaleplan: %zu more diagnostics not shown\n", d->dropped);

@@ -27,10 +27,14 @@ struct sp_pos {
 
 enum sp_severity { SP_ERROR, SP_WARNING, SP_NOTE };
 
+/* A diagnostic copies its file name and source line when it is made, so it
+ * can be printed after the spec (and its sources) are freed. */
 struct sp_diag {
 	enum sp_severity sev;
-	struct sp_pos pos;
-	char *msg;     /* owned (malloc) */
+	struct sp_pos pos;   /* pos.src must not be dereferenced after the source is freed */
+	char *file;          /* owned copy of pos.src->name, or NULL */
+	char *line_text;     /* owned copy of the source line, or NULL */
+	char *msg;           /* owned (malloc) */
 };
 
 struct sp_diags {

@@ -294,6 +294,8 @@ struct sp_spec {
 	struct sp_gpu_workload *gpus;          size_t ngpus;
 	struct sp_gpu_tiers tiers;
 	struct sp_kv *tags;                    size_t ntags;
+
+	void *index_;               /* private: name index (model/load.c) */
 };
 
 /* Limits on hostile input. */

@@ -1,0 +1,155 @@
+#!/bin/sh
+# scaleplan benchmarks: generated specs, wall time and peak memory.
+#
+#   sh bench/run.sh BIN BENCHDIR        (make bench runs it)
+#
+# BIN is the scaleplan binary; BENCHDIR holds the gen, measure and yamlparse
+# binaries and receives results.csv. Prints a table on stdout and writes the same
+# numbers to BENCHDIR/results.csv (first column: schema = scaleplan-bench-v1).
+# Exits 1 when a measured command failed (its row says so), 2 on bad usage.
+#
+# Knobs (environment):
+#   SP_BENCH_SIZES   service counts            (default "1000 10000")
+#   SP_BENCH_SPLIT   files for the split case  (default 20; 0 = no split case)
+#   SP_BENCH_SPLIT_MIN  smallest N also run split (default 10000)
+#   SP_BENCH_REPEAT  runs per measurement      (default 3; the median is reported)
+#   SP_BENCH_SEED    generator seed            (default 1)
+#   SP_BENCH_ONLY    benchmarks to run         (default: all in BENCHES below)
+#
+# Adding a benchmark: write a function bench_NAME that calls `section` once and
+# `row` per measurement (see bench_validate), then add NAME to BENCHES.
+set -eu
+
+BENCHES="validate"
+
+die() {
+    echo "bench: error: $*" >&2
+    exit 2
+}
+
+[ $# -eq 2 ] || { echo "usage: sh bench/run.sh BIN BENCHDIR" >&2; exit 2; }
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+BIN=$(abs "$1")
+BENCHDIR=$(abs "$2")
+GEN=$BENCHDIR/gen
+MEASURE=$BENCHDIR/measure
+YAMLPARSE=$BENCHDIR/yamlparse
+CSV=$BENCHDIR/results.csv
+SCHEMA=scaleplan-bench-v1
+
+SIZES=${SP_BENCH_SIZES:-1000 10000}
+SPLIT=${SP_BENCH_SPLIT:-20}
+SPLIT_MIN=${SP_BENCH_SPLIT_MIN:-10000}
+REPEAT=${SP_BENCH_REPEAT:-3}
+SEED=${SP_BENCH_SEED:-1}
+ONLY=${SP_BENCH_ONLY:-$BENCHES}
+
+for x in "$BIN" "$GEN" "$MEASURE" "$YAMLPARSE"; do
+    [ -x "$x" ] || die "'$x' is missing or not executable (run: make bench)"
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/scaleplan-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+failures=0
+
+# ---- helpers ---------------------------------------------------------------
+
+# spec N SPLIT: path of a generated spec with N services, a single file when
+# SPLIT is 0, else a folder of SPLIT files; generated once per run.
+spec() {
+    if [ "$2" -eq 0 ]; then
+        _p=$TMP/spec-$1.yaml
+        [ -e "$_p" ] || "$GEN" -n "$1" -s "$SEED" -o "$_p"
+    else
+        _p=$TMP/spec-$1-split$2
+        [ -e "$_p" ] || "$GEN" -n "$1" -s "$SEED" --split "$2" -o "$_p"
+    fi
+    echo "$_p"
+}
+
+# nfiles PATH / nbytes PATH: how many spec files, and their total size.
+nfiles() { if [ -d "$1" ]; then ls "$1" | grep -c '\.ya\?ml$'; else echo 1; fi; }
+nbytes() { if [ -d "$1" ]; then cat "$1"/*.yaml | wc -c; else wc -c <"$1"; fi | tr -d ' '; }
+
+# measure CMD ARGS...: runs CMD REPEAT times (in TMP, output discarded) and sets
+# m_min, m_median, m_rss (ms, ms, KiB; "-" when unknown) and m_exit.
+measure() {
+    m_line=$(cd "$TMP" && "$MEASURE" -r "$REPEAT" -- "$@") && m_exit=0 || m_exit=$?
+    m_min=$(field wall_ms_min)
+    m_median=$(field wall_ms_median)
+    m_rss=$(field peak_rss_kb)
+}
+field() {
+    _v=$(printf '%s\n' "$m_line" | tr ' ' '\n' | sed -n "s/^$1=//p")
+    echo "${_v:--}"
+}
+
+# ratio A B: A/B with 2 decimals, "-" when either is unknown.
+ratio() {
+    case "$1$2" in *-*) echo - ; return ;; esac
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "-" }'
+}
+
+TABLE_FMT="%-9s %7s %5s %10s %10s %10s %10s %10s %6s  %s\n"
+
+# section TITLE: a heading in the table.
+section() {
+    printf '\n== %s\n' "$1"
+    # shellcheck disable=SC2059
+    printf "$TABLE_FMT" bench N files bytes ms_median ms_min rss_kb base_ms ratio status
+}
+
+# row BENCH N FILES BYTES MIN MEDIAN RSS_KB BASE_MEDIAN EXIT: one measurement,
+# to the table and to the CSV. BASE_MEDIAN is the baseline's median ("-" for
+# none); ratio = MEDIAN / BASE_MEDIAN.
+row() {
+    _ratio=$(ratio "$6" "$8")
+    if [ "$9" -eq 0 ]; then _status=ok; else _status="FAILED (exit $9)"; failures=$((failures + 1)); fi
+    # shellcheck disable=SC2059
+    printf "$TABLE_FMT" "$1" "$2" "$3" "$4" "$6" "$5" "$7" "$8" "$_ratio" "$_status"
+    echo "$SCHEMA,$1,$2,$3,$4,$5,$6,$7,$8,$_ratio,$9" | sed 's/,-,/,,/g; s/,-,/,,/g; s/,-$/,/' >>"$CSV"
+}
+
+# ---- benchmarks --------------------------------------------------------------
+
+# validate: load, check and resolve the spec (scaleplan validate), against the
+# time libyaml alone needs to parse the same bytes (yamlparse).
+validate_case() {
+    _spec=$(spec "$1" "$2")
+    _files=$(nfiles "$_spec")
+    _bytes=$(nbytes "$_spec")
+    measure "$YAMLPARSE" "$_spec"
+    _base=$m_median
+    [ "$m_exit" -eq 0 ] || { echo "bench: yamlparse failed on $_spec (exit $m_exit)" >&2; _base=-; }
+    measure "$BIN" validate "$_spec"
+    row validate "$1" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+}
+
+bench_validate() {
+    section "validate: scaleplan validate (load + check) vs yamlparse (libyaml events only); median of $REPEAT"
+    for n in $SIZES; do
+        validate_case "$n" 0
+        if [ "$SPLIT" -gt 0 ] && [ "$n" -ge "$SPLIT_MIN" ]; then
+            validate_case "$n" "$SPLIT"
+        fi
+    done
+}
+
+# ---- main ------------------------------------------------------------------
+mkdir -p "$BENCHDIR"
+echo "schema,bench,n,files,bytes,wall_ms_min,wall_ms_median,peak_rss_kb,base_ms_median,ratio,exit" >"$CSV"
+
+echo "scaleplan benchmarks: $("$BIN" --version 2>/dev/null | head -n 1 || true)"
+echo "host: $(uname -srm), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') cpus; seed $SEED"
+for b in $ONLY; do
+    case " $BENCHES " in *" $b "*) ;; *) die "unknown benchmark '$b' (known: $BENCHES)" ;; esac
+    "bench_$b"
+done
+echo
+echo "results: $CSV"
+if [ "$failures" -gt 0 ]; then
+    echo "bench: $failures measurement(s) failed" >&2
+    exit 1
+fi

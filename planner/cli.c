@@ -1,0 +1,74 @@
+#include "planner/cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sp_cli sp_cli;
+
+void sp_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("scaleplan: ", stderr);
+	fputs(sp_cli.color_err ? "\033[1;31merror:\033[0m " : "error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void sp_cli_print_usage(FILE *f, const struct sp_cmd *c)
+{
+	fputs(c->usage, f);
+}
+
+int sp_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	const struct sp_cmd *c = cmd ? sp_cmd_find(cmd) : NULL;
+
+	fputs("scaleplan: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c) {
+		/* the first line of the usage text is the synopsis */
+		const char *nl = strchr(c->usage, '\n');
+		fprintf(stderr, "%.*s\n", nl ? (int)(nl - c->usage) : (int)strlen(c->usage), c->usage);
+		fprintf(stderr, "Try 'scaleplan help %s' for more information.\n", c->name);
+	} else {
+		fputs("Try 'scaleplan help' for the list of commands.\n", stderr);
+	}
+	return SP_EXIT_USAGE;
+}
+
+int sp_cli_load(const char *path, struct sp_spec **spec, struct sp_graph **g)
+{
+	struct sp_diags d;
+	int ret = SP_EXIT_OK;
+
+	*spec = NULL;
+	if (g)
+		*g = NULL;
+	sp_diags_init(&d);
+	if (sp_spec_load(spec, path, &d) < 0) {
+		ret = SP_EXIT_ERROR;
+	} else if (g && sp_graph_build(g, *spec, &d) < 0) {
+		ret = SP_EXIT_ERROR;
+	}
+	if (d.n) {
+		sp_diags_sort(&d);
+		sp_diags_print(stderr, &d, sp_cli.color_err);
+	}
+	if (ret != SP_EXIT_OK) {
+		if (g && *g) {
+			sp_graph_free(*g);
+			*g = NULL;
+		}
+		sp_spec_free(*spec);
+		*spec = NULL;
+	}
+	sp_diags_free(&d);
+	return ret;
+}

@@ -1,0 +1,66 @@
+/* The command table and what every command shares: option conventions, exit
+ * codes, colour detection and loading a spec with its diagnostics printed.
+ *
+ * To add a command:
+ *   1. write planner/cmd_<verb>.c with `int cmd_<verb>(int argc, char **argv)`;
+ *   2. declare it below and add one row to sp_commands[] in planner/main.c;
+ *   3. give it a usage text (sp_cmd.usage) and a golden test under tests/golden/.
+ * Only main() and cmd_* functions print or choose an exit code. */
+#ifndef SP_CLI_H
+#define SP_CLI_H
+#include <stdio.h>
+
+#include "lib/diag.h"
+#include "model/graph.h"
+#include "model/spec.h"
+
+enum {
+	SP_EXIT_OK = 0,
+	SP_EXIT_ERROR = 1,    /* bad input, failed operation */
+	SP_EXIT_USAGE = 2,    /* unknown command or option */
+};
+
+struct sp_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;  /* one line for `scaleplan help` */
+	const char *usage;    /* full help text for `scaleplan help CMD` and --help */
+};
+
+extern const struct sp_cmd sp_commands[];
+const struct sp_cmd *sp_cmd_find(const char *name);
+
+/* Global settings from the command line and environment. */
+struct sp_cli {
+	int color_err;        /* colour on stderr */
+	int color_out;        /* colour on stdout */
+	int no_color;         /* --no-color or NO_COLOR */
+};
+extern struct sp_cli sp_cli;
+
+/* Prints "scaleplan: error: ..." to stderr. */
+void sp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a usage error and the command's usage line; returns SP_EXIT_USAGE. */
+int sp_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the full usage of a command to f. */
+void sp_cli_print_usage(FILE *f, const struct sp_cmd *c);
+
+/* Default spec path when none is given. */
+#define SP_DEFAULT_SPEC "scaleplan.yaml"
+
+/* Loads and validates a spec (and builds its graph when g is non-NULL),
+ * printing every diagnostic (warnings too) to stderr. Returns SP_EXIT_OK or
+ * SP_EXIT_ERROR; on success the caller frees *spec and *g. */
+int sp_cli_load(const char *path, struct sp_spec **spec, struct sp_graph **g);
+
+/* Parses common options: returns the option index or -1; handles --help
+ * (prints usage, sets *exit_now to 0) and unknown options (*exit_now = 2). */
+#define SP_OPT_HELP 0x1000
+#define SP_OPT_NO_COLOR 0x1001
+
+int cmd_help(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+
+#endif

@@ -1,0 +1,82 @@
+/* scaleplan graph: render the dependency graph with Graphviz. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/err.h"
+#include "planner/cli.h"
+#include "planner/render_graph.h"
+
+int cmd_graph(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *format = "dot", *out = NULL, *path = SP_DEFAULT_SPEC;
+	struct sp_spec *spec;
+	struct sp_graph *g;
+	struct sp_err err;
+	FILE *f = stdout;
+	char tmp[4096];
+	int c, ret = SP_EXIT_OK;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("graph")); return SP_EXIT_OK;
+		case SP_OPT_NO_COLOR: break;
+		case ':': return sp_cli_usage_error("graph", "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error("graph", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (strcmp(format, "dot") && strcmp(format, "svg") && strcmp(format, "png"))
+		return sp_cli_usage_error("graph", "unknown format '%s'; expected dot, svg or png", format);
+	if (argc - optind > 1)
+		return sp_cli_usage_error("graph", "too many arguments");
+	if (optind < argc)
+		path = argv[optind];
+	if (!out && !strcmp(format, "png") && isatty(1)) {
+		sp_cli_error("not writing PNG to a terminal; use -o FILE");
+		return SP_EXIT_ERROR;
+	}
+	if (sp_cli_load(path, &spec, &g) != SP_EXIT_OK)
+		return SP_EXIT_ERROR;
+	if (out && strcmp(out, "-")) {
+		/* write beside the target and rename, so a failed render leaves no half file */
+		snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+		if (!(f = fopen(tmp, "wb"))) {
+			sp_cli_error("cannot create '%s': %s", out, strerror(errno));
+			ret = SP_EXIT_ERROR;
+			goto done;
+		}
+	}
+	sp_err_clear(&err);
+	if (sp_render_graph(spec, g, format, f, &err) < 0) {
+		sp_cli_error("cannot render the graph: %s", err.msg);
+		ret = SP_EXIT_ERROR;
+	}
+	if (f != stdout) {
+		if (fclose(f) != 0 && ret == SP_EXIT_OK) {
+			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
+			ret = SP_EXIT_ERROR;
+		}
+		if (ret == SP_EXIT_OK && rename(tmp, out) < 0) {
+			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
+			ret = SP_EXIT_ERROR;
+		}
+		if (ret != SP_EXIT_OK)
+			unlink(tmp);
+	}
+done:
+	sp_graph_free(g);
+	sp_spec_free(spec);
+	return ret;
+}

@@ -1,0 +1,68 @@
+/* scaleplan init: write a commented starter spec; never overwrite. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "planner/cli.h"
+#include "planner/starter.h"
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	int c, fd;
+	size_t len = strlen(sp_starter_spec);
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': path = optarg; break;
+		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("init")); return SP_EXIT_OK;
+		case SP_OPT_NO_COLOR: break;
+		case ':': return sp_cli_usage_error("init", "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error("init", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1 || (path && optind < argc))
+		return sp_cli_usage_error("init", "too many arguments");
+	if (optind < argc)
+		path = argv[optind];
+	if (!path)
+		path = SP_DEFAULT_SPEC;
+	if (!strcmp(path, "-")) {
+		fwrite(sp_starter_spec, 1, len, stdout);
+		return SP_EXIT_OK;
+	}
+	/* O_EXCL: refuse to overwrite, without a window between a check and the write */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			sp_cli_error("'%s' already exists; not overwriting it (remove it, or name another file)", path);
+		else
+			sp_cli_error("cannot create '%s': %s", path, strerror(errno));
+		return SP_EXIT_ERROR;
+	}
+	ssize_t w = write(fd, sp_starter_spec, len);
+	if (w != (ssize_t)len || fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		sp_cli_error("cannot write '%s': %s", path, strerror(e));
+		return SP_EXIT_ERROR;
+	}
+	if (close(fd) < 0) {
+		sp_cli_error("cannot write '%s': %s", path, strerror(errno));
+		unlink(path);
+		return SP_EXIT_ERROR;
+	}
+	printf("wrote %s: a starter spec; edit it, then run 'scaleplan validate %s'\n", path, path);
+	return SP_EXIT_OK;
+}

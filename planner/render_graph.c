@@ -1,0 +1,424 @@
+#include "planner/render_graph.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
+
+/* Graphviz 2.x takes `char *` for strings it only reads. */
+static char *mut(const char *s)
+{
+	return (char *)(uintptr_t)s;
+}
+
+static const char *name_of(const char *const *names, size_t n, unsigned i)
+{
+	return i < n ? names[i] : "?";
+}
+
+static const char *const class_names[] = { "web", "worker", "batch", "dev" };
+static const char *const cache_engines[] = { "redis", "memcached", "valkey" };
+static const char *const db_engines[] = { "postgres", "mysql", "aurora", "mongodb", "dynamodb", "cassandra" };
+static const char *const shard_strategies[] = { "none", "hash", "range", "directory" };
+#define NAME(tab, i) name_of((tab), SP_ARRAY_LEN(tab), (unsigned)(i))
+
+struct kind_style {
+	const char *shape, *style, *fill, *line;
+};
+
+static const struct kind_style styles[SP_NODE_NKINDS] = {
+	[SP_NODE_SERVICE] = { "box", "rounded,filled", "#dbeafe", "#1e40af" },
+	[SP_NODE_CACHE] = { "ellipse", "filled", "#fef3c7", "#b45309" },
+	[SP_NODE_DATASTORE] = { "cylinder", "filled", "#dcfce7", "#15803d" },
+	[SP_NODE_QUEUE] = { "cds", "filled", "#ede9fe", "#6d28d9" },
+	[SP_NODE_GPU] = { "hexagon", "filled", "#fee2e2", "#b91c1c" },
+};
+
+#define FONT "Helvetica,Arial,sans-serif"
+
+/* ---- label text ------------------------------------------------------------ */
+
+/* A number for a label: integers plain, else three significant digits. */
+static void add_num(struct sp_sb *sb, double x)
+{
+	if (!isfinite(x))
+		sp_sb_adds(sb, "?");
+	else if (x == floor(x) && fabs(x) < 1e15)
+		sp_sb_addf(sb, "%.0f", x);
+	else if (fabs(x) >= 100)
+		sp_sb_addf(sb, "%.0f", x);
+	else
+		sp_sb_addf(sb, "%.3g", x);
+}
+
+/* A ratio: like add_num, but a small integer keeps one decimal ("2.0"). */
+static void add_ratio(struct sp_sb *sb, double x)
+{
+	if (isfinite(x) && x == floor(x) && fabs(x) < 100)
+		sp_sb_addf(sb, "%.1f", x);
+	else
+		add_num(sb, x);
+}
+
+/* Text inside an HTML-like label. */
+static void add_html(struct sp_sb *sb, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': sp_sb_adds(sb, "&amp;"); break;
+		case '<': sp_sb_adds(sb, "&lt;"); break;
+		case '>': sp_sb_adds(sb, "&gt;"); break;
+		case '"': sp_sb_adds(sb, "&quot;"); break;
+		case '\'': sp_sb_adds(sb, "&#39;"); break;
+		case '\n': case '\r': case '\t': sp_sb_addc(sb, ' '); break;
+		default: sp_sb_addc(sb, *s); break;
+		}
+	}
+}
+
+/* A label is a bold name, then detail lines in a smaller font; each detail
+ * line is started with line() and filled with add_html/add_num. */
+struct label {
+	struct sp_sb sb;
+	int lines;
+};
+
+static void label_begin(struct label *l, const char *name)
+{
+	sp_sb_init(&l->sb);
+	l->lines = 0;
+	sp_sb_adds(&l->sb, "<B>");
+	add_html(&l->sb, name);
+	sp_sb_adds(&l->sb, "</B>");
+}
+
+static struct sp_sb *line(struct label *l)
+{
+	sp_sb_adds(&l->sb, l->lines++ ? "<BR/>" : "<BR/><FONT POINT-SIZE=\"9\">");
+	return &l->sb;
+}
+
+static void label_end(struct label *l)
+{
+	if (l->lines)
+		sp_sb_adds(&l->sb, "</FONT>");
+}
+
+static void label_service(struct label *l, const struct sp_service *s)
+{
+	struct sp_sb *sb = line(l);
+	add_html(sb, NAME(class_names, s->cls));
+	if (s->instance) {
+		sp_sb_adds(sb, " · ");
+		add_html(sb, s->instance);
+	}
+	if (s->cpu_ms_per_request > 0) {
+		sb = line(l);
+		add_num(sb, s->cpu_ms_per_request);
+		sp_sb_adds(sb, " ms CPU/req");
+	}
+	if (s->has_latency_slo || s->availability > 0) {
+		sb = line(l);
+		sp_sb_adds(sb, "SLO ");
+		if (s->has_latency_slo) {
+			sp_sb_addf(sb, "p%.4g ≤ ", s->slo_quantile * 100);
+			add_num(sb, s->slo_ms);
+			sp_sb_adds(sb, " ms");
+		}
+		if (s->availability > 0) {
+			if (s->has_latency_slo)
+				sp_sb_adds(sb, ", ");
+			sp_sb_addf(sb, "%.6g%%", s->availability);
+		}
+	}
+	sb = line(l);
+	if (s->max > 0)
+		sp_sb_addf(sb, "%d–%d instances", s->min, s->max);
+	else
+		sp_sb_addf(sb, "≥ %d instances", s->min);
+}
+
+static void label_cache(struct label *l, const struct sp_cache *c)
+{
+	struct sp_sb *sb = line(l);
+	add_html(sb, NAME(cache_engines, c->engine));
+	if (c->node) {
+		sp_sb_adds(sb, " · ");
+		add_html(sb, c->node);
+	}
+	sb = line(l);
+	sp_sb_adds(sb, "hit ");
+	add_num(sb, c->hit_rate * 100);
+	sp_sb_adds(sb, "%");
+}
+
+static void label_datastore(struct label *l, const struct sp_datastore *d)
+{
+	struct sp_sb *sb = line(l);
+	add_html(sb, NAME(db_engines, d->engine));
+	if (d->instance) {
+		sp_sb_adds(sb, " · ");
+		add_html(sb, d->instance);
+	}
+	if (d->storage_start_gb > 0) {
+		sb = line(l);
+		add_num(sb, d->storage_start_gb);
+		sp_sb_adds(sb, " GB at start");
+	}
+	if (d->sharded) {
+		sb = line(l);
+		sp_sb_adds(sb, "sharded: ");
+		add_html(sb, NAME(shard_strategies, d->shard_strategy));
+		if (d->shard_key) {
+			sp_sb_adds(sb, " on ");
+			add_html(sb, d->shard_key);
+		}
+		if (d->max_gb_per_shard > 0) {
+			sp_sb_adds(sb, ", ≤ ");
+			add_num(sb, d->max_gb_per_shard);
+			sp_sb_adds(sb, " GB/shard");
+		}
+	}
+}
+
+static void label_queue(struct label *l, const struct sp_queue *q)
+{
+	struct sp_sb *sb = line(l);
+	sp_sb_adds(sb, "backlog ≤ ");
+	add_num(sb, q->max_backlog_age_s);
+	sp_sb_adds(sb, " s");
+}
+
+static void label_gpu(struct label *l, const struct sp_gpu_workload *w)
+{
+	struct sp_sb *sb = line(l);
+	sp_sb_adds(sb, w->kind == SP_GPU_TRAINING ? "training" : "inference");
+	if (w->gpu) {
+		sp_sb_adds(sb, " · ");
+		add_html(sb, w->gpu);
+	}
+	if (w->kind == SP_GPU_TRAINING) {
+		sb = line(l);
+		add_num(sb, w->params_b);
+		sp_sb_adds(sb, "B params · ");
+		add_num(sb, w->tokens_b);
+		sp_sb_adds(sb, "B tokens");
+		sb = line(l);
+		if (w->every_months > 0)
+			sp_sb_addf(sb, "every %d months", w->every_months);
+		else
+			sp_sb_adds(sb, "once");
+	} else {
+		sb = line(l);
+		add_num(sb, w->tokens_per_s_per_gpu);
+		sp_sb_adds(sb, " tok/s/GPU · ");
+		add_num(sb, w->tokens_per_request);
+		sp_sb_adds(sb, " tok/req");
+		if (w->gpus_per_replica > 1) {
+			sb = line(l);
+			sp_sb_addf(sb, "%d GPUs/replica", w->gpus_per_replica);
+		}
+	}
+}
+
+static void edge_label(struct sp_sb *sb, const struct sp_edge *e)
+{
+	switch (e->kind) {
+	case SP_EDGE_DATASTORE:
+		sp_sb_adds(sb, "r");
+		add_num(sb, e->reads);
+		sp_sb_adds(sb, " w");
+		add_num(sb, e->writes);
+		break;
+	case SP_EDGE_CACHE_MISS:
+		sp_sb_adds(sb, "×");
+		add_ratio(sb, e->ratio);
+		sp_sb_adds(sb, " miss");
+		break;
+	default:
+		sp_sb_adds(sb, "×");
+		add_ratio(sb, e->ratio);
+		break;
+	}
+}
+
+/* ---- Graphviz ---------------------------------------------------------------- */
+
+/* Graphviz reports through agerr; while rendering its messages land here
+ * (the last error wins) instead of on stderr. */
+static char gv_msg[512];
+
+static int gv_capture(char *msg)
+{
+	if (strncmp(msg, "Warning", 7) == 0)
+		return 0;
+	snprintf(gv_msg, sizeof(gv_msg), "%s", msg);
+	size_t n = strlen(gv_msg);
+	while (n && (gv_msg[n - 1] == '\n' || gv_msg[n - 1] == ' '))
+		gv_msg[--n] = '\0';
+	return 0;
+}
+
+/* Declares an attribute with its default, in a fixed order (agwrite keeps it). */
+static Agsym_t *decl(Agraph_t *g, int kind, const char *name, const char *def)
+{
+	return agattr(g, kind, mut(name), mut(def));
+}
+
+struct syms {
+	Agsym_t *shape, *style, *fill, *line, *label;
+	Agsym_t *e_label, *e_style, *e_color;
+};
+
+static void set_html(Agraph_t *g, void *obj, Agsym_t *sym, const char *html)
+{
+	char *s = agstrdup_html(g, mut(html));
+	agxset(obj, sym, s);
+	agstrfree(g, s);
+}
+
+static void build(Agraph_t *g, const struct sp_graph *sg, Agnode_t **nodes, const char *title)
+{
+	struct syms y;
+	struct sp_sb sb = SP_SB_INIT;
+
+	decl(g, AGRAPH, "rankdir", "LR");
+	decl(g, AGRAPH, "fontname", FONT);
+	decl(g, AGRAPH, "fontsize", "12");
+	Agsym_t *title_sym = decl(g, AGRAPH, "label", "");
+	decl(g, AGRAPH, "labelloc", "t");
+	decl(g, AGRAPH, "nodesep", "0.35");
+	decl(g, AGRAPH, "ranksep", "0.9");
+	decl(g, AGRAPH, "bgcolor", "white");
+	decl(g, AGRAPH, "pad", "0.2");
+	decl(g, AGNODE, "fontname", FONT);
+	decl(g, AGNODE, "fontsize", "11");
+	decl(g, AGNODE, "penwidth", "1.2");
+	decl(g, AGNODE, "margin", "0.15,0.06");
+	y.shape = decl(g, AGNODE, "shape", "box");
+	y.style = decl(g, AGNODE, "style", "filled");
+	y.fill = decl(g, AGNODE, "fillcolor", "white");
+	y.line = decl(g, AGNODE, "color", "black");
+	y.label = decl(g, AGNODE, "label", "\\N");
+	decl(g, AGEDGE, "fontname", FONT);
+	decl(g, AGEDGE, "fontsize", "9");
+	decl(g, AGEDGE, "fontcolor", "#334155");
+	decl(g, AGEDGE, "arrowsize", "0.7");
+	y.e_color = decl(g, AGEDGE, "color", "#64748b");
+	y.e_style = decl(g, AGEDGE, "style", "solid");
+	y.e_label = decl(g, AGEDGE, "label", "");
+
+	if (title && *title) {
+		sp_sb_adds(&sb, "<B>");
+		add_html(&sb, title);
+		sp_sb_adds(&sb, "</B>");
+		set_html(g, g, title_sym, sb.buf);
+	}
+
+	for (uint32_t i = 0; i < sp_graph_nnodes(sg); i++) {
+		const struct sp_node *n = sp_graph_node(sg, i);
+		const struct kind_style *st = &styles[n->kind];
+		struct label l;
+		Agnode_t *v = agnode(g, mut(n->name), 1);
+
+		nodes[i] = v;
+		agxset(v, y.shape, mut(n->kind == SP_NODE_GPU && n->gpu->kind == SP_GPU_TRAINING ?
+				      "octagon" : st->shape));
+		agxset(v, y.style, mut(st->style));
+		agxset(v, y.fill, mut(st->fill));
+		agxset(v, y.line, mut(st->line));
+		label_begin(&l, n->name);
+		switch (n->kind) {
+		case SP_NODE_SERVICE: label_service(&l, n->service); break;
+		case SP_NODE_CACHE: label_cache(&l, n->cache); break;
+		case SP_NODE_DATASTORE: label_datastore(&l, n->datastore); break;
+		case SP_NODE_QUEUE: label_queue(&l, n->queue); break;
+		case SP_NODE_GPU: label_gpu(&l, n->gpu); break;
+		}
+		label_end(&l);
+		set_html(g, v, y.label, l.sb.buf);
+		sp_sb_release(&l.sb);
+	}
+	for (uint32_t i = 0; i < sp_graph_nedges(sg); i++) {
+		const struct sp_edge *e = sp_graph_edge(sg, i);
+		Agedge_t *a = agedge(g, nodes[e->from], nodes[e->to], NULL, 1);
+
+		sp_sb_reset(&sb);
+		edge_label(&sb, e);
+		agxset(a, y.e_label, sb.buf);
+		if (e->kind == SP_EDGE_PRODUCE || e->kind == SP_EDGE_CONSUME)
+			agxset(a, y.e_style, mut("dashed"));
+		if (e->kind == SP_EDGE_PRODUCE || e->kind == SP_EDGE_CACHE_LOOKUP || e->kind == SP_EDGE_CACHE)
+			agxset(a, y.e_color, mut(styles[sp_graph_node(sg, e->to)->kind].line));
+		else if (e->kind == SP_EDGE_CONSUME)
+			agxset(a, y.e_color, mut(styles[SP_NODE_QUEUE].line));
+	}
+	sp_sb_release(&sb);
+}
+
+int sp_render_graph(const struct sp_spec *spec, const struct sp_graph *sg, const char *format, FILE *out,
+		    struct sp_err *err)
+{
+	GVC_t *gvc = NULL;
+	Agraph_t *g = NULL;
+	Agnode_t **nodes = NULL;
+	agusererrf prev;
+	int laid = 0, rc = 0, dot;
+
+	if (!format || (strcmp(format, "dot") && strcmp(format, "svg") && strcmp(format, "png")))
+		return sp_err_set(err, SP_EINVAL, NULL, 0, 0,
+				  "unknown graph format '%s'; expected dot, svg or png", format ? format : "");
+	dot = !strcmp(format, "dot");
+	gv_msg[0] = '\0';
+	prev = agseterrf(gv_capture);
+
+	if (!dot)
+		gvc = gvContext();  /* loads the plugins listed in Graphviz's config6a */
+	g = agopen(mut(spec && spec->name ? spec->name : "scaleplan"), Agdirected, NULL);
+	if (!g) {
+		rc = sp_err_set(err, SP_EIO, NULL, 0, 0, "graphviz: cannot create a graph: %s", gv_msg);
+		goto out;
+	}
+	nodes = sp_xcalloc(sp_graph_nnodes(sg) ? sp_graph_nnodes(sg) : 1, sizeof(*nodes));
+	build(g, sg, nodes, spec && spec->name ? spec->name : "");
+
+	if (dot) {
+		if (agwrite(g, out) != 0) {
+			rc = sp_err_set(err, SP_EIO, NULL, 0, 0, "cannot write the graph: %s", strerror(errno));
+			goto out;
+		}
+	} else {
+		if (gvLayout(gvc, g, "dot") != 0) {
+			rc = sp_err_set(err, SP_EIO, NULL, 0, 0, "graphviz: layout failed%s%s",
+					gv_msg[0] ? ": " : "", gv_msg);
+			goto out;
+		}
+		laid = 1;
+		if (gvRender(gvc, g, format, out) != 0) {
+			rc = sp_err_set(err, SP_EIO, NULL, 0, 0, "graphviz: cannot render %s%s%s", format,
+					gv_msg[0] ? ": " : "", gv_msg);
+			goto out;
+		}
+	}
+	if (fflush(out) != 0 || ferror(out)) {
+		rc = sp_err_set(err, SP_EIO, NULL, 0, 0, "cannot write the graph: %s", strerror(errno));
+		goto out;
+	}
+out:
+	if (laid)
+		gvFreeLayout(gvc, g);
+	if (g)
+		agclose(g);
+	if (gvc)
+		gvFreeContext(gvc);
+	free(nodes);
+	agseterrf(prev);
+	return rc;
+}
