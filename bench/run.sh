@@ -44,6 +44,9 @@ REPEAT=${SP_BENCH_REPEAT:-3}
 SEED=${SP_BENCH_SEED:-1}
 ONLY=${SP_BENCH_ONLY:-$BENCHES}
 
+for b in $ONLY; do
+    case " $BENCHES " in *" $b "*) ;; *) die "unknown benchmark '$b' (known: $BENCHES)" ;; esac
+done
 for x in "$BIN" "$GEN" "$MEASURE" "$YAMLPARSE"; do
     [ -x "$x" ] || die "'$x' is missing or not executable (run: make bench)"
 done
@@ -69,9 +72,18 @@ spec() {
     echo "$_p"
 }
 
+# specfiles PATH: the spec files (a folder's *.yaml and *.yml), one a line.
+specfiles() {
+    if [ -d "$1" ]; then
+        for _f in "$1"/*.yaml "$1"/*.yml; do [ -f "$_f" ] && echo "$_f"; done
+    else
+        echo "$1"
+    fi
+    return 0
+}
 # nfiles PATH / nbytes PATH: how many spec files, and their total size.
-nfiles() { if [ -d "$1" ]; then ls "$1" | grep -c '\.ya\?ml$'; else echo 1; fi; }
-nbytes() { if [ -d "$1" ]; then cat "$1"/*.yaml | wc -c; else wc -c <"$1"; fi | tr -d ' '; }
+nfiles() { specfiles "$1" | wc -l | tr -d ' '; }
+nbytes() { specfiles "$1" | while IFS= read -r _f; do cat "$_f"; done | wc -c | tr -d ' '; }
 
 # measure CMD ARGS...: runs CMD REPEAT times (in TMP, output discarded) and sets
 # m_min, m_median, m_rss (ms, ms, KiB; "-" when unknown) and m_exit.
@@ -106,7 +118,13 @@ section() {
 # none); ratio = MEDIAN / BASE_MEDIAN.
 row() {
     _ratio=$(ratio "$6" "$8")
-    if [ "$9" -eq 0 ]; then _status=ok; else _status="FAILED (exit $9)"; failures=$((failures + 1)); fi
+    if [ "$9" -eq 0 ]; then
+        _status=ok
+    else
+        _status="FAILED (exit $9)"
+        _ratio=-
+        failures=$((failures + 1))
+    fi
     # shellcheck disable=SC2059
     printf "$TABLE_FMT" "$1" "$2" "$3" "$4" "$6" "$5" "$7" "$8" "$_ratio" "$_status"
     echo "$SCHEMA,$1,$2,$3,$4,$5,$6,$7,$8,$_ratio,$9" | sed 's/,-,/,,/g; s/,-,/,,/g; s/,-$/,/' >>"$CSV"
@@ -144,7 +162,6 @@ echo "schema,bench,n,files,bytes,wall_ms_min,wall_ms_median,peak_rss_kb,base_ms_
 echo "scaleplan benchmarks: $("$BIN" --version 2>/dev/null | head -n 1 || true)"
 echo "host: $(uname -srm), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') cpus; seed $SEED"
 for b in $ONLY; do
-    case " $BENCHES " in *" $b "*) ;; *) die "unknown benchmark '$b' (known: $BENCHES)" ;; esac
     "bench_$b"
 done
 echo

@@ -102,10 +102,13 @@ static void gather_seq(struct sp_ld *ld, struct pairs *p, const struct sp_ynode 
 		pairs_add(p, NULL, v->items[i]);
 }
 
-static void gather(struct sp_ld *ld, struct sections *s, const struct sp_ynode *root)
+static int gather(struct sp_ld *ld, struct sections *s, const struct sp_ynode *root)
 {
-	if (sp_ld_is_map(ld, root, "the spec") < 0)
-		return;
+	if (root->kind != SP_Y_MAP) {
+		sp_error(ld->d, root->pos, "a spec must be a mapping of sections (scaleplan, name, horizon, services, ...), not %s",
+			 sp_ykind_name(root));
+		return -1;
+	}
 	sp_ld_keys(ld, root, top_keys, "the spec");
 	for (size_t i = 0; i < root->n; i++) {
 		const char *k = root->keys[i]->str;
@@ -157,6 +160,7 @@ static void gather(struct sp_ld *ld, struct sections *s, const struct sp_ynode *
 			}
 		}
 	}
+	return 0;
 }
 
 /* ---- component names -------------------------------------------------------- */
@@ -1073,8 +1077,8 @@ static int load_sources(struct sp_spec *sp, struct sp_diags *d)
 			sp_error(d, ((struct sp_pos){ src, 0, 0 }), "the file holds no YAML document");
 			continue;
 		}
-		parsed_any = 1;
-		gather(&ld, &s, root);
+		if (gather(&ld, &s, root) == 0)
+			parsed_any = 1;
 	}
 	if (!parsed_any)
 		goto out;

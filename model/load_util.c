@@ -90,6 +90,14 @@ int sp_ld_keys(struct sp_ld *ld, const struct sp_ynode *map, const char *const *
 
 void sp_ld_missing(struct sp_ld *ld, const struct sp_ynode *map, const char *key, const char *what)
 {
+	/* a misspelt key ("instnace") already got "did you mean"; one error is enough */
+	if (map && map->kind == SP_Y_MAP)
+		for (size_t i = 0; i < map->n; i++) {
+			const char *k = map->keys[i]->str;
+			size_t cap = strlen(key) / 3 ? strlen(key) / 3 : 1;
+			if (strcmp(k, key) && sp_edit_distance(k, key, cap > 3 ? 3 : cap) <= (cap > 3 ? 3 : cap))
+				return;
+		}
 	sp_error(ld->d, map ? map->pos : ld->spec->pos, "missing required key '%s' in %s", key, what);
 }
 
@@ -186,7 +194,7 @@ int sp_ld_scalar_num(struct sp_ld *ld, const struct sp_ynode *n, const char *key
 		return -1;
 	}
 	if (!in_range(v, r)) {
-		if ((r == SP_R_OPEN01 || r == SP_R_UNIT) && v > 1 && v < 100)
+		if ((r == SP_R_OPEN01 || r == SP_R_UNIT) && v >= 10 && v < 100)  /* 99 meant 0.99 */
 			sp_error(ld->d, n->pos, "'%s' must be %s, got %s; did you mean %g?", key, range_text(r),
 				 n->str, v / 100);
 		else

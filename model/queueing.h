@@ -63,7 +63,7 @@ int sp_q_slo_reachable(double service_s, double quantile, double slo_s);
  * lambda_rps >= 0 (peak), service_s > 0, quantile in (0, 1), target_util in (0, 1].
  * slo_s > 0 is the latency target; slo_s == 0 means no latency SLO (utilisation
  * only, and still c > A so that the queue is stable). lambda_rps == 0 gives 0.
- * ceil(A / target_util) forgives a relative rounding error of 1e-9.
+ * ceil(A / target_util) forgives a relative rounding error of 1e-12.
  * Returns 0; SP_EINVAL for an argument out of its domain; SP_Q_EUNREACHABLE
  * when slo_s <= sp_q_min_slo_s (whatever the load); SP_ETOOBIG above
  * SP_Q_MAX_SERVERS. Exact (an integer search on the exact tail), about

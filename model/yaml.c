@@ -128,10 +128,16 @@ int sp_yaml_parse(struct sp_ynode **root, const struct sp_src *src, struct sp_ar
 		if (!yaml_parser_parse(&parser, &ev)) {
 			struct sp_pos p = mark_pos(src, parser.problem_mark);
 			const char *problem = parser.problem ? parser.problem : "malformed YAML";
-			if (parser.context) {
+			size_t off = parser.problem_mark.index;
+			if (off < src->len && src->text[off] == '\t') {
+				sp_error(diags, p, "invalid YAML: a tab character here; indent YAML with spaces");
+			} else if (parser.context && (parser.context_mark.line != parser.problem_mark.line ||
+						       parser.context_mark.column != parser.problem_mark.column)) {
 				sp_error(diags, p, "invalid YAML: %s %s", problem, parser.context);
 				sp_note(diags, mark_pos(src, parser.context_mark), "%s started here",
 					parser.context + (strncmp(parser.context, "while ", 6) ? 0 : 6));
+			} else if (parser.context) {
+				sp_error(diags, p, "invalid YAML: %s %s", problem, parser.context);
 			} else {
 				sp_error(diags, p, "invalid YAML: %s", problem);
 			}

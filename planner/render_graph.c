@@ -153,10 +153,19 @@ static void label_cache(struct label *l, const struct sp_cache *c)
 		sp_sb_adds(sb, " · ");
 		add_html(sb, c->node);
 	}
-	sb = line(l);
-	sp_sb_adds(sb, "hit ");
-	add_num(sb, c->hit_rate * 100);
-	sp_sb_adds(sb, "%");
+	if (c->hit_rate > 0 || c->working_set_gb > 0) {
+		sb = line(l);
+		if (c->hit_rate > 0) {
+			sp_sb_adds(sb, "hit ");
+			add_num(sb, c->hit_rate * 100);
+			sp_sb_adds(sb, "%");
+		}
+		if (c->working_set_gb > 0) {
+			sp_sb_adds(sb, c->hit_rate > 0 ? " · " : "");
+			add_num(sb, c->working_set_gb);
+			sp_sb_adds(sb, " GB hot set");
+		}
+	}
 }
 
 static void label_datastore(struct label *l, const struct sp_datastore *d)
@@ -232,10 +241,15 @@ static void edge_label(struct sp_sb *sb, const struct sp_edge *e)
 {
 	switch (e->kind) {
 	case SP_EDGE_DATASTORE:
-		sp_sb_adds(sb, "r");
-		add_num(sb, e->reads);
-		sp_sb_adds(sb, " w");
-		add_num(sb, e->writes);
+		/* "r3 w0.2"; a zero side is left out ("r3", "w2") unless both are zero */
+		if (e->reads > 0 || !(e->writes > 0)) {
+			sp_sb_adds(sb, "r");
+			add_num(sb, e->reads);
+		}
+		if (e->writes > 0) {
+			sp_sb_adds(sb, sb->len ? " w" : "w");
+			add_num(sb, e->writes);
+		}
 		break;
 	case SP_EDGE_CACHE_MISS:
 		sp_sb_adds(sb, "×");
