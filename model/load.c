@@ -1037,6 +1037,28 @@ static void add_src(struct sp_spec *sp, const struct sp_src *src, size_t *cap)
 	sp->srcs[sp->nsrcs++] = src;
 }
 
+/* A NUL or another control character means binary data or a stray byte:
+ * point at it exactly (libyaml reports such bytes at the start of the file). */
+static int check_control(const struct sp_src *src, struct sp_diags *d)
+{
+	int line = 1, col = 1;
+	for (size_t i = 0; i < src->len; i++, col++) {
+		unsigned char c = (unsigned char)src->text[i];
+		if (c == '\n') {
+			line++;
+			col = 0;
+		} else if (c == 0) {
+			sp_error(d, ((struct sp_pos){ src, line, col }), "the file contains a NUL byte; a spec is UTF-8 text");
+			return -1;
+		} else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+			sp_error(d, ((struct sp_pos){ src, line, col }),
+				 "the file contains the control character 0x%02x; a spec is UTF-8 text", c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Loads the sources already in spec->srcs. */
 static int load_sources(struct sp_spec *sp, struct sp_diags *d)
 {
@@ -1058,19 +1080,8 @@ static int load_sources(struct sp_spec *sp, struct sp_diags *d)
 			sp_error(d, ((struct sp_pos){ src, 0, 0 }), "empty spec file");
 			continue;
 		}
-		const char *nul = memchr(src->text, '\0', src->len);
-		if (nul) {
-			/* a NUL byte means binary data: point at it exactly */
-			int line = 1, col = 1;
-			for (const char *p = src->text; p < nul; p++, col++)
-				if (*p == '\n') {
-					line++;
-					col = 0;
-				}
-			sp_error(d, ((struct sp_pos){ src, line, col }),
-				 "the file contains a NUL byte; a spec is UTF-8 text");
+		if (check_control(src, d) < 0)
 			continue;
-		}
 		if (sp_yaml_parse(&root, src, &sp->arena, d) < 0)
 			continue;
 		if (!root) {

@@ -280,6 +280,30 @@ static int gv_capture(char *msg)
 	return 0;
 }
 
+/* One Graphviz context per process, made on first use and freed at exit.
+ * A context per call would be tidier, but Graphviz 2.43's pango plugin keeps
+ * a pointer to the last font name it measured, which lives in the context's
+ * font dictionary: after gvFreeContext the next context's first layout reads
+ * freed memory (AddressSanitizer sees it). gvContext() loads the plugins
+ * listed in Graphviz's config6a. */
+static GVC_t *gv_ctx;
+
+static void context_free(void)
+{
+	if (gv_ctx)
+		gvFreeContext(gv_ctx);
+	gv_ctx = NULL;
+}
+
+static GVC_t *context(void)
+{
+	if (!gv_ctx) {
+		gv_ctx = gvContext();
+		atexit(context_free);
+	}
+	return gv_ctx;
+}
+
 /* Declares an attribute with its default, in a fixed order (agwrite keeps it). */
 static Agsym_t *decl(Agraph_t *g, int kind, const char *name, const char *def)
 {
@@ -394,7 +418,7 @@ int sp_render_graph(const struct sp_spec *spec, const struct sp_graph *sg, const
 	prev = agseterrf(gv_capture);
 
 	if (!dot)
-		gvc = gvContext();  /* loads the plugins listed in Graphviz's config6a */
+		gvc = context();
 	g = agopen(mut(spec && spec->name ? spec->name : "scaleplan"), Agdirected, NULL);
 	if (!g) {
 		rc = sp_err_set(err, SP_EIO, NULL, 0, 0, "graphviz: cannot create a graph: %s", gv_msg);
@@ -430,8 +454,6 @@ out:
 		gvFreeLayout(gvc, g);
 	if (g)
 		agclose(g);
-	if (gvc)
-		gvFreeContext(gvc);
 	free(nodes);
 	agseterrf(prev);
 	return rc;

@@ -1,0 +1,1 @@
+graph -f dot examples/ai-assistant.yaml

@@ -1,0 +1,1 @@
+graph --format pdf examples/saas-web.yaml

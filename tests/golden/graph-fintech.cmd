@@ -1,0 +1,1 @@
+graph --format dot examples/fintech-payments.yaml

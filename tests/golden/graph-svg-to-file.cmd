@@ -1,0 +1,1 @@
+graph --format svg -o $TMP/g.svg examples/saas-web.yaml

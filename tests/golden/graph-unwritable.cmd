@@ -1,0 +1,1 @@
+graph -o /nonexistent-dir/g.dot examples/saas-web.yaml

@@ -1,0 +1,1 @@
+init $TMP/new.yaml

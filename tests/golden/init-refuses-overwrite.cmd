@@ -1,0 +1,1 @@
+init examples/saas-web.yaml

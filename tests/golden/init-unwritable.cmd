@@ -1,0 +1,1 @@
+init /nonexistent-dir/x.yaml

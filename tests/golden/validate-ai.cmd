@@ -1,0 +1,1 @@
+validate examples/ai-assistant.yaml

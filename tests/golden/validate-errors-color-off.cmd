@@ -1,0 +1,1 @@
+--no-color validate tests/bad/many-errors.yaml

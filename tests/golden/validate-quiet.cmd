@@ -1,0 +1,1 @@
+validate -q examples/saas-web.yaml

@@ -1,0 +1,1 @@
+validate a.yaml b.yaml

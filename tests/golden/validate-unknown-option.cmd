@@ -1,0 +1,1 @@
+validate --bogus examples/saas-web.yaml
