@@ -288,7 +288,7 @@ START_TEST(test_drivers)
 			"not both");
 	expect_replaced("annual_growth: 1.0}", "annual_growth: 1.0, uncertainty: {p10: 2, p90: 1}}", 5, 78,
 			"must not exceed 'p90'");
-	expect_replaced("annual_growth: 1.0}", "annual_growth: 1.0, seasonality: {decmber: 2}}", 5, 80,
+	expect_replaced("annual_growth: 1.0}", "annual_growth: 1.0, seasonality: {decmber: 2}}", 5, 79,
 			"did you mean 'dec'?");
 	expect_replaced("annual_growth: 1.0}", "annual_growth: 1.0, events: [{name: x, month: 2027-02}]}", 5, 76,
 			"missing required key 'multiplier'");
