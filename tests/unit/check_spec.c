@@ -290,7 +290,7 @@ START_TEST(test_drivers)
 			"must not exceed 'p90'");
 	expect_replaced("annual_growth: 1.0}", "annual_growth: 1.0, seasonality: {decmber: 2}}", 5, 79,
 			"did you mean 'dec'?");
-	expect_replaced("annual_growth: 1.0}", "annual_growth: 1.0, events: [{name: x, month: 2027-02}]}", 5, 76,
+	expect_replaced("annual_growth: 1.0}", "annual_growth: 1.0, events: [{name: x, month: 2027-02}]}", 5, 74,
 			"missing required key 'multiplier'");
 }
 END_TEST
