@@ -289,6 +289,15 @@ int sp_q_servers_hint(int *out_servers, double lambda_rps, double service_s, dou
 	z.eps = 1.0 - quantile;
 	walk_init(&z.w, a);
 
+	/* an upper bound: with C <= 1 and theta > mu, P(T > t) <= e^-mu t (1 + mu/(theta - mu)),
+	 * which is <= eps once c - a >= 1 + 1/R, R = eps e^(mu t) - 1 > 0 */
+	double mt = slo_s * z.mu;
+	double r_slack = z.eps * exp(mt) - 1.0;
+	double c_up = floor(a + 1.0 + 1.0 / r_slack) + 1.0;
+	if (c_up <= c_floor) {
+		*out_servers = c_floor;
+		return 0;
+	}
 	double guess = hint > 0 ? (double)hint : staffing_guess(a, quantile, slo_s * z.mu);
 	double cap = cm + 6.0 * sqrt(a) + 16.0;   /* a stale hint must not cost O(a) */
 	if (guess > cap)
