@@ -229,18 +229,16 @@ static int meets(struct sizing *z, int c)
 	return tail_parts(pw, z->mu, theta, z->t) <= z->eps;
 }
 
-/* A first guess for the smallest c meeting the SLO: square-root staffing
- * c = a + beta sqrt(a), beta from the quantile (Halfin-Whitt), scaled down by
- * how much slack the SLO leaves above the service time's own tail. Only
- * speed depends on it. */
-static double staffing_guess(double a, double quantile, double mt)
+/* Where the search starts, when the caller has no hint: square-root staffing
+ * c = a + beta sqrt(a) with beta = z_quantile (Halfin-Whitt), but never above
+ * c_up, a proven upper bound (see sp_q_servers_hint). For large a the answer
+ * is close to c_up (theta = (c - a) mu grows fast with c); for small a or an
+ * SLO near its bound it is of the order of sqrt(a). Only speed depends on it. */
+static double staffing_guess(double a, double quantile, double c_up)
 {
 	double beta = sp_stats_norm_quantile(quantile);
-	double r = mt / -log1p(-quantile);   /* > 1: the SLO over its bound */
-	if (!(beta > 0))
-		beta = 0;
-	beta /= r;
-	return a + beta * sqrt(a);
+	double g = a + (beta > 0 ? beta : 0.0) * sqrt(a);
+	return g < c_up ? g : c_up;
 }
 
 static int check_args(double lambda_rps, double service_s, double quantile, double slo_s,
@@ -287,21 +285,26 @@ int sp_q_servers_hint(int *out_servers, double lambda_rps, double service_s, dou
 	z.mu = 1.0 / service_s;
 	z.t = slo_s;
 	z.eps = 1.0 - quantile;
-	walk_init(&z.w, a);
 
-	/* an upper bound: with C <= 1 and theta > mu, P(T > t) <= e^-mu t (1 + mu/(theta - mu)),
-	 * which is <= eps once c - a >= 1 + 1/R, R = eps e^(mu t) - 1 > 0 */
-	double mt = slo_s * z.mu;
-	double r_slack = z.eps * exp(mt) - 1.0;
-	double c_up = floor(a + 1.0 + 1.0 / r_slack) + 1.0;
+	/* An upper bound for the answer: with C <= 1 and theta > mu,
+	 * P(T > t) <= e^(-mu t) (1 + mu/(theta - mu)), which is <= eps once
+	 * c - a >= 1 + 1/R, R = eps e^(mu t) - 1 > 0 (reachable). For large a it
+	 * is nearly tight; when it is below c_floor nothing need be computed. */
+	double r_slack = z.eps * exp(slo_s * z.mu) - 1.0;
+	double c_up = INFINITY;
+	if (r_slack > 0)   /* a hair of margin so that rounding cannot make it too low */
+		c_up = floor((a + 1.0 + 1.0 / r_slack) * (1.0 + 1e-12) + 1e-9) + 1.0;
 	if (c_up <= c_floor) {
 		*out_servers = c_floor;
 		return 0;
 	}
-	double guess = hint > 0 ? (double)hint : staffing_guess(a, quantile, slo_s * z.mu);
+	walk_init(&z.w, a);
+	double guess = hint > 0 ? (double)hint : staffing_guess(a, quantile, c_up);
 	double cap = cm + 6.0 * sqrt(a) + 16.0;   /* a stale hint must not cost O(a) */
 	if (guess > cap)
 		guess = cap;
+	if (guess > c_up)
+		guess = c_up;
 	if (c_util > c_min && guess > c_util)
 		guess = c_util;   /* meeting the SLO there settles it */
 	if (guess < cm)

@@ -39,15 +39,21 @@ int cmd_validate(int argc, char **argv)
 	if (sp_cli_load(path, &spec, &g) != SP_EXIT_OK)
 		return SP_EXIT_ERROR;
 	if (!quiet) {
-		char a[6][48];
-		plural(a[0], sizeof(a[0]), spec->nservices, "service", "services");
-		plural(a[1], sizeof(a[1]), spec->ncaches, "cache", "caches");
-		plural(a[2], sizeof(a[2]), spec->ndatastores, "datastore", "datastores");
-		plural(a[3], sizeof(a[3]), spec->nqueues, "queue", "queues");
-		plural(a[4], sizeof(a[4]), spec->ngpus, "GPU workload", "GPU workloads");
-		plural(a[5], sizeof(a[5]), spec->ndrivers, "driver", "drivers");
-		printf("%s: valid: %s: %s, %s, %s, %s, %s; %s, %zu region%s, %zu dependenc%s\n", path, spec->name,
-		       a[0], a[1], a[2], a[3], a[4], a[5], spec->nregions, spec->nregions == 1 ? "" : "s",
+		/* "N services" always; other kinds only when present */
+		static const char *const one[] = { "cache", "datastore", "queue", "GPU workload" };
+		static const char *const many[] = { "caches", "datastores", "queues", "GPU workloads" };
+		size_t counts[] = { spec->ncaches, spec->ndatastores, spec->nqueues, spec->ngpus };
+		char part[64];
+		printf("%s: valid: %s: ", path, spec->name);
+		plural(part, sizeof(part), spec->nservices, "service", "services");
+		fputs(part, stdout);
+		for (size_t i = 0; i < 4; i++)
+			if (counts[i]) {
+				plural(part, sizeof(part), counts[i], one[i], many[i]);
+				printf(", %s", part);
+			}
+		plural(part, sizeof(part), spec->ndrivers, "driver", "drivers");
+		printf("; %s, %zu region%s, %zu dependenc%s\n", part, spec->nregions, spec->nregions == 1 ? "" : "s",
 		       sp_graph_nedges(g), sp_graph_nedges(g) == 1 ? "y" : "ies");
 	}
 	sp_graph_free(g);
