@@ -51,13 +51,21 @@ struct sp_node {
 	};
 };
 
+/* A call with via_cache makes two edges, the lookup first: caller -> cache
+ * with every lookup, then caller -> callee with what the cache misses. A
+ * service callee gets a CACHE_MISS edge; a datastore callee keeps its
+ * DATASTORE edge with only the reads reduced (writes go through); a GPU
+ * callee keeps its GPU edge with the ratio reduced. e->call->via_cache tells
+ * whether an edge is behind a cache. */
 enum sp_edge_kind {
 	SP_EDGE_CALL,           /* service -> service, ratio per_request */
-	SP_EDGE_CACHE_LOOKUP,   /* caller -> cache in front of a call (via_cache), ratio per_request */
-	SP_EDGE_CACHE_MISS,     /* caller -> callee behind a cache, ratio per_request x (1 - hit_rate) */
+	SP_EDGE_CACHE_LOOKUP,   /* caller -> cache in front of a call, ratio per_request
+				 * (reads_per_request for a datastore call) */
+	SP_EDGE_CACHE_MISS,     /* caller -> service behind a cache, ratio per_request x (1 - hit_rate) */
 	SP_EDGE_CACHE,          /* service -> cache used directly, ratio per_request */
 	SP_EDGE_DATASTORE,      /* service -> datastore, ratio reads + writes (both kept) */
-	SP_EDGE_GPU,            /* service -> GPU inference workload, ratio per_request */
+	SP_EDGE_GPU,            /* service -> GPU inference workload, ratio per_request
+				 * (x (1 - hit_rate) behind a cache) */
 	SP_EDGE_PRODUCE,        /* producer service -> queue, ratio per_request (messages) */
 	SP_EDGE_CONSUME,        /* queue -> worker service, ratio 1 */
 };

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct sp_cli sp_cli;
 
@@ -61,6 +62,8 @@ int sp_cli_load(const char *path, struct sp_spec **spec, struct sp_graph **g)
 		sp_diags_sort(&d);
 		sp_diags_print(stderr, &d, sp_cli.color_err);
 	}
+	if (ret != SP_EXIT_OK && !strcmp(path, SP_DEFAULT_SPEC) && access(path, F_OK) < 0)
+		fputs("scaleplan: hint: no spec named; 'scaleplan init' writes a starter scaleplan.yaml\n", stderr);
 	if (ret != SP_EXIT_OK) {
 		if (g && *g) {
 			sp_graph_free(*g);

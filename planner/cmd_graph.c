@@ -27,7 +27,7 @@ int cmd_graph(int argc, char **argv)
 	int c, ret = SP_EXIT_OK;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'o': out = optarg; break;

@@ -22,7 +22,7 @@ int cmd_init(int argc, char **argv)
 	size_t len = strlen(sp_starter_spec);
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': path = optarg; break;
 		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("init")); return SP_EXIT_OK;

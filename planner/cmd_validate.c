@@ -24,11 +24,12 @@ int cmd_validate(int argc, char **argv)
 	struct sp_graph *g;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q': quiet = 1; break;
 		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("validate")); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
+		case ':': return sp_cli_usage_error("validate", "option '%s' needs a value", argv[optind - 1]);
 		default: return sp_cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
 		}
 	}

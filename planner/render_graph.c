@@ -252,9 +252,11 @@ static void edge_label(struct sp_sb *sb, const struct sp_edge *e)
 		}
 		break;
 	case SP_EDGE_CACHE_MISS:
+	case SP_EDGE_GPU:
 		sp_sb_adds(sb, "×");
 		add_ratio(sb, e->ratio);
-		sp_sb_adds(sb, " miss");
+		if (e->call && e->call->via_cache)
+			sp_sb_adds(sb, " miss");
 		break;
 	default:
 		sp_sb_adds(sb, "×");

@@ -24,8 +24,9 @@
 /* Writes the graph g of spec to out in format ("dot", "svg" or "png").
  * Returns 0, SP_EINVAL for an unknown format, or SP_EIO when Graphviz fails
  * or out cannot be written; err (may be NULL) says why. Graphviz's own
- * messages are captured into err, never printed. Not thread-safe (Graphviz
- * keeps global state). */
+ * messages are captured into err, never printed. svg and png use one Graphviz
+ * context per process, made on first use and freed by atexit. Not
+ * thread-safe (Graphviz keeps global state). */
 int sp_render_graph(const struct sp_spec *spec, const struct sp_graph *g, const char *format, FILE *out,
 		    struct sp_err *err);
 

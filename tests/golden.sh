@@ -3,6 +3,9 @@
 # scaleplan (shell words; $TMP is a scratch folder), run from the source root.
 # Expected results: NAME.stdout, NAME.stderr, NAME.exit. UPDATE=1 rewrites them.
 # Occurrences of the scratch folder's path in the output are written as TMP.
+# An optional NAME.after is a shell snippet run afterwards (with $RUN the
+# scratch folder and $BIN the binary) whose output is appended to stdout, to
+# check the files a command wrote.
 set -u
 BIN=$1
 DIR=$2
@@ -15,13 +18,18 @@ cd "$SRC" || exit 1
 for cmd in "$DIR"/*.cmd; do
     name=${cmd%.cmd}
     base=$(basename "$name")
-    rm -rf "$TMP/run" && mkdir -p "$TMP/run"
+    RUN="$TMP/run"
+    rm -rf "$RUN" && mkdir -p "$RUN"
     args=$(cat "$cmd")
-    # shellcheck disable=SC2086
-    eval "set -- $args"
-    TMP="$TMP/run" NO_COLOR=1 "$BIN" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    # $TMP in a case means the per-case scratch folder
+    eval "set -- $(printf '%s' "$args" | sed 's#\$TMP#$RUN#g')"
+    NO_COLOR=1 "$BIN" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
     code=$?
-    sed -i "s#$TMP/run#TMP#g" "$TMP/out" "$TMP/err"
+    if [ -f "$name.after" ]; then
+        echo "--- after" >>"$TMP/out"
+        RUN="$RUN" BIN="$BIN" sh "$name.after" >>"$TMP/out" 2>&1
+    fi
+    sed -i "s#$RUN#TMP#g" "$TMP/out" "$TMP/err"
     if [ "${UPDATE:-0}" = 1 ]; then
         cp "$TMP/out" "$name.stdout"
         cp "$TMP/err" "$name.stderr"

@@ -284,19 +284,26 @@ END_TEST
 
 START_TEST(test_cached_datastore)
 {
-	/* a cache in front of a datastore absorbs reads, never writes */
-	struct sp_spec *s = spec_new(1, 1, 1, 0, 0);
+	/* a cache in front of a datastore absorbs reads, never writes; in front
+	 * of a GPU workload (a prompt cache) it absorbs requests */
+	struct sp_spec *s = spec_new(1, 1, 1, 0, 1);
 	struct sp_service *a = svc(s, "a", 1);
 	struct sp_call *c = call(a, "db", 0, 2);
 	c->reads_per_request = 10;
 	c->writes_per_request = 1;
 	c->via_cache = "c";
+	call(a, "llm", 0.5, 3)->via_cache = "c";
 	cache(s, "c", 0.8, 3);
 	datastore(s, "db", 4);
+	gpu(s, "llm", SP_GPU_INFERENCE, 5);
 	struct sp_graph *g = build_ok(s);
 	size_t n;
 	const struct sp_edge *e = sp_graph_out(g, 0, &n);
-	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(e[2].kind, SP_EDGE_CACHE_LOOKUP);
+	ck_assert_near(e[2].ratio, 0.5);
+	ck_assert_int_eq(e[3].kind, SP_EDGE_GPU);
+	ck_assert_near(e[3].ratio, 0.5 * 0.2);
 	ck_assert_int_eq(e[0].kind, SP_EDGE_CACHE_LOOKUP);
 	ck_assert_near(e[0].ratio, 10.0);
 	ck_assert_int_eq(e[1].kind, SP_EDGE_DATASTORE);

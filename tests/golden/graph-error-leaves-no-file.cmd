@@ -1,0 +1,1 @@
+graph -o $TMP/g.png --format png tests/bad/cycle.yaml

@@ -1,0 +1,1 @@
+graph examples/saas-web.yaml --format dot

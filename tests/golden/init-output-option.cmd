@@ -1,0 +1,1 @@
+init -o $TMP/x.yaml

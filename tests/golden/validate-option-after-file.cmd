@@ -1,0 +1,1 @@
+validate examples/saas-web.yaml --quiet
