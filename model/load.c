@@ -17,12 +17,12 @@
 #include "model/yaml.h"
 
 const char *const sp_class_names[] = { "web", "worker", "batch", "dev", NULL };
-static const char *const driver_models[] = { "constant", "linear", "exponential", "logistic", "piecewise", NULL };
-static const char *const cache_engines[] = { "redis", "memcached", "valkey", NULL };
-static const char *const db_engines[] = { "postgres", "mysql", "aurora", "mongodb", "dynamodb", "cassandra", NULL };
-static const char *const shard_strategies[] = { "none", "hash", "range", "directory", NULL };
-static const char *const gpu_kinds[] = { "inference", "training", NULL };
-static const char *const tiers[] = { "auto", "committed", "on_demand", "spot", NULL };
+const char *const sp_driver_model_names[] = { "constant", "linear", "exponential", "logistic", "piecewise", NULL };
+const char *const sp_cache_engine_names[] = { "redis", "memcached", "valkey", NULL };
+const char *const sp_db_engine_names[] = { "postgres", "mysql", "aurora", "mongodb", "dynamodb", "cassandra", NULL };
+const char *const sp_shard_strategy_names[] = { "none", "hash", "range", "directory", NULL };
+const char *const sp_gpu_kind_names[] = { "inference", "training", NULL };
+const char *const sp_tier_names[] = { "auto", "committed", "on_demand", "spot", NULL };
 static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun",
 					    "jul", "aug", "sep", "oct", "nov", "dec", NULL };
 
@@ -334,7 +334,7 @@ static void load_driver(struct sp_ld *ld, const struct sp_ynode *key, const stru
 	if (sp_ld_is_map(ld, v, what) < 0)
 		return;
 	sp_ld_keys(ld, v, keys, what);
-	int mr = sp_ld_enum(ld, v, "model", driver_models, &model);
+	int mr = sp_ld_enum(ld, v, "model", sp_driver_model_names, &model);
 	if (mr == 1)
 		sp_ld_missing(ld, v, "model", what);
 	d->model = (enum sp_driver_model)model;
@@ -359,7 +359,7 @@ static void load_driver(struct sp_ld *ld, const struct sp_ynode *key, const stru
 		const struct sp_ynode *k;
 		x = sp_ymap_get(v, rules[i].key, &k);
 		if (x && !(rules[i].models & (1u << model)))
-			sp_error(ld->d, k->pos, "'%s' does not apply to model '%s'", rules[i].key, driver_models[model]);
+			sp_error(ld->d, k->pos, "'%s' does not apply to model '%s'", rules[i].key, sp_driver_model_names[model]);
 		else if (!x && (rules[i].required & (1u << model)))
 			sp_ld_missing(ld, v, rules[i].key, what);
 	}
@@ -612,7 +612,7 @@ static void load_cache(struct sp_ld *ld, const struct sp_ynode *key, const struc
 	if (sp_ld_is_map(ld, v, what) < 0)
 		return;
 	sp_ld_keys(ld, v, keys, what);
-	if (sp_ld_enum(ld, v, "engine", cache_engines, &e) == 1)
+	if (sp_ld_enum(ld, v, "engine", sp_cache_engine_names, &e) == 1)
 		sp_ld_missing(ld, v, "engine", what);
 	c->engine = (enum sp_cache_engine)e;
 	if (sp_ld_str(ld, v, "node", &c->node, &c->node_pos) == 1)
@@ -646,7 +646,7 @@ static void load_datastore(struct sp_ld *ld, const struct sp_ynode *key, const s
 	if (sp_ld_is_map(ld, v, what) < 0)
 		return;
 	sp_ld_keys(ld, v, keys, what);
-	if (sp_ld_enum(ld, v, "engine", db_engines, &e) == 1)
+	if (sp_ld_enum(ld, v, "engine", sp_db_engine_names, &e) == 1)
 		sp_ld_missing(ld, v, "engine", what);
 	ds->engine = (enum sp_db_engine)e;
 	if (sp_ld_str(ld, v, "instance", &ds->instance, &ds->instance_pos) == 1)
@@ -676,7 +676,7 @@ static void load_datastore(struct sp_ld *ld, const struct sp_ynode *key, const s
 		ds->sharded = 1;
 		if (sp_ld_str(ld, x, "key", &ds->shard_key, NULL) == 1)
 			sp_ld_missing(ld, x, "key", "sharding");
-		sp_ld_enum(ld, x, "strategy", shard_strategies, &st);
+		sp_ld_enum(ld, x, "strategy", sp_shard_strategy_names, &st);
 		ds->shard_strategy = (enum sp_shard_strategy)st;
 		if (st == SP_SHARD_NONE)
 			ds->sharded = 0;
@@ -741,18 +741,18 @@ static void load_gpu(struct sp_ld *ld, const struct sp_ynode *v, struct sp_gpu_w
 		sp_ld_missing(ld, v, "name", "a GPU workload");
 	snprintf(what, sizeof(what), "GPU workload '%s'", g->name);
 	sp_ld_keys(ld, v, keys, what);
-	if (sp_ld_enum(ld, v, "kind", gpu_kinds, &kind) == 1)
+	if (sp_ld_enum(ld, v, "kind", sp_gpu_kind_names, &kind) == 1)
 		sp_ld_missing(ld, v, "kind", what);
 	g->kind = (enum sp_gpu_kind)kind;
 	if (sp_ld_str(ld, v, "gpu", &g->gpu, &g->gpu_pos) == 1)
 		sp_ld_missing(ld, v, "gpu", what);
-	sp_ld_enum(ld, v, "tier", tiers, &tier);
+	sp_ld_enum(ld, v, "tier", sp_tier_names, &tier);
 	g->tier = (enum sp_tier)tier;
 	const char *const *other = kind == SP_GPU_INFERENCE ? training_only : inference_only;
 	for (size_t i = 0; other[i]; i++) {
 		const struct sp_ynode *k;
 		if (sp_ymap_get(v, other[i], &k))
-			sp_error(ld->d, k->pos, "'%s' does not apply to a %s workload", other[i], gpu_kinds[kind]);
+			sp_error(ld->d, k->pos, "'%s' does not apply to a %s workload", other[i], sp_gpu_kind_names[kind]);
 	}
 	if (kind == SP_GPU_INFERENCE) {
 		/* demand comes from a driver, from services that call it, or both */
@@ -1243,7 +1243,8 @@ int sp_spec_load(struct sp_spec **out, const char *path, struct sp_diags *d)
 			names[n++] = sp_xstrdup(e->d_name);
 		}
 		closedir(dir);
-		qsort(names, n, sizeof(*names), cmp_str);
+		if (n)
+			qsort(names, n, sizeof(*names), cmp_str);
 		if (!n)
 			sp_error(d, ((struct sp_pos){ pathsrc, 0, 0 }), "no *.yaml or *.yml files in directory");
 		for (size_t i = 0; i < n; i++) {

@@ -51,8 +51,11 @@ static double inv_b(int c, double a)
 	double top = (double)c > a ? floor(a) : (double)c;
 	int k0 = start_index(a, top);
 	double inv = start_inv(a, k0);
-	for (int k = k0 + 1; k <= c; k++)
+	for (int k = k0 + 1; k <= c; k++) {
 		inv = inv_step(inv, k, a);
+		if (isinf(inv))
+			break;   /* B underflowed to 0 and stays there */
+	}
 	return inv;
 }
 

@@ -75,7 +75,14 @@ struct sp_region {
 
 /* ---- common pieces --------------------------------------------------------- */
 enum sp_class { SP_CLASS_WEB, SP_CLASS_WORKER, SP_CLASS_BATCH, SP_CLASS_DEV };
-extern const char *const sp_class_names[];   /* "web", "worker", "batch", "dev" */
+/* Names of each enum's values, in enum order, NULL-terminated (the spelling the spec uses). */
+extern const char *const sp_class_names[];          /* web, worker, batch, dev */
+extern const char *const sp_driver_model_names[];   /* constant, linear, ... */
+extern const char *const sp_cache_engine_names[];
+extern const char *const sp_db_engine_names[];
+extern const char *const sp_shard_strategy_names[];
+extern const char *const sp_gpu_kind_names[];
+extern const char *const sp_tier_names[];
 
 struct sp_lifecycle {
 	int prevent_destroy;        /* a plan that would destroy it fails */

@@ -23,10 +23,7 @@ static const char *name_of(const char *const *names, size_t n, unsigned i)
 	return i < n ? names[i] : "?";
 }
 
-static const char *const class_names[] = { "web", "worker", "batch", "dev" };
-static const char *const cache_engines[] = { "redis", "memcached", "valkey" };
-static const char *const db_engines[] = { "postgres", "mysql", "aurora", "mongodb", "dynamodb", "cassandra" };
-static const char *const shard_strategies[] = { "none", "hash", "range", "directory" };
+/* spec.h exports only the class names; these mirror model/load.c's tables */
 #define NAME(tab, i) name_of((tab), SP_ARRAY_LEN(tab), (unsigned)(i))
 
 struct kind_style {
@@ -114,7 +111,7 @@ static void label_end(struct label *l)
 static void label_service(struct label *l, const struct sp_service *s)
 {
 	struct sp_sb *sb = line(l);
-	add_html(sb, NAME(class_names, s->cls));
+	add_html(sb, (unsigned)s->cls <= SP_CLASS_DEV ? sp_class_names[s->cls] : "?");
 	if (s->instance) {
 		sp_sb_adds(sb, " · ");
 		add_html(sb, s->instance);
@@ -148,7 +145,7 @@ static void label_service(struct label *l, const struct sp_service *s)
 static void label_cache(struct label *l, const struct sp_cache *c)
 {
 	struct sp_sb *sb = line(l);
-	add_html(sb, NAME(cache_engines, c->engine));
+	add_html(sb, NAME(sp_cache_engine_names, c->engine));
 	if (c->node) {
 		sp_sb_adds(sb, " · ");
 		add_html(sb, c->node);
@@ -171,7 +168,7 @@ static void label_cache(struct label *l, const struct sp_cache *c)
 static void label_datastore(struct label *l, const struct sp_datastore *d)
 {
 	struct sp_sb *sb = line(l);
-	add_html(sb, NAME(db_engines, d->engine));
+	add_html(sb, NAME(sp_db_engine_names, d->engine));
 	if (d->instance) {
 		sp_sb_adds(sb, " · ");
 		add_html(sb, d->instance);
@@ -184,7 +181,7 @@ static void label_datastore(struct label *l, const struct sp_datastore *d)
 	if (d->sharded) {
 		sb = line(l);
 		sp_sb_adds(sb, "sharded: ");
-		add_html(sb, NAME(shard_strategies, d->shard_strategy));
+		add_html(sb, NAME(sp_shard_strategy_names, d->shard_strategy));
 		if (d->shard_key) {
 			sp_sb_adds(sb, " on ");
 			add_html(sb, d->shard_key);
