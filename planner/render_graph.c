@@ -18,13 +18,9 @@ static char *mut(const char *s)
 	return (char *)(uintptr_t)s;
 }
 
-static const char *name_of(const char *const *names, size_t n, unsigned i)
-{
-	return i < n ? names[i] : "?";
-}
-
 /* spec.h exports only the class names; these mirror model/load.c's tables */
-#define NAME(tab, i) name_of((tab), SP_ARRAY_LEN(tab), (unsigned)(i))
+/* enum values come from the loader, which only stores valid indexes */
+#define NAME(tab, i) ((tab)[(i)])
 
 struct kind_style {
 	const char *shape, *style, *fill, *line;
