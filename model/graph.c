@@ -590,3 +590,37 @@ const uint32_t *sp_graph_topo(const struct sp_graph *g)
 {
 	return g->topo;
 }
+
+void sp_graph_lint(const struct sp_graph *g, struct sp_diags *diags)
+{
+	size_t n = sp_graph_nnodes(g);
+	for (uint32_t v = 0; v < n; v++) {
+		const struct sp_node *node = sp_graph_node(g, v);
+		size_t nin;
+		sp_graph_in(g, v, &nin);
+		if (nin)
+			continue;
+		switch (node->kind) {
+		case SP_NODE_SERVICE:
+			if (!node->service->demand.present)
+				sp_warn(diags, node->pos,
+					"service '%s' receives no demand: it has no 'demand', nothing calls it and no queue feeds it",
+					node->name);
+			break;
+		case SP_NODE_GPU:
+			if (node->gpu->kind == SP_GPU_INFERENCE && !node->gpu->demand.present)
+				sp_warn(diags, node->pos,
+					"GPU workload '%s' receives no demand: it has no 'driver' and no service calls it",
+					node->name);
+			break;
+		case SP_NODE_CACHE:
+			sp_warn(diags, node->pos, "cache '%s' is not used: no call reads it or goes through it", node->name);
+			break;
+		case SP_NODE_DATASTORE:
+			sp_warn(diags, node->pos, "datastore '%s' is not used: no service reads or writes it", node->name);
+			break;
+		case SP_NODE_QUEUE:
+			break;
+		}
+	}
+}

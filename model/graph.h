@@ -95,6 +95,9 @@ struct sp_graph;
  * error was added to diags (*out is then NULL). */
 int sp_graph_build(struct sp_graph **out, const struct sp_spec *spec, struct sp_diags *diags);
 void sp_graph_free(struct sp_graph *g);
+/* Warnings about a valid graph: a service or inference workload that receives
+ * no demand, a cache or datastore nothing uses. Never errors. */
+void sp_graph_lint(const struct sp_graph *g, struct sp_diags *diags);
 
 size_t sp_graph_nnodes(const struct sp_graph *g);
 size_t sp_graph_nedges(const struct sp_graph *g);

@@ -109,6 +109,8 @@ static double quantile_lower(double p)
 		x = (((((a[0] * rr + a[1]) * rr + a[2]) * rr + a[3]) * rr + a[4]) * rr + a[5]) * q /
 		    (((((b[0] * rr + b[1]) * rr + b[2]) * rr + b[3]) * rr + b[4]) * rr + 1.0);
 	}
+	if (0.5 * x * x > 700)
+		return x;   /* p is subnormal: 1/phi(x) would overflow */
 	double e = sp_stats_norm_cdf(x) - p;
 	double u = e * sqrt(2.0 * M_PI) * exp(0.5 * x * x);
 	return x - u / (1.0 + 0.5 * x * u);

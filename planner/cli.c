@@ -57,6 +57,8 @@ int sp_cli_load(const char *path, struct sp_spec **spec, struct sp_graph **g)
 		ret = SP_EXIT_ERROR;
 	} else if (g && sp_graph_build(g, *spec, &d) < 0) {
 		ret = SP_EXIT_ERROR;
+	} else if (g) {
+		sp_graph_lint(*g, &d);
 	}
 	if (d.n) {
 		sp_diags_sort(&d);
