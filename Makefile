@@ -150,3 +150,16 @@ clean:
 	rm -rf $(O) $(SRCDIR)/scaleplan
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (clang's libFuzzer) --------------------------------------------
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+FUZZ_SRC := $(LIB_SRC) $(MODEL_SRC)
+.PHONY: fuzz
+fuzz: | deps
+	@mkdir -p $(O)/fuzz/corpus
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -DSP_ARENA_DEBUG $(CSTD) -I$(SRCDIR) \
+	  $(PKG_CFLAGS) -o $(O)/fuzz/fuzz_spec $(SRCDIR)/tests/fuzz/fuzz_spec.c $(FUZZ_SRC) $(PKG_LIBS) -lm
+	cp $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml $(O)/fuzz/corpus/
+	ASAN_OPTIONS=detect_leaks=1 $(O)/fuzz/fuzz_spec -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	  -timeout=10 $(O)/fuzz/corpus

@@ -204,6 +204,15 @@ START_TEST(test_resp_tail_limit)
 			ck_close(dn, (double)naive_tail(cw, 1.0L, 1.0L - d, t), 1e-9);
 		}
 	}
+	/* the one-sided slopes both approach dP/dtheta = -C mu t^2 e^(-mu t)/2
+	 * (from the expansion of (e^(-theta t) - e^(-mu t))/(mu - theta)) */
+	double slope = cw * t * t * exp(-t) / 2;
+	for (double d = 1e-4; d > 1e-11; d /= 100) {
+		double up = sp_q_resp_tail_parts(cw, 1.0, 1.0 + d, t);
+		double dn = sp_q_resp_tail_parts(cw, 1.0, 1.0 - d, t);
+		ck_assert_double_eq_tol((lim - up) / d, slope, 1e-3 * slope);
+		ck_assert_double_eq_tol((dn - lim) / d, slope, 1e-3 * slope);
+	}
 	/* via the public M/M/c entry, lambda a hair either side of theta = mu */
 	double p1 = sp_q_resp_tail(4, 3.0 + 1e-11, 1.0, t);
 	double p2 = sp_q_resp_tail(4, 3.0 - 1e-11, 1.0, t);
