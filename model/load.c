@@ -365,7 +365,9 @@ static void load_driver(struct sp_ld *ld, const struct sp_ynode *key, const stru
 	}
 	sp_ld_num(ld, v, "start", SP_R_NONNEG, &d->start);
 	sp_ld_num(ld, v, "per_month", SP_R_ANY, &d->per_month);
-	sp_ld_num(ld, v, "monthly_growth", SP_R_ANY, &d->monthly_growth);
+	if (sp_ld_num(ld, v, "monthly_growth", SP_R_ANY, &d->monthly_growth) == 0 && d->monthly_growth <= -1)
+		sp_error(ld->d, sp_ymap_get(v, "monthly_growth", NULL)->pos,
+			 "'monthly_growth' must be greater than -1 (a fall of 100%% or more)");
 	if (sp_ld_num(ld, v, "annual_growth", SP_R_ANY, &d->annual_growth) == 0) {
 		if (d->annual_growth <= -1) {
 			sp_error(ld->d, sp_ymap_get(v, "annual_growth", NULL)->pos,
@@ -404,11 +406,16 @@ static void load_driver(struct sp_ld *ld, const struct sp_ynode *key, const stru
 				continue;
 			sp_ld_keys(ld, p, pkeys, "a point");
 			pt->pos = p->pos;
-			if (sp_ld_month(ld, p, "month", &pt->month) == 1)
-				sp_ld_missing(ld, p, "month", "a point");
+			pt->month = SP_NO_MONTH;
+			if (sp_ld_month(ld, p, "month", &pt->month) != 0) {
+				if (!sp_ymap_get(p, "month", NULL))
+					sp_ld_missing(ld, p, "month", "a point");
+				pt->month = SP_NO_MONTH;
+			}
 			if (sp_ld_num(ld, p, "value", SP_R_NONNEG, &pt->value) == 1)
 				sp_ld_missing(ld, p, "value", "a point");
-			if (d->npoints && pt->month <= d->points[d->npoints - 1].month) {
+			if (d->npoints && pt->month != SP_NO_MONTH && d->points[d->npoints - 1].month != SP_NO_MONTH &&
+			    pt->month <= d->points[d->npoints - 1].month) {
 				sp_error(ld->d, p->pos, "points must be in increasing month order");
 			}
 			d->npoints++;
@@ -446,6 +453,7 @@ static void load_driver(struct sp_ld *ld, const struct sp_ynode *key, const stru
 			sp_ld_keys(ld, e, ekeys, "an event");
 			ev->pos = e->pos;
 			ev->name = "";
+			ev->month = SP_NO_MONTH;
 			sp_ld_str(ld, e, "name", &ev->name, NULL);
 			if (sp_ld_month(ld, e, "month", &ev->month) == 1)
 				sp_ld_missing(ld, e, "month", "an event");
@@ -564,7 +572,10 @@ static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const str
 		static const char *const skeys[] = { "latency", "availability", NULL };
 		const struct sp_ynode *l;
 		sp_ld_keys(ld, x, skeys, "slo");
-		sp_ld_num(ld, x, "availability", SP_R_PERCENT, &s->availability);
+		if (sp_ld_num(ld, x, "availability", SP_R_PERCENT, &s->availability) == 0 && s->availability < 1)
+			sp_warn(ld->d, sp_ymap_get(x, "availability", NULL)->pos,
+				"'availability' is a percentage: %g means %g %%; did you mean %g?", s->availability,
+				s->availability, s->availability * 100);
 		if ((l = sp_ymap_get(x, "latency", NULL)) && sp_ld_is_map(ld, l, "latency") == 0) {
 			static const char *const lkeys[] = { "quantile", "ms", NULL };
 			int r1, r2;
@@ -674,13 +685,13 @@ static void load_datastore(struct sp_ld *ld, const struct sp_ynode *key, const s
 		int st = SP_SHARD_HASH;
 		sp_ld_keys(ld, x, hkeys, "sharding");
 		ds->sharded = 1;
-		if (sp_ld_str(ld, x, "key", &ds->shard_key, NULL) == 1)
-			sp_ld_missing(ld, x, "key", "sharding");
 		sp_ld_enum(ld, x, "strategy", sp_shard_strategy_names, &st);
 		ds->shard_strategy = (enum sp_shard_strategy)st;
 		if (st == SP_SHARD_NONE)
 			ds->sharded = 0;
-		if (sp_ld_num(ld, x, "max_gb_per_shard", SP_R_POS, &ds->max_gb_per_shard) == 1)
+		if (sp_ld_str(ld, x, "key", &ds->shard_key, NULL) == 1 && ds->sharded)
+			sp_ld_missing(ld, x, "key", "sharding");
+		if (sp_ld_num(ld, x, "max_gb_per_shard", SP_R_POS, &ds->max_gb_per_shard) == 1 && ds->sharded)
 			sp_ld_missing(ld, x, "max_gb_per_shard", "sharding");
 	}
 	load_lifecycle(ld, v, &ds->lifecycle);
@@ -741,8 +752,11 @@ static void load_gpu(struct sp_ld *ld, const struct sp_ynode *v, struct sp_gpu_w
 		sp_ld_missing(ld, v, "name", "a GPU workload");
 	snprintf(what, sizeof(what), "GPU workload '%s'", g->name);
 	sp_ld_keys(ld, v, keys, what);
-	if (sp_ld_enum(ld, v, "kind", sp_gpu_kind_names, &kind) == 1)
+	int kr = sp_ld_enum(ld, v, "kind", sp_gpu_kind_names, &kind);
+	if (kr == 1)
 		sp_ld_missing(ld, v, "kind", what);
+	if (kr != 0) /* which keys apply depends on the kind: say no more */
+		return;
 	g->kind = (enum sp_gpu_kind)kind;
 	if (sp_ld_str(ld, v, "gpu", &g->gpu, &g->gpu_pos) == 1)
 		sp_ld_missing(ld, v, "gpu", what);
@@ -752,7 +766,7 @@ static void load_gpu(struct sp_ld *ld, const struct sp_ynode *v, struct sp_gpu_w
 	for (size_t i = 0; other[i]; i++) {
 		const struct sp_ynode *k;
 		if (sp_ymap_get(v, other[i], &k))
-			sp_error(ld->d, k->pos, "'%s' does not apply to a %s workload", other[i], sp_gpu_kind_names[kind]);
+			sp_error(ld->d, k->pos, "'%s' does not apply to %s workload", other[i], kind == SP_GPU_INFERENCE ? "an inference" : "a training");
 	}
 	if (kind == SP_GPU_INFERENCE) {
 		/* demand comes from a driver, from services that call it, or both */
@@ -896,11 +910,11 @@ static void resolve(struct sp_ld *ld, struct spec_index *ix)
 		 * P(T > t) >= e^(-t/S), so t must be at least S * -ln(1 - q) */
 		if (s->has_latency_slo && s->cpu_ms_per_request > 0) {
 			double floor_ms = s->cpu_ms_per_request * -log1p(-s->slo_quantile);
-			if (s->slo_ms < floor_ms) {
+			if (s->slo_ms <= floor_ms * (1 + 1e-9)) {
 				sp_error(ld->d, s->slo_pos,
 					 "service '%s': the p%g latency target of %g ms is unreachable: with %g ms of work per request, no number of servers brings p%g below %.1f ms; the smallest reachable target is %.0f ms",
 					 s->name, s->slo_quantile * 100, s->slo_ms, s->cpu_ms_per_request,
-					 s->slo_quantile * 100, floor_ms, ceil(floor_ms));
+					 s->slo_quantile * 100, floor_ms, floor(floor_ms) + 1);
 			}
 		}
 		for (size_t j = 0; j < s->ncalls; j++) {
@@ -988,7 +1002,8 @@ static void resolve(struct sp_ld *ld, struct spec_index *ix)
 	for (size_t i = 0; i < sp->ndrivers; i++)
 		for (size_t j = 0; j < sp->drivers[i].nevents; j++) {
 			const struct sp_event *e = &sp->drivers[i].events[j];
-			if (sp->start > 0 && (e->month < sp->start || e->month >= sp->start + sp->months))
+			if (sp->start > 0 && e->month != SP_NO_MONTH &&
+			    (e->month < sp->start || e->month >= sp->start + sp->months))
 				sp_warn(ld->d, e->pos, "event '%s' falls outside the horizon and has no effect", e->name);
 		}
 }
@@ -1218,6 +1233,8 @@ int sp_spec_load(struct sp_spec **out, const char *path, struct sp_diags *d)
 	size_t cap = 0;
 	struct sp_src *pathsrc = SP_NEW(&sp->arena, struct sp_src);
 
+	size_t read_errors = d->nerrors;
+
 	*out = NULL;
 	pathsrc->name = sp_arena_strdup(&sp->arena, path);
 	pathsrc->text = "";
@@ -1262,7 +1279,7 @@ int sp_spec_load(struct sp_spec **out, const char *path, struct sp_diags *d)
 		if (src)
 			add_src(sp, src, &cap);
 	}
-	if (!sp->nsrcs || load_sources(sp, d) < 0) {
+	if (!sp->nsrcs || read_errors != d->nerrors || load_sources(sp, d) < 0) {
 		sp_spec_free(sp);
 		return -1;
 	}

@@ -194,7 +194,7 @@ int sp_ld_scalar_num(struct sp_ld *ld, const struct sp_ynode *n, const char *key
 		return -1;
 	}
 	if (!in_range(v, r)) {
-		if ((r == SP_R_OPEN01 || r == SP_R_UNIT) && v >= 10 && v < 100)  /* 99 meant 0.99 */
+		if ((r == SP_R_OPEN01 || r == SP_R_UNIT || r == SP_R_HALFOPEN) && v >= 10 && v < 100)  /* 99 meant 0.99 */
 			sp_error(ld->d, n->pos, "'%s' must be %s, got %s; did you mean %g?", key, range_text(r),
 				 n->str, v / 100);
 		else

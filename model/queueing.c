@@ -128,7 +128,7 @@ double sp_q_wait_tail(int c, double lambda_rps, double service_s, double t_s)
 	double a = lambda_rps * service_s;
 	if ((double)c <= a)
 		return 1.0;
-	return sp_q_erlang_c(c, a) * exp(-((double)c - a) / service_s * t_s);
+	return sp_q_erlang_c(c, a) * exp(-(((double)c - a) * (1.0 / service_s)) * t_s);
 }
 
 double sp_q_wait_mean_s(int c, double lambda_rps, double service_s)
@@ -138,7 +138,7 @@ double sp_q_wait_mean_s(int c, double lambda_rps, double service_s)
 	double a = lambda_rps * service_s;
 	if ((double)c <= a)
 		return INFINITY;
-	return sp_q_erlang_c(c, a) / (((double)c - a) / service_s);
+	return sp_q_erlang_c(c, a) / (((double)c - a) * (1.0 / service_s));
 }
 
 double sp_q_resp_tail(int c, double lambda_rps, double service_s, double t_s)
@@ -150,7 +150,9 @@ double sp_q_resp_tail(int c, double lambda_rps, double service_s, double t_s)
 		return 1.0;
 	if (isinf(t_s))
 		return 0.0;
-	return tail_parts(sp_q_erlang_c(c, a), 1.0 / service_s, ((double)c - a) / service_s, t_s);
+	/* the same arithmetic as the server search, so the two agree to the bit */
+	double mu = 1.0 / service_s;
+	return tail_parts(sp_q_erlang_c(c, a), mu, ((double)c - a) * mu, t_s);
 }
 
 /* ---- the unreachable bound ----------------------------------------------------- */
@@ -167,7 +169,8 @@ int sp_q_slo_reachable(double service_s, double quantile, double slo_s)
 	if (!(service_s > 0) || !isfinite(service_s) || !(quantile > 0 && quantile < 1) ||
 	    !(slo_s > 0))
 		return 0;
-	return exp(-slo_s / service_s) < 1.0 - quantile;
+	/* the same arithmetic as the search's tail, where C = 0 leaves e^(-mu t) */
+	return exp(-((1.0 / service_s) * slo_s)) < 1.0 - quantile;
 }
 
 /* ---- sizing to the SLO ---------------------------------------------------------- */
@@ -189,7 +192,7 @@ static void walk_reset(struct walk *w)
 {
 	w->k = w->k0;
 	w->lo = w->k0;
-	w->ring[w->k0 % RING] = w->inv0;
+	w->ring[(unsigned)w->k0 % RING] = w->inv0;
 }
 
 static void walk_init(struct walk *w, double a)
@@ -206,16 +209,16 @@ static double walk_inv(struct walk *w, int c)
 	if (c < w->lo)
 		walk_reset(w);
 	if (c > w->k) {
-		double inv = w->ring[w->k % RING];
+		double inv = w->ring[(unsigned)w->k % RING];
 		for (int k = w->k + 1; k <= c; k++) {
 			inv = inv_step(inv, k, w->a);
-			w->ring[k % RING] = inv;
+			w->ring[(unsigned)k % RING] = inv;
 		}
 		w->k = c;
 		if (w->lo < c - RING + 1)
 			w->lo = c - RING + 1;
 	}
-	return w->ring[c % RING];
+	return w->ring[(unsigned)c % RING];
 }
 
 struct sizing {

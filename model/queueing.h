@@ -54,8 +54,8 @@ double sp_q_resp_tail_parts(double pwait, double mu_per_s, double theta_per_s, d
 double sp_q_min_slo_s(double service_s, double quantile);
 
 /* 1 when some finite number of servers meets "quantile of T <= slo_s", that is
- * e^(-slo_s/service_s) < 1 - quantile; 0 when not or when an argument is out
- * of its domain. */
+ * e^(-slo_s/service_s) < 1 - quantile, computed as sp_q_servers does so that
+ * the two always agree; 0 when not or when an argument is out of its domain. */
 int sp_q_slo_reachable(double service_s, double quantile, double slo_s);
 
 /* Servers (vCPUs) for a CPU-bound service:
@@ -66,8 +66,10 @@ int sp_q_slo_reachable(double service_s, double quantile, double slo_s);
  * ceil(A / target_util) forgives a relative rounding error of 1e-12.
  * Returns 0; SP_EINVAL for an argument out of its domain; SP_Q_EUNREACHABLE
  * when slo_s <= sp_q_min_slo_s (whatever the load); SP_ETOOBIG above
- * SP_Q_MAX_SERVERS. Exact (an integer search on the exact tail), about
- * 12*sqrt(A) cheap steps: A = 1e5 takes microseconds. */
+ * SP_Q_MAX_SERVERS. Exact: an integer search on the exact tail, starting
+ * from a proven upper bound; about 9*sqrt(A) + (c - A) multiply-adds and a few
+ * dozen exp() calls (A = 1e5: ~5 us), nothing at all when that bound is below
+ * ceil(A / target_util). */
 int sp_q_servers(int *out_servers, double lambda_rps, double service_s, double quantile,
 		 double slo_s, double target_util);
 

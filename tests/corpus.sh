@@ -39,5 +39,13 @@ for f in tests/bad/*.yaml tests/bad/*.d; do
     if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 [ "${UPDATE:-0}" = 1 ] && { echo "corpus: expectations updated"; exit 0; }
+# an expectation without its input means a case went missing (not committed?)
+for e in tests/bad/*.stderr; do
+    n=${e%.stderr}
+    if [ ! -e "$n.yaml" ] && [ ! -e "$n.d" ]; then
+        echo "FAIL corpus/$e: no $n.yaml or $n.d for this expectation"
+        fail=$((fail + 1))
+    fi
+done
 echo "corpus: $pass passed, $fail failed"
 [ $fail = 0 ]

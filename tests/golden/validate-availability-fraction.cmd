@@ -1,0 +1,1 @@
+validate tests/golden/availability-fraction.yaml
