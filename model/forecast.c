@@ -1,0 +1,1271 @@
+/* The capacity and cost model (see model/forecast.h for the shape of the
+ * computation and docs/model.md for every formula and assumption). */
+#include "model/forecast.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+#include "model/gpu.h"
+#include "model/growth.h"
+#include "model/queueing.h"
+#include "model/stats.h"
+
+const char *const sp_fc_metric_names[SP_FC_NMETRICS] = {
+	"demand", "units", "replicas", "shards", "storage_gb", "cost", "cost_on_demand",
+};
+const char *const sp_fc_category_names[SP_CAT_N] = { "compute", "database", "cache", "gpu", "queue" };
+const char *const sp_fc_purchase_names[] = {
+	"commitment + on-demand", "commitment + spot", "spot", "on-demand", "none",
+};
+
+#define MICRO 1e6                /* totals are summed in micro-units of currency */
+#define CACHE_MEM_USABLE 0.75    /* share of a cache node's memory available to data */
+#define BACKLOG_TAIL 0.01        /* P(wait > max_backlog_age_s) allowed for queue workers */
+#define HA_AVAILABILITY 99.9     /* a datastore at or above this keeps one extra replica */
+
+/* ---- the shared, read-only run context ------------------------------------------ */
+
+struct coef {                    /* a node's demand as a linear combination of drivers */
+	double *avg, *peak;      /* [ndrivers] requests (or operations) per driver unit per second */
+	double *reads, *writes;  /* datastores: peak reads and writes per driver unit per second */
+};
+
+struct run {
+	const struct sp_spec *spec;
+	const struct sp_graph *g;
+	const struct sp_catalog *cat;
+	struct sp_forecast *f;
+	int M, P, nd, R;
+	double *trend;           /* [d][p][m] the driver's value */
+	double *avg;             /* [d][p][m] trend x season, per second factor excluded */
+	double *peak;            /* [d][p][m] avg x event */
+	double *cum;             /* [d][p][m] cumulative trend up to and including m */
+	uint32_t *order;         /* [d][m][p] paths sorted by peak (ascending) */
+	int *region_active;      /* [r][m] */
+	struct coef *coef;       /* [node] */
+	int *queue_worker;       /* [node]: 1 when a queue feeds the service */
+	/* work distribution */
+	size_t next_line;
+	size_t done;
+	pthread_mutex_t lock;
+	const struct sp_forecast_opts *opts;
+	int error;
+};
+
+/* Per-thread accumulators (integers: addition order does not matter). */
+struct acc {
+	int64_t *total, *total_od;       /* [m][p] */
+	int64_t *group[3];               /* [group][m][p] for class, region, category */
+	size_t ngroups[3];
+};
+
+struct worker {
+	struct run *run;
+	struct acc acc;
+	int id;
+	/* scratch, per line */
+	double *rate;            /* [p] */
+	uint32_t *ord;           /* [p] */
+	double *tmp;             /* [p] and more */
+	int *units;              /* [r][m][p] */
+	int *units_total;        /* [m][p] */
+	int *binds;              /* [m] paths where the maximum binds */
+	int *pbinds;             /* [p] the maximum binds on this path (one region, one month) */
+	double *cost;            /* [m][p] */
+	double *cost_od;         /* [m][p] */
+	double *extra;           /* [m][p] storage or other non-instance cost */
+	double *metric;          /* [metric][m][p] for metrics other than units/cost */
+	struct sort_pair *pairs;
+};
+
+struct sort_pair {
+	double v;
+	uint32_t i;
+};
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct sort_pair *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->i < y->i ? -1 : (x->i > y->i);   /* ties by path: a total order, deterministic */
+}
+
+static size_t idx3(int a, int b, int c, int B, int C)
+{
+	return ((size_t)a * (size_t)B + (size_t)b) * (size_t)C + (size_t)c;
+}
+
+/* ---- percentiles --------------------------------------------------------------------- */
+
+/* Nearest rank on [0, n-1]: index floor(p/100 * (n-1) + 0.5). Exact order
+ * statistics, so a monotone function of a quantity has the percentile of that
+ * quantity's percentile (docs/model.md, "Percentiles"). */
+static size_t rank_of(double pct, size_t n)
+{
+	double h = pct / 100.0 * (double)(n - 1) + 0.5;
+	size_t k = (size_t)h;
+	return k >= n ? n - 1 : k;
+}
+
+/* k-th smallest of x[0..n) (x is reordered), quickselect with a median-of-3 pivot. */
+static double select_kth(double *x, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		double a = x[lo], b = x[mid], c = x[hi];
+		double piv = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (x[i] < piv)
+				i++;
+			while (x[j] > piv)
+				j--;
+			if (i <= j) {
+				double t = x[i];
+				x[i] = x[j];
+				x[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return x[k];
+	}
+	return x[k];
+}
+
+/* Percentiles of x[0..n) into out[0..npcts); x is used as scratch. */
+static void percentiles(double *out, double *x, size_t n, const double *pcts, size_t npcts)
+{
+	double mn = x[0], mx = x[0];
+	for (size_t i = 1; i < n; i++) {
+		if (x[i] < mn)
+			mn = x[i];
+		if (x[i] > mx)
+			mx = x[i];
+	}
+	if (mn == mx) {
+		for (size_t k = 0; k < npcts; k++)
+			out[k] = mn;
+		return;
+	}
+	for (size_t k = 0; k < npcts; k++)
+		out[k] = select_kth(x, n, rank_of(pcts[k], n));
+}
+
+/* ---- drivers ------------------------------------------------------------------------- */
+
+static int fill_drivers(struct run *r, struct sp_diags *diags)
+{
+	const struct sp_spec *s = r->spec;
+	int M = r->M, P = r->P;
+
+	for (int d = 0; d < r->nd; d++) {
+		const struct sp_driver *drv = &s->drivers[d];
+		double mu = 0, sigma = 0;
+		if (drv->has_uncertainty && sp_stats_lognormal_fit(&mu, &sigma, drv->p10, drv->p90) < 0) {
+			sp_error(diags, drv->pos, "driver '%s': cannot fit the uncertainty band", drv->name);
+			return -1;
+		}
+		for (int p = 0; p < P; p++) {
+			double gm = 1.0;
+			double *tr = &r->trend[idx3(d, p, 0, P, M)];
+			if (drv->has_uncertainty && P > 1) {
+				struct sp_rng rng;
+				/* one stream per (seed, path, driver): independent of threads and order */
+				sp_rng_init_stream(&rng, r->f->seed, (uint64_t)p, (uint64_t)d);
+				gm = sp_rng_lognormal(&rng, mu, sigma);
+			}
+			if (sp_growth_fill(tr, M, drv, s->start, gm) < 0) {
+				sp_error(diags, drv->pos, "driver '%s' gives no usable curve", drv->name);
+				return -1;
+			}
+			double run_sum = 0;
+			for (int m = 0; m < M; m++) {
+				double season = sp_growth_season(drv, s->start + m);
+				double event = sp_growth_event(drv, s->start + m);
+				size_t i = idx3(d, p, m, P, M);
+				run_sum += tr[m];
+				r->avg[i] = tr[m] * season;
+				r->peak[i] = r->avg[i] * event;
+				r->cum[i] = run_sum;
+			}
+		}
+		/* the order of paths by this driver's peak, month by month */
+		struct sort_pair *pairs = sp_xmalloc((size_t)P * sizeof(*pairs));
+		for (int m = 0; m < M; m++) {
+			for (int p = 0; p < P; p++) {
+				pairs[p].v = r->peak[idx3(d, p, m, P, M)];
+				pairs[p].i = (uint32_t)p;
+			}
+			qsort(pairs, (size_t)P, sizeof(*pairs), pair_cmp);
+			for (int p = 0; p < P; p++)
+				r->order[idx3(d, m, p, M, P)] = pairs[p].i;
+		}
+		free(pairs);
+	}
+	return 0;
+}
+
+/* ---- demand coefficients through the graph --------------------------------------------- */
+
+static void propagate(struct run *r)
+{
+	const struct sp_graph *g = r->g;
+	size_t n = sp_graph_nnodes(g);
+	const uint32_t *topo = sp_graph_topo(g);
+	int nd = r->nd;
+	double *mem = SP_NEWN(&r->f->arena, double, n * (size_t)nd * 4 + 1);
+
+	r->coef = SP_NEWN(&r->f->arena, struct coef, n);
+	r->queue_worker = SP_NEWN(&r->f->arena, int, n);
+	for (size_t v = 0; v < n; v++) {
+		r->coef[v].avg = mem + (v * 4 + 0) * (size_t)nd;
+		r->coef[v].peak = mem + (v * 4 + 1) * (size_t)nd;
+		r->coef[v].reads = mem + (v * 4 + 2) * (size_t)nd;
+		r->coef[v].writes = mem + (v * 4 + 3) * (size_t)nd;
+	}
+	for (size_t t = 0; t < n; t++) {
+		uint32_t v = topo[t];
+		const struct sp_node *node = sp_graph_node(g, v);
+		const struct sp_demand *dm = NULL;
+		if (node->kind == SP_NODE_SERVICE)
+			dm = &node->service->demand;
+		else if (node->kind == SP_NODE_GPU && node->gpu->kind == SP_GPU_INFERENCE)
+			dm = &node->gpu->demand;
+		if (dm && dm->present && dm->drv) {
+			int d = (int)(dm->drv - r->spec->drivers);
+			double a = dm->requests_per_unit_per_day / 86400.0;
+			r->coef[v].avg[d] += a;
+			r->coef[v].peak[d] += a * dm->peak_to_average;
+		}
+		size_t ne;
+		const struct sp_edge *e = sp_graph_out(g, v, &ne);
+		for (size_t i = 0; i < ne; i++) {
+			struct coef *to = &r->coef[e[i].to];
+			const struct coef *from = &r->coef[v];
+			if (e[i].kind == SP_EDGE_CONSUME)
+				r->queue_worker[e[i].to] = 1;
+			for (int d = 0; d < nd; d++) {
+				if (e[i].kind == SP_EDGE_DATASTORE) {
+					to->reads[d] += from->peak[d] * e[i].reads;
+					to->writes[d] += from->peak[d] * e[i].writes;
+					to->peak[d] += from->peak[d] * (e[i].reads + e[i].writes);
+					to->avg[d] += from->avg[d] * (e[i].reads + e[i].writes);
+				} else {
+					to->peak[d] += from->peak[d] * e[i].ratio;
+					to->avg[d] += from->avg[d] * e[i].ratio;
+				}
+			}
+		}
+	}
+}
+
+/* ---- purchase options -------------------------------------------------------------------- */
+
+struct rates {
+	double od, commit, over;     /* per unit-month: on-demand, committed, above the commitment */
+	enum sp_fc_purchase purchase;
+	int term;                    /* commitment term in months; 0 = none */
+};
+
+static double spot_month(const struct run *r, const struct sp_sku *sku)
+{
+	double hours = r->cat->hours_per_month;
+	double disc = r->spec->pricing.spot_discount > 0 ? r->spec->pricing.spot_discount : r->cat->spot_discount;
+	double hourly = sku->spot_hourly > 0 ? sku->spot_hourly : sku->on_demand_hourly * (1 - disc);
+	return hourly * hours * (1 + r->spec->pricing.spot_interruption_overhead);
+}
+
+static struct rates rates_for(const struct run *r, const struct sp_sku *sku, enum sp_fc_purchase want, int term)
+{
+	struct rates x;
+	double hours = r->cat->hours_per_month;
+	double commit_hourly = term == 36 ? sku->commit_3y_hourly : sku->commit_1y_hourly;
+
+	x.od = sku->on_demand_hourly * hours;
+	x.purchase = want;
+	x.term = 0;
+	x.commit = x.od;
+	x.over = x.od;
+	switch (want) {
+	case SP_BUY_COMMIT_OD:
+	case SP_BUY_COMMIT_SPOT:
+		x.over = want == SP_BUY_COMMIT_SPOT ? spot_month(r, sku) : x.od;
+		if (commit_hourly > 0 && commit_hourly * hours < x.over) {
+			x.commit = commit_hourly * hours;
+			x.term = term;
+		} else {
+			/* no commitment price, or it would not pay: buy above-the-base only */
+			x.purchase = want == SP_BUY_COMMIT_SPOT ? SP_BUY_SPOT : SP_BUY_ON_DEMAND;
+		}
+		break;
+	case SP_BUY_SPOT:
+		x.over = spot_month(r, sku);
+		break;
+	default:
+		break;
+	}
+	return x;
+}
+
+/* Integer k-th smallest via a copy in doubles (newsvendor level over a window). */
+static int newsvendor_level(struct worker *w, const int *units, size_t n, const struct rates *x)
+{
+	/* L* is the (1 - rc/r_over) quantile of demand: the order statistic
+	 * D_(k), k = ceil(n (1 - rc/r_over)) (model/stats.h, sp_stats_newsvendor) */
+	double ratio = 1.0 - x->commit / x->over;
+	if (ratio <= 0 || n == 0)
+		return 0;
+	size_t k = (size_t)ceil((double)n * ratio);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	double *tmp = w->tmp;
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = units[i];
+	return (int)select_kth(tmp, n, k - 1);
+}
+
+/* Prices one line's units[m][p] into cost[m][p] (plus extra[m][p]) and the
+ * all-on-demand cost_od[m][p]; records the commitment levels. */
+static void price_line(struct worker *w, struct sp_fc_line *line, const struct rates *x, int with_extra)
+{
+	struct run *r = w->run;
+	int M = r->M, P = r->P;
+	int term = x->term;
+
+	line->purchase = x->purchase;
+	line->commit_term_months = term;
+	if (term > 0) {
+		int nw = (M + term - 1) / term;
+		line->ncommit_windows = nw;
+		line->commit_levels = SP_NEWN(&r->f->arena, int, (size_t)nw);
+	}
+	for (int m0 = 0; m0 < M; m0 += term > 0 ? term : M) {
+		int m1 = term > 0 ? (m0 + term < M ? m0 + term : M) : M;
+		int level = 0;
+		if (term > 0) {
+			level = newsvendor_level(w, &w->units_total[(size_t)m0 * P], (size_t)(m1 - m0) * (size_t)P, x);
+			line->commit_levels[m0 / term] = level;
+		}
+		for (int m = m0; m < m1; m++)
+			for (int p = 0; p < P; p++) {
+				size_t i = (size_t)m * P + p;
+				double n = w->units_total[i];
+				double c;
+				switch (x->purchase) {
+				case SP_BUY_COMMIT_OD:
+				case SP_BUY_COMMIT_SPOT:
+					c = level * x->commit + (n > level ? (n - level) * x->over : 0);
+					break;
+				case SP_BUY_SPOT:
+					c = n * x->over;
+					break;
+				case SP_BUY_NONE:
+					c = 0;
+					break;
+				default:
+					c = n * x->od;
+				}
+				w->cost[i] = c + (with_extra ? w->extra[i] : 0);
+				w->cost_od[i] = n * x->od + (with_extra ? w->extra[i] : 0);
+			}
+	}
+}
+
+/* ---- services ---------------------------------------------------------------------------- */
+
+struct svc_size {
+	const struct sp_service *s;
+	const struct sp_sku *sku;
+	const struct sp_region *reg;
+	int queue_worker;
+	double max_backlog_s;
+	int hint;
+};
+
+/* Instances of one service in one region at peak rate lambda (monotone in lambda). */
+static int size_service(struct svc_size *z, double lambda, int *binds)
+{
+	const struct sp_service *s = z->s;
+	double S = s->cpu_ms_per_request / 1000.0;
+	int servers = 0, n, inst;
+
+	*binds = 0;
+	if (lambda > 0) {
+		double q = s->has_latency_slo ? s->slo_quantile : 0.99;
+		double slo_s = s->has_latency_slo ? s->slo_ms / 1000.0 : 0;
+		if (sp_q_servers_hint(&servers, lambda, S, q, slo_s, s->target_utilization, z->hint) < 0)
+			servers = (int)ceil(lambda * S / s->target_utilization) + 1;
+		z->hint = servers;
+		if (z->queue_worker) {
+			/* a queue's worker drains the peak within the backlog-age target */
+			while (sp_q_wait_tail(servers, lambda, S, z->max_backlog_s) > BACKLOG_TAIL)
+				servers++;
+		}
+	}
+	double vcpus = z->sku->vcpus > 0 ? z->sku->vcpus : 1;
+	n = (int)ceil(servers / vcpus);
+	if (s->usl.present && lambda > 0) {
+		double x = sp_q_usl_throughput(s->usl.lambda_rps, s->usl.sigma, s->usl.kappa, vcpus);
+		if (x > 0) {
+			double need = ceil(lambda / x);
+			if (need > n)
+				n = need > 1e9 ? 1000000000 : (int)need;
+		}
+	}
+	if (sp_q_zones(&inst, binds, n, z->reg->zones, s->min, s->max) < 0)
+		inst = n;
+	return inst;
+}
+
+/* Fills the units of paths ord[lo..hi] (sorted by rate) by bisection: where
+ * the ends agree, every path between has the same count (monotone). */
+static void bisect(struct svc_size *z, const double *rate, const uint32_t *ord, int lo, int hi, int *units,
+		   int *binds, int vlo, int vhi, int blo, int bhi)
+{
+	while (lo <= hi) {
+		if (vlo == vhi && blo == bhi) {
+			for (int i = lo; i <= hi; i++) {
+				units[ord[i]] = vlo;
+				binds[ord[i]] = blo;
+			}
+			return;
+		}
+		if (hi - lo <= 1) {
+			units[ord[lo]] = vlo;
+			binds[ord[lo]] = blo;
+			units[ord[hi]] = vhi;
+			binds[ord[hi]] = bhi;
+			return;
+		}
+		int mid = lo + (hi - lo) / 2, bm;
+		int vm = size_service(z, rate[ord[mid]], &bm);
+		bisect(z, rate, ord, lo, mid, units, binds, vlo, vm, blo, bm);
+		lo = mid;
+		vlo = vm;
+		blo = bm;
+	}
+}
+
+/* ---- one line ---------------------------------------------------------------------------- */
+
+static int single_driver(const double *c, int nd)
+{
+	int found = -1;
+	for (int d = 0; d < nd; d++)
+		if (c[d] != 0) {
+			if (found >= 0)
+				return -2;
+			found = d;
+		}
+	return found;
+}
+
+/* The rate of every path in month m: sum_d c[d] * series[d][p][m]. */
+static void path_rates(const struct run *r, const double *c, const double *series, int m, double *out)
+{
+	int P = r->P, M = r->M;
+	for (int p = 0; p < P; p++)
+		out[p] = 0;
+	for (int d = 0; d < r->nd; d++) {
+		if (c[d] == 0)
+			continue;
+		for (int p = 0; p < P; p++)
+			out[p] += c[d] * series[idx3(d, p, m, P, M)];
+	}
+}
+
+/* The order of paths by rate in month m (shared driver order when one driver feeds it). */
+static const uint32_t *path_order(struct worker *w, const double *c, const double *rate, int m)
+{
+	struct run *r = w->run;
+	int d = single_driver(c, r->nd);
+	if (d >= 0)
+		return &r->order[idx3(d, m, 0, r->M, r->P)];
+	for (int p = 0; p < r->P; p++) {
+		w->pairs[p].v = rate[p];
+		w->pairs[p].i = (uint32_t)p;
+	}
+	qsort(w->pairs, (size_t)r->P, sizeof(*w->pairs), pair_cmp);
+	for (int p = 0; p < r->P; p++)
+		w->ord[p] = w->pairs[p].i;
+	return w->ord;
+}
+
+static double *metric_row(struct worker *w, enum sp_fc_metric mt, int m)
+{
+	return &w->metric[((size_t)mt * w->run->M + (size_t)m) * w->run->P];
+}
+
+static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
+{
+	struct run *r = w->run;
+	const struct sp_node *node = sp_graph_node(r->g, v);
+	const struct sp_service *s = node->service;
+	const struct coef *c = &r->coef[v];
+	int M = r->M, P = r->P;
+	const struct sp_sku *sku = sp_catalog_sku(r->cat, s->instance);
+	int *pbinds = w->pbinds;             /* per path, this region */
+
+	memset(w->units_total, 0, (size_t)M * P * sizeof(int));
+	memset(w->binds, 0, (size_t)M * sizeof(int));
+	for (int ri = 0; ri < r->R; ri++) {
+		struct svc_size z = { s, sku, &r->spec->regions[ri], r->queue_worker[v], 60, 0 };
+		double share = r->spec->regions[ri].share;
+		/* the queue that feeds a worker sets its backlog-age target */
+		if (z.queue_worker)
+			for (size_t q = 0; q < r->spec->nqueues; q++)
+				if (!strcmp(r->spec->queues[q].worker, s->name) &&
+				    r->spec->queues[q].max_backlog_age_s < z.max_backlog_s)
+					z.max_backlog_s = r->spec->queues[q].max_backlog_age_s;
+		for (int m = 0; m < M; m++) {
+			int *u = &w->units[idx3(ri, m, 0, M, P)];
+			if (!r->region_active[ri * M + m]) {
+				memset(u, 0, (size_t)P * sizeof(int));
+				continue;
+			}
+			path_rates(r, c->peak, r->peak, m, w->rate);
+			for (int p = 0; p < P; p++)
+				w->rate[p] *= share;
+			const uint32_t *ord = path_order(w, c->peak, w->rate, m);
+			int b0, b1;
+			int v0 = size_service(&z, w->rate[ord[0]], &b0);
+			int v1 = P > 1 ? size_service(&z, w->rate[ord[P - 1]], &b1) : v0;
+			if (P == 1)
+				b1 = b0;
+			bisect(&z, w->rate, ord, 0, P - 1, u, pbinds, v0, v1, b0, b1);
+			for (int p = 0; p < P; p++) {
+				w->units_total[(size_t)m * P + p] += u[p];
+				w->binds[m] += pbinds[p];
+			}
+		}
+	}
+	for (int m = 0; m < M; m++) {
+		double *dem = metric_row(w, SP_FC_DEMAND, m);
+		path_rates(r, c->peak, r->peak, m, dem);
+	}
+	for (int m = 0; m < M; m++) {
+		if (w->binds[m] > 0 && line->risk_any_month < 0) {
+			line->risk_any_month = m;
+			line->risk_share = (double)w->binds[m] / ((double)P * r->R);
+		}
+		if (w->binds[m] * 2 >= P && w->binds[m] > 0 && line->risk_month < 0)
+			line->risk_month = m;
+	}
+	static const enum sp_fc_purchase by_class[] = { SP_BUY_COMMIT_OD, SP_BUY_COMMIT_SPOT, SP_BUY_SPOT,
+							 SP_BUY_ON_DEMAND };
+	struct rates x = rates_for(r, sku, by_class[s->cls], 12);
+	price_line(w, line, &x, 0);
+}
+
+static void line_datastore(struct worker *w, uint32_t v, struct sp_fc_line *line)
+{
+	struct run *r = w->run;
+	const struct sp_datastore *ds = sp_graph_node(r->g, v)->datastore;
+	const struct coef *c = &r->coef[v];
+	int M = r->M, P = r->P;
+	const struct sp_sku *sku = sp_catalog_sku(r->cat, ds->instance);
+	double *reads = w->tmp, *writes = w->tmp + P;
+	int sd = -1;
+
+	/* storage grows with its driver (default: the driver that brings most of the load) */
+	if (ds->storage_drv) {
+		sd = (int)(ds->storage_drv - r->spec->drivers);
+	} else {
+		double best = 0;
+		for (int d = 0; d < r->nd; d++)
+			if (c->avg[d] > best) {
+				best = c->avg[d];
+				sd = d;
+			}
+	}
+	int copies_extra = ds->multi_az ? 1 : 0;
+	int outgrow_paths_month = -1;
+	for (int m = 0; m < M; m++) {
+		double *dem = metric_row(w, SP_FC_DEMAND, m), *rep = metric_row(w, SP_FC_REPLICAS, m);
+		double *sh = metric_row(w, SP_FC_SHARDS, m), *st = metric_row(w, SP_FC_STORAGE_GB, m);
+		path_rates(r, c->reads, r->peak, m, reads);
+		path_rates(r, c->writes, r->peak, m, writes);
+		int outgrow = 0;
+		for (int p = 0; p < P; p++) {
+			double data_total = ds->storage_start_gb +
+					    (sd >= 0 ? ds->storage_gb_per_unit_month * r->cum[idx3(sd, p, m, P, M)] : 0);
+			int nodes = 0, max_shards = 0, max_rep = 0;
+			double storage_cost = 0;
+			for (int ri = 0; ri < r->R; ri++) {
+				if (!r->region_active[ri * M + m])
+					continue;
+				double share = r->spec->regions[ri].share;
+				double rd = reads[p] * share, wr = writes[p] * share, gb = data_total * share;
+				double need = fmax(wr / (ds->write_utilization * ds->write_tps_per_node),
+						   ds->max_gb_per_shard > 0 ? gb / ds->max_gb_per_shard : 0);
+				int shards = 1;
+				if (ds->sharded)
+					shards = need > 1 ? (int)ceil(need) : 1;
+				else if (need > 1)
+					outgrow = 1;
+				int rep_n = (int)ceil(rd / shards / ds->read_qps_per_replica);
+				if (ds->availability >= HA_AVAILABILITY)
+					rep_n += 1;
+				if (rep_n < ds->min_replicas)
+					rep_n = ds->min_replicas;
+				nodes += shards * (1 + rep_n + copies_extra);
+				storage_cost += gb * (1 + rep_n + copies_extra) * r->cat->db_storage_gb_month;
+				if (shards > max_shards)
+					max_shards = shards;
+				if (rep_n > max_rep)
+					max_rep = rep_n;
+			}
+			w->units_total[(size_t)m * P + p] = nodes;
+			w->extra[(size_t)m * P + p] = storage_cost;
+			dem[p] = reads[p] + writes[p];
+			rep[p] = max_rep;
+			sh[p] = max_shards;
+			st[p] = data_total;
+		}
+		if (outgrow) {
+			/* outgrown at p50: more than half the paths need a second primary */
+			int count = 0;
+			for (int p = 0; p < P; p++) {
+				double share = r->spec->regions[0].share;
+				double wr = writes[p] * share;
+				double gb = (ds->storage_start_gb +
+					     (sd >= 0 ? ds->storage_gb_per_unit_month * r->cum[idx3(sd, p, m, P, M)] : 0)) *
+					    share;
+				if (wr / (ds->write_utilization * ds->write_tps_per_node) > 1 ||
+				    (ds->max_gb_per_shard > 0 && gb > ds->max_gb_per_shard))
+					count++;
+			}
+			if (count * 2 >= P && outgrow_paths_month < 0)
+				outgrow_paths_month = m;
+		}
+	}
+	line->outgrow_month = outgrow_paths_month;
+	struct rates x = rates_for(r, sku, SP_BUY_COMMIT_OD, 12);
+	price_line(w, line, &x, 1);
+}
+
+static void line_cache(struct worker *w, uint32_t v, struct sp_fc_line *line)
+{
+	struct run *r = w->run;
+	const struct sp_cache *cc = sp_graph_node(r->g, v)->cache;
+	const struct coef *c = &r->coef[v];
+	int M = r->M, P = r->P;
+	const struct sp_sku *sku = sp_catalog_sku(r->cat, cc->node);
+	double usable = sku->memory_gib * CACHE_MEM_USABLE;
+
+	for (int m = 0; m < M; m++) {
+		double *dem = metric_row(w, SP_FC_DEMAND, m);
+		path_rates(r, c->peak, r->peak, m, dem);
+		for (int p = 0; p < P; p++) {
+			/* the hot set grows with the drivers that bring this cache its load */
+			double units_driver = 0;
+			for (int d = 0; d < r->nd; d++)
+				if (c->avg[d] > 0)
+					units_driver += r->trend[idx3(d, p, m, P, M)];
+			double ws = cc->working_set_gb + cc->working_set_gb_per_unit * units_driver;
+			int nodes = 0;
+			for (int ri = 0; ri < r->R; ri++) {
+				if (!r->region_active[ri * M + m])
+					continue;
+				double share = r->spec->regions[ri].share;
+				double n_ops = ceil(dem[p] * share / cc->ops_per_s_per_node);
+				double n_mem = usable > 0 ? ceil(ws * share / usable) : 0;
+				double n = fmax(fmax(n_ops, n_mem), cc->min_nodes);
+				nodes += (int)fmin(n, 1e9);
+			}
+			w->units_total[(size_t)m * P + p] = nodes;
+		}
+	}
+	struct rates x = rates_for(r, sku, SP_BUY_COMMIT_OD, 12);
+	price_line(w, line, &x, 0);
+}
+
+static void line_queue(struct worker *w, uint32_t v, struct sp_fc_line *line)
+{
+	struct run *r = w->run;
+	for (int m = 0; m < r->M; m++)
+		path_rates(r, r->coef[v].peak, r->peak, m, metric_row(w, SP_FC_DEMAND, m));
+	memset(w->units_total, 0, (size_t)r->M * r->P * sizeof(int));
+	memset(w->cost, 0, (size_t)r->M * r->P * sizeof(double));
+	memset(w->cost_od, 0, (size_t)r->M * r->P * sizeof(double));
+	line->purchase = SP_BUY_NONE;
+}
+
+static enum sp_fc_purchase gpu_purchase(const struct run *r, const struct sp_gpu_workload *gw, int *term)
+{
+	const struct sp_gpu_tiers *t = &r->spec->tiers;
+	*term = t->committed_term_months ? t->committed_term_months : 12;
+	switch (gw->tier) {
+	case SP_TIER_COMMITTED: return SP_BUY_COMMIT_OD;
+	case SP_TIER_ON_DEMAND: return SP_BUY_ON_DEMAND;
+	case SP_TIER_SPOT: return SP_BUY_SPOT;
+	default:
+		/* auto: steady inference on commitments when a committed tier is
+		 * declared; training, interruptible, on spot when a spot tier is */
+		if (gw->kind == SP_GPU_INFERENCE)
+			return t->committed ? SP_BUY_COMMIT_OD : SP_BUY_ON_DEMAND;
+		return t->spot ? SP_BUY_SPOT : SP_BUY_ON_DEMAND;
+	}
+}
+
+static void line_gpu(struct worker *w, uint32_t v, struct sp_fc_line *line)
+{
+	struct run *r = w->run;
+	const struct sp_gpu_workload *gw = sp_graph_node(r->g, v)->gpu;
+	const struct coef *c = &r->coef[v];
+	int M = r->M, P = r->P, term;
+	const struct sp_gpu_model *gm = sp_catalog_gpu(r->cat, gw->gpu);
+	const struct sp_sku *sku = sp_catalog_sku(r->cat, gm->sku);
+	int per_inst = sku->gpus > 0 ? sku->gpus : 1;
+	enum sp_fc_purchase want = gpu_purchase(r, gw, &term);
+	struct rates x = rates_for(r, sku, want, term);
+
+	if (gw->kind == SP_GPU_INFERENCE) {
+		for (int m = 0; m < M; m++) {
+			double *dem = metric_row(w, SP_FC_DEMAND, m);
+			path_rates(r, c->peak, r->peak, m, dem);
+			for (int p = 0; p < P; p++) {
+				int gpus = 0;
+				double tokens = dem[p] * gw->tokens_per_request;
+				for (int ri = 0; ri < r->R; ri++) {
+					if (!r->region_active[ri * M + m])
+						continue;
+					double t = tokens * r->spec->regions[ri].share;
+					if (t <= 0)
+						continue;
+					double replicas = ceil(t / (gw->tokens_per_s_per_gpu * gw->gpus_per_replica));
+					gpus += (int)fmin((replicas + (gw->n_plus_one ? 1 : 0)) * gw->gpus_per_replica, 1e9);
+				}
+				dem[p] = tokens;
+				/* billed by whole instances of the GPU's instance type */
+				w->units_total[(size_t)m * P + p] = (gpus + per_inst - 1) / per_inst;
+				w->extra[(size_t)m * P + p] = gpus; /* GPUs, for the units metric below */
+			}
+		}
+		price_line(w, line, &x, 0);
+		/* report GPUs (not instances) as the line's units */
+		for (size_t i = 0; i < (size_t)M * P; i++)
+			w->units_total[i] = (int)w->extra[i];
+		return;
+	}
+	/* training: GPU-hours per run from 6ND, spread over the run's months */
+	double peak = (gw->peak_tflops > 0 ? gw->peak_tflops : gm->peak_tflops) * 1e12;
+	double hours = sp_gpu_training_hours(gw->params_b * 1e9, gw->tokens_b * 1e9, peak, gw->mfu);
+	int first = gw->start == SP_NO_MONTH ? 0 : gw->start - r->spec->start;
+	double per_gpu_hour_od = sku->on_demand_hourly / per_inst;
+	double hours_per_month = r->cat->hours_per_month;
+	for (int m = 0; m < M; m++) {
+		double h = 0;
+		for (int k = 0; k < gw->run_months; k++) {
+			int runm = m - k;   /* a run that started in month runm covers month m */
+			if (runm < first)
+				continue;
+			if ((gw->every_months > 0 && (runm - first) % gw->every_months == 0) ||
+			    (gw->every_months == 0 && runm == first))
+				h += hours / gw->run_months;
+		}
+		double *dem = metric_row(w, SP_FC_DEMAND, m);
+		int gpus = (int)fmin(ceil(h / hours_per_month), 1e9);
+		for (int p = 0; p < P; p++) {
+			size_t i = (size_t)m * P + p;
+			dem[p] = h;
+			w->units_total[i] = gpus;
+			double rate;
+			switch (x.purchase) {
+			case SP_BUY_SPOT: rate = x.over / hours_per_month / per_inst; break;
+			case SP_BUY_COMMIT_OD: rate = x.commit / hours_per_month / per_inst; break;
+			default: rate = per_gpu_hour_od;
+			}
+			w->cost[i] = h * rate;
+			w->cost_od[i] = h * per_gpu_hour_od;
+		}
+	}
+	line->purchase = x.purchase;
+	line->commit_term_months = x.purchase == SP_BUY_COMMIT_OD ? x.term : 0;
+}
+
+/* ---- the per-line driver, accumulation, percentiles ------------------------------------------- */
+
+static void accumulate(struct worker *w, const struct sp_fc_line *line, size_t li)
+{
+	struct run *r = w->run;
+	int M = r->M, P = r->P;
+	size_t gclass = 0, gcat = (size_t)line->category;
+
+	/* the class group index: web, worker, batch, dev, then the kinds */
+	for (size_t i = 0; i < w->acc.ngroups[0]; i++)
+		if (!strcmp(r->f->groupings[0].groups[i].name, line->group_class))
+			gclass = i;
+	for (int m = 0; m < M; m++) {
+		/* region split: proportional to the region's share of active capacity */
+		double wsum = 0, wr[16] = { 0 };
+		int nr = r->R < 16 ? r->R : 16;
+		for (int ri = 0; ri < nr; ri++)
+			if (r->region_active[ri * M + m]) {
+				wr[ri] = r->spec->regions[ri].share;
+				wsum += wr[ri];
+			}
+		for (int p = 0; p < P; p++) {
+			size_t i = (size_t)m * P + p;
+			int64_t c = llround(w->cost[i] * MICRO);
+			int64_t co = llround(w->cost_od[i] * MICRO);
+			w->acc.total[i] += c;
+			w->acc.total_od[i] += co;
+			w->acc.group[0][gclass * (size_t)M * P + i] += c;
+			w->acc.group[2][gcat * (size_t)M * P + i] += c;
+			if (wsum > 0) {
+				int64_t left = c;
+				int last = -1;
+				for (int ri = 0; ri < nr; ri++)
+					if (wr[ri] > 0)
+						last = ri;
+				for (int ri = 0; ri < nr; ri++) {
+					if (wr[ri] <= 0)
+						continue;
+					int64_t part = ri == last ? left : llround((double)c * wr[ri] / wsum);
+					left -= part;
+					w->acc.group[1][(size_t)ri * M * P + i] += part;
+				}
+			}
+		}
+	}
+	(void)li;
+}
+
+static void line_percentiles(struct worker *w, struct sp_fc_line *line)
+{
+	struct run *r = w->run;
+	struct sp_forecast *f = r->f;
+	int M = r->M, P = r->P;
+	double *x = w->tmp;
+
+	for (int m = 0; m < M; m++)
+		for (int mt = 0; mt < SP_FC_NMETRICS; mt++) {
+			const double *src = NULL;
+			switch (mt) {
+			case SP_FC_UNITS:
+				for (int p = 0; p < P; p++)
+					x[p] = w->units_total[(size_t)m * P + p];
+				break;
+			case SP_FC_COST: src = &w->cost[(size_t)m * P]; break;
+			case SP_FC_COST_OD: src = &w->cost_od[(size_t)m * P]; break;
+			default: src = metric_row(w, (enum sp_fc_metric)mt, m);
+			}
+			if (src)
+				memcpy(x, src, (size_t)P * sizeof(double));
+			percentiles(&line->v[((size_t)m * SP_FC_NMETRICS + mt) * f->npcts], x, (size_t)P, f->pcts,
+				    f->npcts);
+		}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	size_t n = r->f->nlines;
+
+	for (;;) {
+		size_t li;
+		pthread_mutex_lock(&r->lock);
+		li = r->next_line++;
+		pthread_mutex_unlock(&r->lock);
+		if (li >= n)
+			break;
+		struct sp_fc_line *line = &r->f->lines[li];
+		memset(w->metric, 0, (size_t)SP_FC_NMETRICS * r->M * r->P * sizeof(double));
+		memset(w->extra, 0, (size_t)r->M * r->P * sizeof(double));
+		switch (line->kind) {
+		case SP_NODE_SERVICE: line_service(w, (uint32_t)li, line); break;
+		case SP_NODE_DATASTORE: line_datastore(w, (uint32_t)li, line); break;
+		case SP_NODE_CACHE: line_cache(w, (uint32_t)li, line); break;
+		case SP_NODE_QUEUE: line_queue(w, (uint32_t)li, line); break;
+		case SP_NODE_GPU: line_gpu(w, (uint32_t)li, line); break;
+		}
+		line_percentiles(w, line);
+		accumulate(w, line, li);
+		pthread_mutex_lock(&r->lock);
+		size_t done = ++r->done;
+		pthread_mutex_unlock(&r->lock);
+		if (w->id == 0 && r->opts->progress)
+			r->opts->progress(r->opts->progress_ctx, done, n);
+	}
+	return NULL;
+}
+
+static void worker_init(struct worker *w, struct run *r, int id)
+{
+	size_t MP = (size_t)r->M * r->P;
+	memset(w, 0, sizeof(*w));
+	w->run = r;
+	w->id = id;
+	w->rate = sp_xcalloc((size_t)r->P, sizeof(double));
+	w->ord = sp_xcalloc((size_t)r->P, sizeof(uint32_t));
+	w->tmp = sp_xcalloc(MP + 2 * (size_t)r->P, sizeof(double));
+	w->units = sp_xcalloc((size_t)r->R * MP, sizeof(int));
+	w->units_total = sp_xcalloc(MP, sizeof(int));
+	w->binds = sp_xcalloc((size_t)r->M, sizeof(int));
+	w->pbinds = sp_xcalloc((size_t)r->P, sizeof(int));
+	w->cost = sp_xcalloc(MP, sizeof(double));
+	w->cost_od = sp_xcalloc(MP, sizeof(double));
+	w->extra = sp_xcalloc(MP, sizeof(double));
+	w->metric = sp_xcalloc((size_t)SP_FC_NMETRICS * MP, sizeof(double));
+	w->pairs = sp_xcalloc((size_t)r->P, sizeof(*w->pairs));
+	w->acc.total = sp_xcalloc(MP, sizeof(int64_t));
+	w->acc.total_od = sp_xcalloc(MP, sizeof(int64_t));
+	for (int k = 0; k < 3; k++) {
+		w->acc.ngroups[k] = r->f->groupings[k].ngroups;
+		w->acc.group[k] = sp_xcalloc(w->acc.ngroups[k] * MP + 1, sizeof(int64_t));
+	}
+}
+
+static void worker_free(struct worker *w)
+{
+	free(w->rate);
+	free(w->ord);
+	free(w->tmp);
+	free(w->units);
+	free(w->units_total);
+	free(w->binds);
+	free(w->pbinds);
+	free(w->cost);
+	free(w->cost_od);
+	free(w->extra);
+	free(w->metric);
+	free(w->pairs);
+	free(w->acc.total);
+	free(w->acc.total_od);
+	for (int k = 0; k < 3; k++)
+		free(w->acc.group[k]);
+}
+
+/* Percentiles of monthly, yearly and horizon sums of a [m][p] micro-unit series. */
+static void summarize(struct sp_forecast *f, const int64_t *s, int P, double *month, double *year, double *horizon,
+		      double *scratch)
+{
+	int M = f->months;
+	size_t np = f->npcts;
+	for (int m = 0; m < M; m++) {
+		for (int p = 0; p < P; p++)
+			scratch[p] = (double)s[(size_t)m * P + p] / MICRO;
+		percentiles(&month[(size_t)m * np], scratch, (size_t)P, f->pcts, np);
+	}
+	for (int y = 0; y < f->years && year; y++) {
+		for (int p = 0; p < P; p++) {
+			int64_t sum = 0;
+			for (int m = y * 12; m < M && m < y * 12 + 12; m++)
+				sum += s[(size_t)m * P + p];
+			scratch[p] = (double)sum / MICRO;
+		}
+		percentiles(&year[(size_t)y * np], scratch, (size_t)P, f->pcts, np);
+	}
+	for (int p = 0; p < P; p++) {
+		int64_t sum = 0;
+		for (int m = 0; m < M; m++)
+			sum += s[(size_t)m * P + p];
+		scratch[p] = (double)sum / MICRO;
+	}
+	percentiles(horizon, scratch, (size_t)P, f->pcts, np);
+}
+
+/* ---- checks before running ---------------------------------------------------------------------- */
+
+static int check_catalog(const struct sp_spec *s, const struct sp_catalog *cat, struct sp_diags *d)
+{
+	static const char *const sku_kinds[] = { "compute", "database", "cache", "GPU" };
+	size_t before = d->nerrors;
+	const char **names = sp_xmalloc((cat->nskus + 1) * sizeof(*names));
+	for (size_t i = 0; i < cat->nskus; i++)
+		names[i] = cat->skus[i].name;
+
+#define NEED_SKU(nm, pos, what, want_kind)                                                              \
+	do {                                                                                              \
+		const struct sp_sku *k_ = sp_catalog_sku(cat, (nm));                                    \
+		if (!k_) {                                                                                \
+			const char *best_ = sp_suggest((nm), names, cat->nskus);                        \
+			if (best_)                                                                        \
+				sp_error(d, (pos), "%s '%s' is not in price catalog '%s'; did you mean '%s'?", \
+					 (what), (nm), cat->name, best_);                               \
+			else                                                                              \
+				sp_error(d, (pos), "%s '%s' is not in price catalog '%s' (add it to the catalog, or use a listed type)", \
+					 (what), (nm), cat->name);                                      \
+		} else if (k_->kind != (want_kind)) {                                                     \
+			sp_error(d, (pos), "%s '%s' is a %s type in price catalog '%s', not a %s type", \
+				 (what), (nm), sku_kinds[k_->kind], cat->name, sku_kinds[(want_kind)]); \
+		}                                                                                         \
+	} while (0)
+
+	for (size_t i = 0; i < s->nservices; i++)
+		NEED_SKU(s->services[i].instance, s->services[i].instance_pos, "instance type", SP_SKU_COMPUTE);
+	for (size_t i = 0; i < s->ncaches; i++)
+		NEED_SKU(s->caches[i].node, s->caches[i].node_pos, "cache node type", SP_SKU_CACHE);
+	for (size_t i = 0; i < s->ndatastores; i++)
+		NEED_SKU(s->datastores[i].instance, s->datastores[i].instance_pos, "database instance type",
+			 SP_SKU_DATABASE);
+#undef NEED_SKU
+	for (size_t i = 0; i < s->ngpus; i++) {
+		const struct sp_gpu_model *gm = sp_catalog_gpu(cat, s->gpus[i].gpu);
+		if (!gm) {
+			const char **gn = sp_xmalloc((cat->ngpus + 1) * sizeof(*gn));
+			for (size_t j = 0; j < cat->ngpus; j++)
+				gn[j] = cat->gpus[j].name;
+			const char *best = sp_suggest(s->gpus[i].gpu, gn, cat->ngpus);
+			if (best)
+				sp_error(d, s->gpus[i].gpu_pos, "GPU '%s' is not in price catalog '%s'; did you mean '%s'?",
+					 s->gpus[i].gpu, cat->name, best);
+			else
+				sp_error(d, s->gpus[i].gpu_pos, "GPU '%s' is not in price catalog '%s'", s->gpus[i].gpu,
+					 cat->name);
+			free(gn);
+		} else if (!sp_catalog_sku(cat, gm->sku)) {
+			sp_error(d, s->gpus[i].gpu_pos, "GPU '%s' names instance type '%s', which price catalog '%s' lacks",
+				 gm->name, gm->sku, cat->name);
+		}
+	}
+	if (strcmp(s->currency, cat->currency))
+		sp_error(d, s->pricing.pos, "the spec is in %s but price catalog '%s' is in %s", s->currency, cat->name,
+			 cat->currency);
+	free(names);
+	return d->nerrors > before ? -1 : 0;
+}
+
+static void add_breach(struct sp_forecast *f, size_t *cap, enum sp_fc_breach_kind kind, int month, double value,
+		       double limit)
+{
+	SP_GROW(f->breaches, *cap, f->nbreaches + 1);
+	f->breaches[f->nbreaches++] = (struct sp_fc_breach){ kind, month, value, limit };
+}
+
+size_t sp_fc_median_index(const struct sp_forecast *f)
+{
+	size_t best = 0;
+	for (size_t k = 1; k < f->npcts; k++)
+		if (fabs(f->pcts[k] - 50) < fabs(f->pcts[best] - 50))
+			best = k;
+	return best;
+}
+
+/* ---- entry point ------------------------------------------------------------------------------- */
+
+static int any_uncertain(const struct sp_spec *s)
+{
+	for (size_t d = 0; d < s->ndrivers; d++)
+		if (s->drivers[d].has_uncertainty)
+			return 1;
+	return 0;
+}
+
+int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const struct sp_graph *g,
+		    const struct sp_catalog *cat, const struct sp_forecast_opts *opts, struct sp_diags *diags)
+{
+	struct sp_forecast *f;
+	struct run r;
+	struct worker w[2];
+	int nthreads = opts->threads > 0 ? opts->threads : 2;
+	int ret = -1;
+
+	*out = NULL;
+	if (check_catalog(spec, cat, diags) < 0)
+		return -1;
+	if (nthreads > 2)
+		nthreads = 2;
+	f = sp_xcalloc(1, sizeof(*f));
+	sp_arena_init(&f->arena);
+	f->start = spec->start;
+	f->months = opts->months > 0 && opts->months < spec->months ? opts->months : spec->months;
+	f->years = (f->months + 11) / 12;
+	f->paths = any_uncertain(spec) ? (opts->paths > 0 ? opts->paths : SP_FC_DEFAULT_PATHS) : 1;
+	f->seed = opts->seed;
+	if (opts->npcts) {
+		f->npcts = opts->npcts > SP_FC_MAX_PCTS ? SP_FC_MAX_PCTS : opts->npcts;
+		memcpy(f->pcts, opts->pcts, f->npcts * sizeof(double));
+	} else {
+		f->npcts = 3;
+		f->pcts[0] = 10;
+		f->pcts[1] = 50;
+		f->pcts[2] = 90;
+	}
+	f->currency = spec->currency;
+	f->catalog = cat->name;
+	f->catalog_as_of = cat->as_of;
+
+	memset(&r, 0, sizeof(r));
+	r.spec = spec;
+	r.g = g;
+	r.cat = cat;
+	r.f = f;
+	r.M = f->months;
+	r.P = f->paths;
+	r.nd = (int)spec->ndrivers;
+	r.R = (int)spec->nregions;
+	r.opts = opts;
+	size_t dpm = (size_t)(r.nd ? r.nd : 1) * r.P * r.M;
+	r.trend = sp_xcalloc(dpm, sizeof(double));
+	r.avg = sp_xcalloc(dpm, sizeof(double));
+	r.peak = sp_xcalloc(dpm, sizeof(double));
+	r.cum = sp_xcalloc(dpm, sizeof(double));
+	r.order = sp_xcalloc(dpm, sizeof(uint32_t));
+	r.region_active = SP_NEWN(&f->arena, int, (size_t)r.R * r.M);
+	for (int ri = 0; ri < r.R; ri++)
+		for (int m = 0; m < r.M; m++)
+			r.region_active[ri * r.M + m] = spec->regions[ri].from == SP_NO_MONTH ||
+							spec->start + m >= spec->regions[ri].from;
+	pthread_mutex_init(&r.lock, NULL);
+	if (fill_drivers(&r, diags) < 0)
+		goto out;
+	propagate(&r);
+
+	/* lines, one per graph node, in graph order */
+	size_t n = sp_graph_nnodes(g);
+	f->nlines = n;
+	f->lines = SP_NEWN(&f->arena, struct sp_fc_line, n);
+	for (size_t v = 0; v < n; v++) {
+		const struct sp_node *node = sp_graph_node(g, (uint32_t)v);
+		struct sp_fc_line *l = &f->lines[v];
+		l->name = node->name;
+		l->kind = node->kind;
+		l->risk_month = l->risk_any_month = l->outgrow_month = -1;
+		l->v = SP_NEWN(&f->arena, double, (size_t)r.M * SP_FC_NMETRICS * f->npcts);
+		switch (node->kind) {
+		case SP_NODE_SERVICE:
+			l->group_class = sp_class_names[node->service->cls];
+			l->category = SP_CAT_COMPUTE;
+			l->sku = node->service->instance;
+			l->unit = "instances";
+			break;
+		case SP_NODE_DATASTORE:
+			l->group_class = "datastore";
+			l->category = SP_CAT_DATABASE;
+			l->sku = node->datastore->instance;
+			l->unit = "nodes";
+			break;
+		case SP_NODE_CACHE:
+			l->group_class = "cache";
+			l->category = SP_CAT_CACHE;
+			l->sku = node->cache->node;
+			l->unit = "nodes";
+			break;
+		case SP_NODE_QUEUE:
+			l->group_class = "queue";
+			l->category = SP_CAT_QUEUE;
+			l->unit = "";
+			break;
+		case SP_NODE_GPU:
+			l->group_class = node->gpu->kind == SP_GPU_INFERENCE ? "gpu-inference" : "gpu-training";
+			l->category = SP_CAT_GPU;
+			l->sku = sp_catalog_gpu(cat, node->gpu->gpu)->sku;
+			l->unit = "GPUs";
+			break;
+		}
+	}
+	/* groupings: class (classes then kinds), region, category */
+	static const char *const class_groups[] = { "web", "worker", "batch", "dev", "datastore", "cache",
+						    "queue", "gpu-inference", "gpu-training" };
+	const char *const bys[3] = { "class", "region", "category" };
+	size_t ng[3] = { SP_ARRAY_LEN(class_groups), (size_t)r.R, SP_CAT_N };
+	for (int k = 0; k < 3; k++) {
+		struct sp_fc_grouping *gr = &f->groupings[k];
+		gr->by = bys[k];
+		gr->ngroups = ng[k];
+		gr->groups = SP_NEWN(&f->arena, struct sp_fc_group, ng[k]);
+		for (size_t i = 0; i < ng[k]; i++) {
+			gr->groups[i].name = k == 0 ? class_groups[i] : k == 1 ? spec->regions[i].name
+									  : sp_fc_category_names[i];
+			gr->groups[i].month = SP_NEWN(&f->arena, double, (size_t)r.M * f->npcts);
+			gr->groups[i].year = SP_NEWN(&f->arena, double, (size_t)f->years * f->npcts);
+			gr->groups[i].horizon = SP_NEWN(&f->arena, double, f->npcts);
+		}
+	}
+
+	/* the lines, on up to two threads; each line is computed by one thread
+	 * alone and totals are integers, so the result does not depend on it */
+	pthread_t th;
+	int started = 0;
+	for (int t = 0; t < nthreads; t++)
+		worker_init(&w[t], &r, t);
+	if (nthreads > 1 && pthread_create(&th, NULL, worker_main, &w[1]) == 0)
+		started = 1;
+	worker_main(&w[0]);
+	if (started)
+		pthread_join(th, NULL);
+
+	/* merge the integer accumulators, then percentiles */
+	size_t MP = (size_t)r.M * r.P;
+	for (int t = 1; t < nthreads; t++) {
+		for (size_t i = 0; i < MP; i++) {
+			w[0].acc.total[i] += w[t].acc.total[i];
+			w[0].acc.total_od[i] += w[t].acc.total_od[i];
+		}
+		for (int k = 0; k < 3; k++)
+			for (size_t i = 0; i < w[0].acc.ngroups[k] * MP; i++)
+				w[0].acc.group[k][i] += w[t].acc.group[k][i];
+	}
+	f->total = SP_NEWN(&f->arena, double, (size_t)r.M * f->npcts);
+	f->total_od = SP_NEWN(&f->arena, double, (size_t)r.M * f->npcts);
+	f->year_total = SP_NEWN(&f->arena, double, (size_t)f->years * f->npcts);
+	f->horizon_total = SP_NEWN(&f->arena, double, f->npcts);
+	f->horizon_total_od = SP_NEWN(&f->arena, double, f->npcts);
+	double *scratch = w[0].tmp;
+	summarize(f, w[0].acc.total, r.P, f->total, f->year_total, f->horizon_total, scratch);
+	summarize(f, w[0].acc.total_od, r.P, f->total_od, NULL, f->horizon_total_od, scratch);
+	for (int k = 0; k < 3; k++)
+		for (size_t i = 0; i < f->groupings[k].ngroups; i++) {
+			struct sp_fc_group *gp = &f->groupings[k].groups[i];
+			summarize(f, &w[0].acc.group[k][i * MP], r.P, gp->month, gp->year, gp->horizon, scratch);
+		}
+
+	/* budgets: a month over at p50, or over at the highest percentile */
+	size_t cap = 0, med = sp_fc_median_index(f), hi = f->npcts - 1;
+	if (spec->budgets.monthly_max > 0)
+		for (int m = 0; m < r.M; m++) {
+			double p50 = f->total[(size_t)m * f->npcts + med], top = f->total[(size_t)m * f->npcts + hi];
+			if (p50 > spec->budgets.monthly_max)
+				add_breach(f, &cap, SP_BREACH_MONTH_P50, m, p50, spec->budgets.monthly_max);
+			else if (top > spec->budgets.monthly_max)
+				add_breach(f, &cap, SP_BREACH_MONTH_HIGH, m, top, spec->budgets.monthly_max);
+		}
+	if (spec->budgets.total_max > 0) {
+		double p50 = f->horizon_total[med], top = f->horizon_total[hi];
+		if (p50 > spec->budgets.total_max)
+			add_breach(f, &cap, SP_BREACH_TOTAL_P50, -1, p50, spec->budgets.total_max);
+		else if (top > spec->budgets.total_max)
+			add_breach(f, &cap, SP_BREACH_TOTAL_HIGH, -1, top, spec->budgets.total_max);
+	}
+	for (int t = 0; t < nthreads; t++)
+		worker_free(&w[t]);
+	ret = 0;
+	*out = f;
+out:
+	pthread_mutex_destroy(&r.lock);
+	free(r.trend);
+	free(r.avg);
+	free(r.peak);
+	free(r.cum);
+	free(r.order);
+	if (ret < 0)
+		sp_forecast_free(f);
+	return ret;
+}
+
+void sp_forecast_free(struct sp_forecast *f)
+{
+	if (!f)
+		return;
+	free(f->breaches);
+	sp_arena_free(&f->arena);
+	free(f);
+}

@@ -1,0 +1,160 @@
+/* The capacity and cost model: month by month over the horizon, for every
+ * component, across Monte Carlo paths of the growth drivers, then percentiles.
+ * Pure computation (threads, no I/O, no printing); docs/model.md explains each
+ * step and docs/forecast-output.md the outputs built from these results.
+ *
+ * The shape of the computation (why it is fast and exact):
+ *  - Randomness lives only in the drivers: each path draws one growth
+ *    multiplier per driver from the lognormal fitted to its p10/p90 band.
+ *  - Demand is linear in the drivers, so propagating it through the graph is
+ *    done once, on coefficients: every node's average and peak rate (and a
+ *    datastore's reads and writes) is sum_d coef[d] * driver_d(month, path).
+ *  - Sizing is monotone in demand: walking a month's paths in order of demand,
+ *    a service's instance count is found by bisection over that order, so only
+ *    the paths where the count changes run the Erlang search.
+ *  - Every quantity is computed along every path; percentiles are taken last
+ *    (the p90 of a total is not the total of the p90s). Totals are summed in
+ *    integer micro-units, so the result is the same bytes with 1 or 2 threads. */
+#ifndef SP_FORECAST_H
+#define SP_FORECAST_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "lib/diag.h"
+#include "model/catalog.h"
+#include "model/graph.h"
+#include "model/spec.h"
+
+#define SP_FC_DEFAULT_PATHS 1000
+#define SP_FC_DEFAULT_SEED 20270101u
+#define SP_FC_MAX_PCTS 9
+
+/* Per line, month and percentile, these figures are kept. */
+enum sp_fc_metric {
+	SP_FC_DEMAND,      /* peak demand: requests/s (services, GPU inference: tokens/s),
+			    * operations/s (caches), reads+writes/s (datastores),
+			    * messages/s (queues), GPU-hours in the month (training) */
+	SP_FC_UNITS,       /* capacity: instances (services), nodes (datastores: all
+			    * shards x copies; caches), GPUs (GPU workloads) */
+	SP_FC_REPLICAS,    /* datastores: read replicas per shard */
+	SP_FC_SHARDS,      /* datastores: shards */
+	SP_FC_STORAGE_GB,  /* datastores: data size (all regions) */
+	SP_FC_COST,        /* monthly cost with the purchase plan, in the catalog's currency */
+	SP_FC_COST_OD,     /* the same capacity all on demand, for the saving */
+	SP_FC_NMETRICS
+};
+extern const char *const sp_fc_metric_names[SP_FC_NMETRICS];
+
+/* Cost categories (--by category). */
+enum sp_fc_category { SP_CAT_COMPUTE, SP_CAT_DATABASE, SP_CAT_CACHE, SP_CAT_GPU, SP_CAT_QUEUE, SP_CAT_N };
+extern const char *const sp_fc_category_names[SP_CAT_N];
+
+/* How capacity is bought (docs/model.md, "Purchase options"). */
+enum sp_fc_purchase {
+	SP_BUY_COMMIT_OD,     /* a commitment at the newsvendor level, on-demand above it */
+	SP_BUY_COMMIT_SPOT,   /* a commitment at the newsvendor level, spot above it */
+	SP_BUY_SPOT,          /* all spot (with the interruption overhead) */
+	SP_BUY_ON_DEMAND,     /* all on demand */
+	SP_BUY_NONE,          /* nothing to buy (queues) */
+};
+extern const char *const sp_fc_purchase_names[];
+
+/* One component (all its regions together). */
+struct sp_fc_line {
+	const char *name;
+	enum sp_node_kind kind;
+	const char *group_class;       /* web/worker/batch/dev for services, else the kind */
+	enum sp_fc_category category;
+	const char *sku;               /* instance / node / GPU instance type; NULL for queues */
+	const char *unit;              /* "instances", "nodes", "GPUs", "" */
+	enum sp_fc_purchase purchase;
+	int commit_term_months;        /* 12 or 36; 0 when no commitment */
+	int *commit_levels;            /* per commitment window: units committed */
+	int ncommit_windows;
+	double *v;                     /* [month][metric][pct]: use sp_fc_value */
+	/* services: the maximum of `scaling` binds (an SLO at risk) */
+	int risk_month;                /* first month where it binds on >= half the paths; -1 none */
+	int risk_any_month;            /* first month where it binds on any path; -1 none */
+	double risk_share;             /* share of paths where it binds in risk_any_month */
+	/* datastores without sharding whose writes or data outgrow one primary */
+	int outgrow_month;             /* first month where p50 needs more than one shard; -1 */
+};
+
+/* A group of lines summed along each path (--by class|region|category). */
+struct sp_fc_group {
+	const char *name;
+	double *month;                 /* [month][pct] monthly cost */
+	double *year;                  /* [year][pct] */
+	double *horizon;               /* [pct] */
+};
+
+struct sp_fc_grouping {
+	const char *by;                /* "class", "region", "category" */
+	struct sp_fc_group *groups;
+	size_t ngroups;
+};
+
+enum sp_fc_breach_kind { SP_BREACH_MONTH_P50, SP_BREACH_MONTH_HIGH, SP_BREACH_TOTAL_P50, SP_BREACH_TOTAL_HIGH };
+
+struct sp_fc_breach {
+	enum sp_fc_breach_kind kind;
+	int month;                     /* month index; -1 for horizon totals */
+	double value, limit;           /* the percentile cost and the budget */
+};
+
+struct sp_forecast {
+	struct sp_arena arena;
+	sp_month start;
+	int months;
+	int years;                     /* ceil(months / 12); the last may be partial */
+	int paths;
+	uint64_t seed;
+	size_t npcts;
+	double pcts[SP_FC_MAX_PCTS];   /* ascending, in (0, 100) */
+	const char *currency;
+	const char *catalog;           /* catalog name and date, for the record */
+	const char *catalog_as_of;
+	struct sp_fc_line *lines;      /* in graph order (services, caches, datastores, queues, GPUs) */
+	size_t nlines;
+	double *total;                 /* [month][pct] total monthly cost */
+	double *total_od;              /* [month][pct] the same all on demand */
+	double *year_total;            /* [year][pct] */
+	double *horizon_total;         /* [pct] */
+	double *horizon_total_od;      /* [pct] */
+	struct sp_fc_grouping groupings[3];   /* class, region, category */
+	struct sp_fc_breach *breaches;
+	size_t nbreaches;
+};
+
+struct sp_forecast_opts {
+	int months;                    /* 0 = the spec's horizon; at most that */
+	int paths;                     /* 0 = SP_FC_DEFAULT_PATHS; 1 when no driver is uncertain */
+	uint64_t seed;                 /* used as given (the CLI defaults it to SP_FC_DEFAULT_SEED) */
+	double pcts[SP_FC_MAX_PCTS];   /* npcts == 0: 10, 50, 90 */
+	size_t npcts;
+	int threads;                   /* 0 = 2 */
+	/* called now and then from one worker thread with lines done / total */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
+};
+
+/* Runs the model. Every SKU the spec names must be in the catalog (an error
+ * at the spec position naming the SKU otherwise, never a silent zero), and the
+ * catalog's currency must be the spec's. Returns 0 and *out (free with
+ * sp_forecast_free), or -1 with errors in diags. */
+int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const struct sp_graph *g,
+		    const struct sp_catalog *cat, const struct sp_forecast_opts *opts, struct sp_diags *diags);
+void sp_forecast_free(struct sp_forecast *f);
+
+/* The value of a line's metric in month m at percentile index k. */
+static inline double sp_fc_value(const struct sp_forecast *f, const struct sp_fc_line *l, int m,
+				 enum sp_fc_metric metric, size_t k)
+{
+	return l->v[((size_t)m * SP_FC_NMETRICS + metric) * f->npcts + k];
+}
+
+/* Index of the percentile closest to 50 (the median row in tables). */
+size_t sp_fc_median_index(const struct sp_forecast *f);
+
+#endif
