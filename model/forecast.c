@@ -43,7 +43,6 @@ struct run {
 	double *avg;             /* [d][p][m] trend x season, per second factor excluded */
 	double *peak;            /* [d][p][m] avg x event */
 	double *cum;             /* [d][p][m] cumulative trend up to and including m */
-	uint32_t *order;         /* [d][m][p] paths sorted by peak (ascending) */
 	int *region_active;      /* [r][m] */
 	struct coef *coef;       /* [node] */
 	int *queue_worker;       /* [node]: 1 when a queue feeds the service */
@@ -53,6 +52,12 @@ struct run {
 	pthread_mutex_t lock;
 	const struct sp_forecast_opts *opts;
 	int error;
+};
+
+struct mono_cache {
+	double *x;
+	int *u, *b;
+	int n, cap;
 };
 
 /* Per-thread accumulators (integers: addition order does not matter). */
@@ -68,7 +73,6 @@ struct worker {
 	int id;
 	/* scratch, per line */
 	double *rate;            /* [p] */
-	uint32_t *ord;           /* [p] */
 	double *tmp;             /* [p] and more */
 	int *units;              /* [r][m][p] */
 	int *units_total;        /* [m][p] */
@@ -78,21 +82,8 @@ struct worker {
 	double *cost_od;         /* [m][p] */
 	double *extra;           /* [m][p] storage or other non-instance cost */
 	double *metric;          /* [metric][m][p] for metrics other than units/cost */
-	struct sort_pair *pairs;
+	struct mono_cache mc;
 };
-
-struct sort_pair {
-	double v;
-	uint32_t i;
-};
-
-static int pair_cmp(const void *a, const void *b)
-{
-	const struct sort_pair *x = a, *y = b;
-	if (x->v != y->v)
-		return x->v < y->v ? -1 : 1;
-	return x->i < y->i ? -1 : (x->i > y->i);   /* ties by path: a total order, deterministic */
-}
 
 static size_t idx3(int a, int b, int c, int B, int C)
 {
@@ -202,18 +193,6 @@ static int fill_drivers(struct run *r, struct sp_diags *diags)
 				r->cum[i] = run_sum;
 			}
 		}
-		/* the order of paths by this driver's peak, month by month */
-		struct sort_pair *pairs = sp_xmalloc((size_t)P * sizeof(*pairs));
-		for (int m = 0; m < M; m++) {
-			for (int p = 0; p < P; p++) {
-				pairs[p].v = r->peak[idx3(d, p, m, P, M)];
-				pairs[p].i = (uint32_t)p;
-			}
-			qsort(pairs, (size_t)P, sizeof(*pairs), pair_cmp);
-			for (int p = 0; p < P; p++)
-				r->order[idx3(d, m, p, M, P)] = pairs[p].i;
-		}
-		free(pairs);
 	}
 	return 0;
 }
@@ -432,48 +411,44 @@ static int size_service(struct svc_size *z, double lambda, int *binds)
 	return inst;
 }
 
-/* Fills the units of paths ord[lo..hi] (sorted by rate) by bisection: where
- * the ends agree, every path between has the same count (monotone). */
-static void bisect(struct svc_size *z, const double *rate, const uint32_t *ord, int lo, int hi, int *units,
-		   int *binds, int vlo, int vhi, int blo, int bhi)
+/* Sizing is monotone in the rate (and so is whether the maximum binds): a
+ * sorted cache of computed points answers every rate that falls between two
+ * points with the same result, so only the rates where the count changes run
+ * the Erlang search. The function does not depend on the month, so one cache
+ * serves a service's region for the whole horizon. */
+static int cached_size(struct svc_size *z, struct mono_cache *mc, double lambda, int *binds)
 {
-	while (lo <= hi) {
-		if (vlo == vhi && blo == bhi) {
-			for (int i = lo; i <= hi; i++) {
-				units[ord[i]] = vlo;
-				binds[ord[i]] = blo;
-			}
-			return;
-		}
-		if (hi - lo <= 1) {
-			units[ord[lo]] = vlo;
-			binds[ord[lo]] = blo;
-			units[ord[hi]] = vhi;
-			binds[ord[hi]] = bhi;
-			return;
-		}
-		int mid = lo + (hi - lo) / 2, bm;
-		int vm = size_service(z, rate[ord[mid]], &bm);
-		bisect(z, rate, ord, lo, mid, units, binds, vlo, vm, blo, bm);
-		lo = mid;
-		vlo = vm;
-		blo = bm;
+	int lo = 0, hi = mc->n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (mc->x[mid] < lambda)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	if (lo < mc->n && mc->x[lo] == lambda) {
+		*binds = mc->b[lo];
+		return mc->u[lo];
+	}
+	if (lo > 0 && lo < mc->n && mc->u[lo - 1] == mc->u[lo] && mc->b[lo - 1] == mc->b[lo]) {
+		*binds = mc->b[lo];
+		return mc->u[lo];
+	}
+	int u = size_service(z, lambda, binds);
+	if (mc->n < mc->cap) {
+		size_t k = (size_t)(mc->n - lo);
+		memmove(&mc->x[lo + 1], &mc->x[lo], k * sizeof(double));
+		memmove(&mc->u[lo + 1], &mc->u[lo], k * sizeof(int));
+		memmove(&mc->b[lo + 1], &mc->b[lo], k * sizeof(int));
+		mc->x[lo] = lambda;
+		mc->u[lo] = u;
+		mc->b[lo] = *binds;
+		mc->n++;
+	}
+	return u;
 }
 
 /* ---- one line ---------------------------------------------------------------------------- */
-
-static int single_driver(const double *c, int nd)
-{
-	int found = -1;
-	for (int d = 0; d < nd; d++)
-		if (c[d] != 0) {
-			if (found >= 0)
-				return -2;
-			found = d;
-		}
-	return found;
-}
 
 /* The rate of every path in month m: sum_d c[d] * series[d][p][m]. */
 static void path_rates(const struct run *r, const double *c, const double *series, int m, double *out)
@@ -487,23 +462,6 @@ static void path_rates(const struct run *r, const double *c, const double *serie
 		for (int p = 0; p < P; p++)
 			out[p] += c[d] * series[idx3(d, p, m, P, M)];
 	}
-}
-
-/* The order of paths by rate in month m (shared driver order when one driver feeds it). */
-static const uint32_t *path_order(struct worker *w, const double *c, const double *rate, int m)
-{
-	struct run *r = w->run;
-	int d = single_driver(c, r->nd);
-	if (d >= 0)
-		return &r->order[idx3(d, m, 0, r->M, r->P)];
-	for (int p = 0; p < r->P; p++) {
-		w->pairs[p].v = rate[p];
-		w->pairs[p].i = (uint32_t)p;
-	}
-	qsort(w->pairs, (size_t)r->P, sizeof(*w->pairs), pair_cmp);
-	for (int p = 0; p < r->P; p++)
-		w->ord[p] = w->pairs[p].i;
-	return w->ord;
 }
 
 static double *metric_row(struct worker *w, enum sp_fc_metric mt, int m)
@@ -532,6 +490,7 @@ static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
 				if (!strcmp(r->spec->queues[q].worker, s->name) &&
 				    r->spec->queues[q].max_backlog_age_s < z.max_backlog_s)
 					z.max_backlog_s = r->spec->queues[q].max_backlog_age_s;
+		w->mc.n = 0;
 		for (int m = 0; m < M; m++) {
 			int *u = &w->units[idx3(ri, m, 0, M, P)];
 			if (!r->region_active[ri * M + m]) {
@@ -540,14 +499,7 @@ static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
 			}
 			path_rates(r, c->peak, r->peak, m, w->rate);
 			for (int p = 0; p < P; p++)
-				w->rate[p] *= share;
-			const uint32_t *ord = path_order(w, c->peak, w->rate, m);
-			int b0, b1;
-			int v0 = size_service(&z, w->rate[ord[0]], &b0);
-			int v1 = P > 1 ? size_service(&z, w->rate[ord[P - 1]], &b1) : v0;
-			if (P == 1)
-				b1 = b0;
-			bisect(&z, w->rate, ord, 0, P - 1, u, pbinds, v0, v1, b0, b1);
+				u[p] = cached_size(&z, &w->mc, w->rate[p] * share, &pbinds[p]);
 			for (int p = 0; p < P; p++) {
 				w->units_total[(size_t)m * P + p] += u[p];
 				w->binds[m] += pbinds[p];
@@ -822,8 +774,8 @@ static void accumulate(struct worker *w, const struct sp_fc_line *line, size_t l
 			}
 		for (int p = 0; p < P; p++) {
 			size_t i = (size_t)m * P + p;
-			int64_t c = llround(w->cost[i] * MICRO);
-			int64_t co = llround(w->cost_od[i] * MICRO);
+			int64_t c = (int64_t)(w->cost[i] * MICRO + 0.5);
+			int64_t co = (int64_t)(w->cost_od[i] * MICRO + 0.5);
 			w->acc.total[i] += c;
 			w->acc.total_od[i] += co;
 			w->acc.group[0][gclass * (size_t)M * P + i] += c;
@@ -914,7 +866,6 @@ static void worker_init(struct worker *w, struct run *r, int id)
 	w->run = r;
 	w->id = id;
 	w->rate = sp_xcalloc((size_t)r->P, sizeof(double));
-	w->ord = sp_xcalloc((size_t)r->P, sizeof(uint32_t));
 	w->tmp = sp_xcalloc(MP + 2 * (size_t)r->P, sizeof(double));
 	w->units = sp_xcalloc((size_t)r->R * MP, sizeof(int));
 	w->units_total = sp_xcalloc(MP, sizeof(int));
@@ -924,7 +875,10 @@ static void worker_init(struct worker *w, struct run *r, int id)
 	w->cost_od = sp_xcalloc(MP, sizeof(double));
 	w->extra = sp_xcalloc(MP, sizeof(double));
 	w->metric = sp_xcalloc((size_t)SP_FC_NMETRICS * MP, sizeof(double));
-	w->pairs = sp_xcalloc((size_t)r->P, sizeof(*w->pairs));
+	w->mc.cap = 4096;
+	w->mc.x = sp_xcalloc((size_t)w->mc.cap, sizeof(double));
+	w->mc.u = sp_xcalloc((size_t)w->mc.cap, sizeof(int));
+	w->mc.b = sp_xcalloc((size_t)w->mc.cap, sizeof(int));
 	w->acc.total = sp_xcalloc(MP, sizeof(int64_t));
 	w->acc.total_od = sp_xcalloc(MP, sizeof(int64_t));
 	for (int k = 0; k < 3; k++) {
@@ -936,7 +890,6 @@ static void worker_init(struct worker *w, struct run *r, int id)
 static void worker_free(struct worker *w)
 {
 	free(w->rate);
-	free(w->ord);
 	free(w->tmp);
 	free(w->units);
 	free(w->units_total);
@@ -946,7 +899,9 @@ static void worker_free(struct worker *w)
 	free(w->cost_od);
 	free(w->extra);
 	free(w->metric);
-	free(w->pairs);
+	free(w->mc.x);
+	free(w->mc.u);
+	free(w->mc.b);
 	free(w->acc.total);
 	free(w->acc.total_od);
 	for (int k = 0; k < 3; k++)
@@ -1118,7 +1073,6 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 	r.avg = sp_xcalloc(dpm, sizeof(double));
 	r.peak = sp_xcalloc(dpm, sizeof(double));
 	r.cum = sp_xcalloc(dpm, sizeof(double));
-	r.order = sp_xcalloc(dpm, sizeof(uint32_t));
 	r.region_active = SP_NEWN(&f->arena, int, (size_t)r.R * r.M);
 	for (int ri = 0; ri < r.R; ri++)
 		for (int m = 0; m < r.M; m++)
@@ -1255,7 +1209,6 @@ out:
 	free(r.avg);
 	free(r.peak);
 	free(r.cum);
-	free(r.order);
 	if (ret < 0)
 		sp_forecast_free(f);
 	return ret;

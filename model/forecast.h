@@ -9,9 +9,9 @@
  *  - Demand is linear in the drivers, so propagating it through the graph is
  *    done once, on coefficients: every node's average and peak rate (and a
  *    datastore's reads and writes) is sum_d coef[d] * driver_d(month, path).
- *  - Sizing is monotone in demand: walking a month's paths in order of demand,
- *    a service's instance count is found by bisection over that order, so only
- *    the paths where the count changes run the Erlang search.
+ *  - Sizing is monotone in demand: a sorted cache of computed (rate, count)
+ *    points answers every rate between two points of equal count, so only the
+ *    rates where the count changes run the Erlang search.
  *  - Every quantity is computed along every path; percentiles are taken last
  *    (the p90 of a total is not the total of the p90s). Totals are summed in
  *    integer micro-units, so the result is the same bytes with 1 or 2 threads. */
