@@ -20,7 +20,7 @@
 # `row` per measurement (see bench_validate), then add NAME to BENCHES.
 set -eu
 
-BENCHES="validate"
+BENCHES="validate forecast"
 
 die() {
     echo "bench: error: $*" >&2
@@ -131,6 +131,24 @@ row() {
 }
 
 # ---- benchmarks --------------------------------------------------------------
+
+# forecast: the capacity and cost model on a generated spec of
+# SP_BENCH_FC_N services (default 1,000), 60 months, SP_BENCH_FC_PATHS Monte
+# Carlo paths (default 1,000), on both cores; wall time, paths per second and
+# peak memory. The CSV output is written to /dev/null.
+bench_forecast() {
+    _n=${SP_BENCH_FC_N:-1000}
+    _paths=${SP_BENCH_FC_PATHS:-1000}
+    section "forecast: scaleplan forecast --paths $_paths, 60 months, 2 threads; median of $REPEAT"
+    _spec=$(spec "$_n" 0)
+    measure "$BIN" forecast --paths "$_paths" --format csv -o /dev/null "$_spec"
+    row forecast "$_n" "$(nfiles "$_spec")" "$(nbytes "$_spec")" "$m_min" "$m_median" "$m_rss" - "$m_exit"
+    if [ "$m_exit" -eq 0 ]; then
+        awk -v p="$_paths" -v ms="$m_median" -v n="$_n" 'BEGIN {
+            printf "forecast: %.0f paths/s; %.1f M service-months sized per second\n", p / (ms / 1000), n * 60 * p / (ms / 1000) / 1e6 }'
+    fi
+}
+
 
 # validate: load, check and resolve the spec (scaleplan validate), against the
 # time libyaml alone needs to parse the same bytes (yamlparse).

@@ -1,0 +1,32 @@
+/* The provider interface: the outside world where resources live. Every
+ * provider is one small vtable; every call takes an explicit context and
+ * reports failure in a struct sp_err naming the resource (its address in
+ * err->file) and, for remote providers, the server and HTTP status. */
+#ifndef SP_PROVIDER_H
+#define SP_PROVIDER_H
+#include "lib/arena.h"
+#include "lib/err.h"
+#include "model/resource.h"
+
+struct sp_provider;
+
+struct sp_provider_ops {
+	const char *kind;           /* "local" */
+	/* Every resource that exists now, in a (sorted by address). */
+	int (*list)(struct sp_provider *p, struct sp_resource_set *out, struct sp_arena *a, struct sp_err *err);
+	/* One resource by address: 0 and *out, SP_ENOTFOUND when absent. */
+	int (*read)(struct sp_provider *p, const char *address, struct sp_resource *out, struct sp_arena *a,
+		    struct sp_err *err);
+	int (*create)(struct sp_provider *p, const struct sp_resource *r, struct sp_err *err);
+	int (*update)(struct sp_provider *p, const struct sp_resource *before, const struct sp_resource *after,
+		      struct sp_err *err);
+	int (*remove)(struct sp_provider *p, const struct sp_resource *r, struct sp_err *err);
+	void (*close)(struct sp_provider *p);
+};
+
+struct sp_provider {
+	const struct sp_provider_ops *ops;
+	void *ctx;                  /* the provider's own state */
+};
+
+#endif

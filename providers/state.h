@@ -1,0 +1,59 @@
+/* State: what scaleplan last applied, Terraform's proven model. A state has a
+ * format version, a lineage (a UUID naming one history), a serial (+1 on every
+ * write that changes content) and resources sorted by address. A backend
+ * reads and writes it atomically and holds a lock for every writing command. */
+#ifndef SP_STATE_H
+#define SP_STATE_H
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "lib/err.h"
+#include "model/resource.h"
+
+#define SP_STATE_VERSION 1
+
+struct sp_state {
+	struct sp_arena arena;      /* owns everything below */
+	int version;
+	const char *lineage;        /* UUID v4 text, 36 chars */
+	uint64_t serial;
+	const char *scaleplan_version;
+	struct sp_resource_set resources;
+};
+
+/* Who holds a lock, recorded in the lock file and printed to a blocked command. */
+struct sp_lock_info {
+	char id[40];                /* UUID of this lock */
+	char who[128];              /* user@host */
+	char operation[32];         /* "apply", "state push", ... */
+	char created[32];           /* RFC 3339 UTC */
+	long pid;
+	char host[128];
+};
+
+struct sp_backend;
+
+struct sp_backend_ops {
+	const char *kind;           /* "local" */
+	/* Reads the state; a missing state gives an empty one (serial 0, a new lineage). */
+	int (*read)(struct sp_backend *b, struct sp_state **out, struct sp_err *err);
+	/* Writes atomically (temp file, fsync, rename), keeping one backup; the
+	 * caller has set serial (the backend refuses a serial below the stored one). */
+	int (*write)(struct sp_backend *b, const struct sp_state *s, struct sp_err *err);
+	/* Takes the lock for operation, waiting up to timeout_ms with backoff; on
+	 * SP_ELOCKED *holder tells who has it. */
+	int (*lock)(struct sp_backend *b, const char *operation, int timeout_ms, struct sp_lock_info *mine,
+		    struct sp_lock_info *holder, struct sp_err *err);
+	int (*unlock)(struct sp_backend *b, const char *id, struct sp_err *err);
+	void (*close)(struct sp_backend *b);
+};
+
+struct sp_backend {
+	const struct sp_backend_ops *ops;
+	void *ctx;
+};
+
+struct sp_state *sp_state_new(void);
+void sp_state_free(struct sp_state *s);
+
+#endif
