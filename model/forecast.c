@@ -74,7 +74,8 @@ struct worker {
 	/* scratch, per line */
 	double *rate;            /* [p] */
 	double *tmp;             /* [p] and more */
-	int *units;              /* [r][m][p] */
+	int *units;              /* [r][m][p] capacity per region (services: instances) */
+	int *rshards, *rreplicas;/* [r][m][p] datastores: per region */
 	int *units_total;        /* [m][p] */
 	int *binds;              /* [m] paths where the maximum binds */
 	int *pbinds;             /* [p] the maximum binds on this path (one region, one month) */
@@ -576,6 +577,9 @@ static void line_datastore(struct worker *w, uint32_t v, struct sp_fc_line *line
 				if (rep_n < ds->min_replicas)
 					rep_n = ds->min_replicas;
 				nodes += shards * (1 + rep_n + copies_extra);
+				w->units[idx3(ri, m, p, M, P)] = shards * (1 + rep_n + copies_extra);
+				w->rshards[idx3(ri, m, p, M, P)] = shards;
+				w->rreplicas[idx3(ri, m, p, M, P)] = rep_n;
 				storage_cost += gb * (1 + rep_n + copies_extra) * r->cat->db_storage_gb_month;
 				if (shards > max_shards)
 					max_shards = shards;
@@ -639,6 +643,7 @@ static void line_cache(struct worker *w, uint32_t v, struct sp_fc_line *line)
 				double n_mem = usable > 0 ? ceil(ws * share / usable) : 0;
 				double n = fmax(fmax(n_ops, n_mem), cc->min_nodes);
 				nodes += (int)fmin(n, 1e9);
+				w->units[idx3(ri, m, p, M, P)] = (int)fmin(n, 1e9);
 			}
 			w->units_total[(size_t)m * P + p] = nodes;
 		}
@@ -701,7 +706,9 @@ static void line_gpu(struct worker *w, uint32_t v, struct sp_fc_line *line)
 					if (t <= 0)
 						continue;
 					double replicas = ceil(t / (gw->tokens_per_s_per_gpu * gw->gpus_per_replica));
-					gpus += (int)fmin((replicas + (gw->n_plus_one ? 1 : 0)) * gw->gpus_per_replica, 1e9);
+					int gr = (int)fmin((replicas + (gw->n_plus_one ? 1 : 0)) * gw->gpus_per_replica, 1e9);
+					gpus += gr;
+					w->units[idx3(ri, m, p, M, P)] = gr;
 				}
 				dem[p] = tokens;
 				/* billed by whole instances of the GPU's instance type */
@@ -737,6 +744,7 @@ static void line_gpu(struct worker *w, uint32_t v, struct sp_fc_line *line)
 			size_t i = (size_t)m * P + p;
 			dem[p] = h;
 			w->units_total[i] = gpus;
+			w->units[idx3(0, m, p, M, P)] = gpus;
 			double rate;
 			switch (x.purchase) {
 			case SP_BUY_SPOT: rate = x.over / hours_per_month / per_inst; break;
@@ -825,6 +833,26 @@ static void line_percentiles(struct worker *w, struct sp_fc_line *line)
 		}
 }
 
+/* Per region: capacity, shards and replicas percentiles (for the desired state). */
+static void region_percentiles(struct worker *w, struct sp_fc_line *line)
+{
+	struct run *r = w->run;
+	struct sp_forecast *f = r->f;
+	int M = r->M, P = r->P;
+	const int *src[SP_FC_NREGION_METRICS] = { w->units, w->rshards, w->rreplicas };
+	double *x = w->tmp;
+
+	for (int ri = 0; ri < r->R; ri++)
+		for (int m = 0; m < M; m++)
+			for (int k = 0; k < SP_FC_NREGION_METRICS; k++) {
+				const int *row = &src[k][idx3(ri, m, 0, M, P)];
+				for (int p = 0; p < P; p++)
+					x[p] = row[p];
+				percentiles(&line->rv[(((size_t)ri * M + m) * SP_FC_NREGION_METRICS + k) * f->npcts], x,
+					    (size_t)P, f->pcts, f->npcts);
+			}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -841,6 +869,9 @@ static void *worker_main(void *arg)
 		struct sp_fc_line *line = &r->f->lines[li];
 		memset(w->metric, 0, (size_t)SP_FC_NMETRICS * r->M * r->P * sizeof(double));
 		memset(w->extra, 0, (size_t)r->M * r->P * sizeof(double));
+		memset(w->units, 0, (size_t)r->R * r->M * r->P * sizeof(int));
+		memset(w->rshards, 0, (size_t)r->R * r->M * r->P * sizeof(int));
+		memset(w->rreplicas, 0, (size_t)r->R * r->M * r->P * sizeof(int));
 		switch (line->kind) {
 		case SP_NODE_SERVICE: line_service(w, (uint32_t)li, line); break;
 		case SP_NODE_DATASTORE: line_datastore(w, (uint32_t)li, line); break;
@@ -849,6 +880,7 @@ static void *worker_main(void *arg)
 		case SP_NODE_GPU: line_gpu(w, (uint32_t)li, line); break;
 		}
 		line_percentiles(w, line);
+		region_percentiles(w, line);
 		accumulate(w, line, li);
 		pthread_mutex_lock(&r->lock);
 		size_t done = ++r->done;
@@ -868,6 +900,8 @@ static void worker_init(struct worker *w, struct run *r, int id)
 	w->rate = sp_xcalloc((size_t)r->P, sizeof(double));
 	w->tmp = sp_xcalloc(MP + 2 * (size_t)r->P, sizeof(double));
 	w->units = sp_xcalloc((size_t)r->R * MP, sizeof(int));
+	w->rshards = sp_xcalloc((size_t)r->R * MP, sizeof(int));
+	w->rreplicas = sp_xcalloc((size_t)r->R * MP, sizeof(int));
 	w->units_total = sp_xcalloc(MP, sizeof(int));
 	w->binds = sp_xcalloc((size_t)r->M, sizeof(int));
 	w->pbinds = sp_xcalloc((size_t)r->P, sizeof(int));
@@ -892,6 +926,8 @@ static void worker_free(struct worker *w)
 	free(w->rate);
 	free(w->tmp);
 	free(w->units);
+	free(w->rshards);
+	free(w->rreplicas);
 	free(w->units_total);
 	free(w->binds);
 	free(w->pbinds);
@@ -1094,6 +1130,7 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 		l->kind = node->kind;
 		l->risk_month = l->risk_any_month = l->outgrow_month = -1;
 		l->v = SP_NEWN(&f->arena, double, (size_t)r.M * SP_FC_NMETRICS * f->npcts);
+		l->rv = SP_NEWN(&f->arena, double, (size_t)r.R * r.M * SP_FC_NREGION_METRICS * f->npcts);
 		switch (node->kind) {
 		case SP_NODE_SERVICE:
 			l->group_class = sp_class_names[node->service->cls];

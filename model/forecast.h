@@ -46,6 +46,14 @@ enum sp_fc_metric {
 };
 extern const char *const sp_fc_metric_names[SP_FC_NMETRICS];
 
+/* Per region, these capacity figures are kept (for the desired state). */
+enum sp_fc_region_metric {
+	SP_FC_R_UNITS,     /* as SP_FC_UNITS, in one region (training: the first region) */
+	SP_FC_R_SHARDS,    /* datastores */
+	SP_FC_R_REPLICAS,  /* datastores: read replicas per shard */
+	SP_FC_NREGION_METRICS
+};
+
 /* Cost categories (--by category). */
 enum sp_fc_category { SP_CAT_COMPUTE, SP_CAT_DATABASE, SP_CAT_CACHE, SP_CAT_GPU, SP_CAT_QUEUE, SP_CAT_N };
 extern const char *const sp_fc_category_names[SP_CAT_N];
@@ -73,6 +81,7 @@ struct sp_fc_line {
 	int *commit_levels;            /* per commitment window: units committed */
 	int ncommit_windows;
 	double *v;                     /* [month][metric][pct]: use sp_fc_value */
+	double *rv;                    /* [region][month][region metric][pct]: use sp_fc_region_value */
 	/* services: the maximum of `scaling` binds (an SLO at risk) */
 	int risk_month;                /* first month where it binds on >= half the paths; -1 none */
 	int risk_any_month;            /* first month where it binds on any path; -1 none */
@@ -152,6 +161,12 @@ static inline double sp_fc_value(const struct sp_forecast *f, const struct sp_fc
 				 enum sp_fc_metric metric, size_t k)
 {
 	return l->v[((size_t)m * SP_FC_NMETRICS + metric) * f->npcts + k];
+}
+
+static inline double sp_fc_region_value(const struct sp_forecast *f, const struct sp_fc_line *l, int region,
+					int m, enum sp_fc_region_metric metric, size_t k)
+{
+	return l->rv[(((size_t)region * f->months + m) * SP_FC_NREGION_METRICS + metric) * f->npcts + k];
 }
 
 /* Index of the percentile closest to 50 (the median row in tables). */
