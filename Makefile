@@ -152,14 +152,21 @@ clean:
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 
 # ---- fuzzing (clang's libFuzzer) --------------------------------------------
+#   make fuzz [FUZZ_TARGET=spec|catalog] [FUZZ_TIME=60]
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
-FUZZ_SRC := $(LIB_SRC) $(MODEL_SRC)
+FUZZ_TARGET ?= spec
+# each target's sources: what the parser under test needs, nothing more
+FUZZ_SRC_spec := $(LIB_SRC) $(addprefix $(SRCDIR)/model/,load.c load_util.c yaml.c graph.c)
+FUZZ_SRC_catalog := $(LIB_SRC) $(SRCDIR)/model/catalog.c $(SRCDIR)/providers/catalog.c
+FUZZ_SEEDS_spec := $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml
+FUZZ_SEEDS_catalog := $(SRCDIR)/catalogs/*.json
 .PHONY: fuzz
 fuzz: | deps
-	@mkdir -p $(O)/fuzz/corpus
+	@mkdir -p $(O)/fuzz/corpus-$(FUZZ_TARGET)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -DSP_ARENA_DEBUG $(CSTD) -I$(SRCDIR) \
-	  $(PKG_CFLAGS) -o $(O)/fuzz/fuzz_spec $(SRCDIR)/tests/fuzz/fuzz_spec.c $(FUZZ_SRC) $(PKG_LIBS) -lm
-	cp $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml $(O)/fuzz/corpus/
-	ASAN_OPTIONS=detect_leaks=1 $(O)/fuzz/fuzz_spec -max_total_time=$(FUZZ_TIME) -max_len=65536 \
-	  -timeout=10 $(O)/fuzz/corpus
+	  $(PKG_CFLAGS) -o $(O)/fuzz/fuzz_$(FUZZ_TARGET) $(SRCDIR)/tests/fuzz/fuzz_$(FUZZ_TARGET).c $(FUZZ_SRC_$(FUZZ_TARGET)) \
+	  $(PKG_LIBS) -lm -lpthread
+	cp $(FUZZ_SEEDS_$(FUZZ_TARGET)) $(O)/fuzz/corpus-$(FUZZ_TARGET)/
+	ASAN_OPTIONS=detect_leaks=1 $(O)/fuzz/fuzz_$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	  -timeout=10 $(O)/fuzz/corpus-$(FUZZ_TARGET)
