@@ -1,0 +1,519 @@
+/* The local state backend. The lock is flock(2) on "<state>.lock": the kernel
+ * drops it when its holder exits, however it exits, so a killed apply never
+ * leaves the state locked. The lock file is never deleted (a deleted and
+ * recreated file would let two holders lock two different inodes); it is
+ * truncated when the lock is released, and while held it records who holds
+ * it, for the message a blocked command prints. */
+#include "providers/backend_local.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
+#include "providers/fsio.h"
+#include "providers/state_json.h"
+#include "providers/uuid.h"
+
+#ifndef SP_VERSION
+#define SP_VERSION "0.0.0"
+#endif
+
+#define MAX_STATE_BYTES ((size_t)256 << 20)
+#define MAX_LOCK_INFO 4096
+#define BACKOFF_START_MS 50
+#define BACKOFF_MAX_MS 1000
+
+struct local {
+	struct sp_backend b;
+	char *path, *backup, *lockpath;
+	int lock_fd;         /* the held lock's descriptor, -1 when not held */
+	char lock_id[40];
+};
+
+static struct local *L(struct sp_backend *b)
+{
+	return b->ctx;
+}
+
+/* ---- holder information ------------------------------------------------------------------------- */
+
+static void copy_field(char *dst, size_t size, json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	snprintf(dst, size, "%s", s ? s : "");
+}
+
+/* Reads the holder's record from the lock file; -1 when there is none (the
+ * file is empty, being written, or not ours). */
+static int read_holder(int fd, struct sp_lock_info *info)
+{
+	char buf[MAX_LOCK_INFO];
+	ssize_t n;
+	json_t *o;
+
+	memset(info, 0, sizeof(*info));
+	do
+		n = pread(fd, buf, sizeof(buf), 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	o = json_loadb(buf, (size_t)n, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return -1;
+	}
+	copy_field(info->id, sizeof(info->id), o, "id");
+	copy_field(info->who, sizeof(info->who), o, "who");
+	copy_field(info->operation, sizeof(info->operation), o, "operation");
+	copy_field(info->created, sizeof(info->created), o, "created");
+	copy_field(info->host, sizeof(info->host), o, "host");
+	info->pid = json_is_integer(json_object_get(o, "pid")) ? (long)json_integer_value(json_object_get(o, "pid")) : 0;
+	json_decref(o);
+	return info->id[0] ? 0 : -1;
+}
+
+/* "root@host (pid 1234) for 'apply' since 2026-11-23T10:00:00Z; lock ID 5f1c..." */
+static void describe(struct sp_sb *sb, const struct sp_lock_info *h, const char *lockpath)
+{
+	if (!h->id[0]) {
+		sp_sb_addf(sb, "another process (no holder recorded in '%s' yet)", lockpath);
+		return;
+	}
+	sp_sb_addf(sb, "%s (pid %ld) for '%s' since %s; lock ID %s", h->who[0] ? h->who : "an unknown user", h->pid,
+		   h->operation, h->created, h->id);
+}
+
+static void fill_mine(struct sp_lock_info *m, const char *id, const char *operation)
+{
+	char user[64] = "";
+	struct passwd pw, *res = NULL;
+	char pwbuf[1024];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	snprintf(m->operation, sizeof(m->operation), "%s", operation ? operation : "");
+	if (gethostname(m->host, sizeof(m->host) - 1) < 0 || !m->host[0])
+		snprintf(m->host, sizeof(m->host), "unknown");
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res && res->pw_name)
+		snprintf(user, sizeof(user), "%s", res->pw_name);
+	else if (getenv("USER"))
+		snprintf(user, sizeof(user), "%s", getenv("USER"));
+	else
+		snprintf(user, sizeof(user), "uid %u", (unsigned)geteuid());
+	snprintf(m->who, sizeof(m->who), "%.63s@%.63s", user, m->host);
+	gmtime_r(&now, &tm);
+	strftime(m->created, sizeof(m->created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	m->pid = (long)getpid();
+}
+
+static int write_holder(int fd, const struct sp_lock_info *m, const char *path)
+{
+	json_t *o = json_object();
+	char *text = NULL;
+	size_t len, off = 0;
+	int rc = -1;
+
+	json_object_set_new(o, "id", json_string(m->id));
+	json_object_set_new(o, "operation", json_stringn(m->operation, strnlen(m->operation, sizeof(m->operation))));
+	json_object_set_new(o, "who", json_string(m->who));
+	json_object_set_new(o, "pid", json_integer(m->pid));
+	json_object_set_new(o, "host", json_string(m->host));
+	json_object_set_new(o, "created", json_string(m->created));
+	json_object_set_new(o, "version", json_string(SP_VERSION));
+	json_object_set_new(o, "path", json_string(path));
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!text || ftruncate(fd, 0) < 0)
+		goto out;
+	len = strlen(text);
+	while (off < len) {
+		ssize_t n = pwrite(fd, text + off, len - off, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		off += (size_t)n;
+	}
+	if (pwrite(fd, "\n", 1, (off_t)len) != 1 || fsync(fd) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(text);
+	json_decref(o);
+	return rc;
+}
+
+/* ---- locking ------------------------------------------------------------------------------------ */
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int open_lockfile(struct local *l, int create, int *fd, struct sp_err *err)
+{
+	char *dir = NULL;
+	int rc = 0;
+
+	if (create) {
+		dir = sp_fs_dirname(l->path);
+		if ((rc = sp_fs_mkdir_p(dir, err)) < 0)
+			goto out;
+	}
+	*fd = open(l->lockpath, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0666);
+	if (*fd < 0) {
+		if (errno == ENOENT && !create)
+			rc = sp_err_set(err, SP_ENOTFOUND, l->path, 0, 0, "the state is not locked (there is no '%s')",
+					l->lockpath);
+		else
+			rc = sp_err_set(err, SP_EIO, l->lockpath, 0, 0, "cannot open the lock file: %s", strerror(errno));
+	}
+out:
+	free(dir);
+	return rc;
+}
+
+/* flock(LOCK_EX|LOCK_NB): 0 taken, 1 held elsewhere, SP_EIO. */
+static int try_flock(int fd, const char *lockpath, struct sp_err *err)
+{
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			return 1;
+		return sp_err_set(err, SP_EIO, lockpath, 0, 0, "cannot lock: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static int locked_error(struct local *l, const struct sp_lock_info *h, long waited, struct sp_err *err)
+{
+	struct sp_sb sb = SP_SB_INIT;
+	int rc;
+
+	sp_sb_adds(&sb, "state is locked by ");
+	describe(&sb, h, l->lockpath);
+	if (waited > 0)
+		sp_sb_addf(&sb, "; gave up after waiting %ld.%01ld s", waited / 1000, waited % 1000 / 100);
+	rc = sp_err_set(err, SP_ELOCKED, l->path, 0, 0, "%s", sb.buf);
+	sp_sb_release(&sb);
+	return rc;
+}
+
+static int local_lock(struct sp_backend *b, const char *operation, int timeout_ms, struct sp_lock_info *mine,
+		      struct sp_lock_info *holder, struct sp_err *err)
+{
+	struct local *l = L(b);
+	struct sp_lock_info info, other;
+	char id[37];
+	long start = now_ms(), delay = BACKOFF_START_MS;
+	unsigned attempt = 0;
+	int rc, fd = -1;
+
+	memset(&other, 0, sizeof(other));
+	if (l->lock_fd >= 0) {
+		rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0, "this process already holds the state lock (lock ID %s)",
+				l->lock_id);
+		goto out;
+	}
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	if ((rc = open_lockfile(l, 1, &fd, err)) < 0)
+		goto out;
+	for (;;) {
+		if ((rc = try_flock(fd, l->lockpath, err)) < 0)
+			goto out;
+		if (rc == 0)
+			break;
+		read_holder(fd, &other);
+		long waited = now_ms() - start;
+		if (waited >= timeout_ms) {
+			rc = locked_error(l, &other, timeout_ms ? waited : 0, err);
+			goto out;
+		}
+		/* deterministic jitter in [0.75, 1.25) x delay, varied by pid so waiters spread out */
+		unsigned h = ((unsigned)getpid() * 2654435761u) ^ (attempt++ * 40503u);
+		long pause = delay * (75 + (long)(h % 50)) / 100;
+		if (pause > timeout_ms - waited)
+			pause = timeout_ms - waited;
+		sleep_ms(pause);
+		delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+	}
+	if ((rc = sp_uuid_v4(id, err)) < 0)
+		goto out;
+	fill_mine(&info, id, operation);
+	if (write_holder(fd, &info, l->path) < 0) {
+		rc = sp_err_set(err, SP_EIO, l->lockpath, 0, 0, "cannot record the lock holder: %s", strerror(errno));
+		flock(fd, LOCK_UN);
+		goto out;
+	}
+	/* no writer is active now: remove what killed writers left */
+	sp_fs_clean_temps(l->path);
+	sp_fs_clean_temps(l->backup);
+	l->lock_fd = fd;
+	fd = -1;
+	snprintf(l->lock_id, sizeof(l->lock_id), "%s", id);
+	if (mine)
+		*mine = info;
+	rc = 0;
+out:
+	if (holder)
+		*holder = other;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static void release(struct local *l)
+{
+	/* clear the record first: once unlocked, another holder may write its own */
+	if (ftruncate(l->lock_fd, 0) == 0)
+		fsync(l->lock_fd);
+	flock(l->lock_fd, LOCK_UN);
+	close(l->lock_fd);
+	l->lock_fd = -1;
+	l->lock_id[0] = '\0';
+}
+
+static int local_unlock(struct sp_backend *b, const char *id, struct sp_err *err)
+{
+	struct local *l = L(b);
+	struct sp_lock_info h;
+	struct sp_sb sb = SP_SB_INIT;
+	int rc, fd = -1, held = 0;
+
+	if (!id)
+		id = "";
+	if (l->lock_fd >= 0) {
+		if (strcmp(id, l->lock_id)) {
+			rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0,
+					"lock ID '%s' is not the lock this process holds (lock ID %s)", id, l->lock_id);
+			goto out;
+		}
+		release(l);
+		rc = 0;
+		goto out;
+	}
+	/* forcing: only a record whose process is gone can be cleared */
+	if ((rc = open_lockfile(l, 0, &fd, err)) < 0)
+		goto out;
+	if ((rc = try_flock(fd, l->lockpath, err)) < 0)
+		goto out;
+	if (rc == 1) {
+		read_holder(fd, &h);
+		sp_sb_adds(&sb, "state is locked by ");
+		describe(&sb, &h, l->lockpath);
+		sp_sb_adds(&sb, "; that process is running and holds the lock, and a flock(2) lock ends only with its "
+				"process, so there is nothing to force: wait for it to finish, or stop it");
+		if (h.pid > 0)
+			sp_sb_addf(&sb, " (pid %ld on %s)", h.pid, h.host[0] ? h.host : "its host");
+		rc = sp_err_set(err, SP_ELOCKED, l->path, 0, 0, "%s", sb.buf);
+		goto out;
+	}
+	held = 1;
+	if (read_holder(fd, &h) < 0) {
+		rc = sp_err_set(err, SP_ENOTFOUND, l->path, 0, 0, "the state is not locked");
+		goto out;
+	}
+	if (strcmp(id, h.id)) {
+		rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0,
+				"lock ID '%s' is not the recorded one (%s); nothing was changed", id, h.id);
+		goto out;
+	}
+	/* the recorded holder is gone (its lock died with it): clear the stale record */
+	if (ftruncate(fd, 0) < 0 || fsync(fd) < 0) {
+		rc = sp_err_set(err, SP_EIO, l->lockpath, 0, 0, "cannot clear the lock file: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (held)
+		flock(fd, LOCK_UN);
+	if (fd >= 0)
+		close(fd);
+	sp_sb_release(&sb);
+	return rc;
+}
+
+/* ---- read and write ----------------------------------------------------------------------------- */
+
+/* The stored state's bytes in sb; *missing when there is no file. */
+static int read_raw(struct local *l, struct sp_sb *sb, int *missing, struct sp_err *err)
+{
+	int r = sp_sb_read_file(sb, l->path, MAX_STATE_BYTES);
+
+	*missing = 0;
+	if (r == -1 && errno == ENOENT) {
+		*missing = 1;
+		return 0;
+	}
+	if (r == -2)
+		return sp_err_set(err, SP_ETOOBIG, l->path, 0, 0, "the state file is larger than %zu MiB",
+				  MAX_STATE_BYTES >> 20);
+	if (r < 0)
+		return sp_err_set(err, SP_EIO, l->path, 0, 0, "cannot read: %s", strerror(errno));
+	return 0;
+}
+
+static int local_read(struct sp_backend *b, struct sp_state **out, struct sp_err *err)
+{
+	struct local *l = L(b);
+	struct sp_sb sb = SP_SB_INIT;
+	int rc, missing;
+
+	*out = NULL;
+	if ((rc = read_raw(l, &sb, &missing, err)) < 0)
+		goto out;
+	if (missing)
+		*out = sp_state_new();
+	else
+		rc = sp_state_from_json(out, sb.buf, sb.len, l->path, err);
+out:
+	sp_sb_release(&sb);
+	return rc;
+}
+
+static int local_write(struct sp_backend *b, const struct sp_state *s, struct sp_err *err)
+{
+	struct local *l = L(b);
+	struct sp_state stamped = *s, *disk = NULL;
+	struct sp_sb raw = SP_SB_INIT;
+	char *text = NULL, *old = NULL, *dir = sp_fs_dirname(l->path);
+	int rc, missing, guard = -1;
+
+	/* the version that last wrote the state, as Terraform records it */
+	stamped.scaleplan_version = SP_VERSION;
+	if ((rc = sp_state_to_json(&stamped, &text, err)) < 0)
+		goto out;
+	if ((rc = sp_fs_mkdir_p(dir, err)) < 0)
+		goto out;
+	if (l->lock_fd < 0) {
+		/* not locked by the caller: hold the lock for this write at least */
+		struct sp_lock_info h;
+		if ((rc = open_lockfile(l, 1, &guard, err)) < 0)
+			goto out;
+		if ((rc = try_flock(guard, l->lockpath, err)) < 0)
+			goto out;
+		if (rc == 1) {
+			read_holder(guard, &h);
+			rc = locked_error(l, &h, 0, err);
+			goto out;
+		}
+	}
+	if ((rc = read_raw(l, &raw, &missing, err)) < 0)
+		goto out;
+	if (!missing) {
+		if ((rc = sp_state_from_json(&disk, raw.buf, raw.len, l->path, err)) < 0) {
+			size_t n = strlen(err->msg);
+			snprintf(err->msg + n, sizeof(err->msg) - n,
+				 "; refusing to replace a state file that cannot be read (fix it, or restore '%s')", l->backup);
+			goto out;
+		}
+		if (strcmp(disk->lineage, s->lineage)) {
+			rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0,
+					"the state being written has lineage %s, but the stored state has lineage %s: "
+					"they are different histories, and the stored one is kept",
+					s->lineage, disk->lineage);
+			goto out;
+		}
+		if (s->serial < disk->serial) {
+			rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+					"the state being written has serial %llu, older than the stored serial %llu: "
+					"the state changed since it was read",
+					(unsigned long long)s->serial, (unsigned long long)disk->serial);
+			goto out;
+		}
+		if (s->serial == disk->serial) {
+			disk->scaleplan_version = SP_VERSION;
+			if ((rc = sp_state_to_json(disk, &old, err)) < 0)
+				goto out;
+			if (!strcmp(old, text))
+				goto out; /* nothing changed: no write, the backup stays */
+			rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+					"the stored state already has serial %llu, with different content: a state "
+					"that changes needs a higher serial",
+					(unsigned long long)s->serial);
+			goto out;
+		}
+		if ((rc = sp_fs_write_atomic(l->backup, raw.buf, raw.len, SP_FS_REPLACE, err)) < 0)
+			goto out;
+	}
+	rc = sp_fs_write_atomic(l->path, text, strlen(text), SP_FS_REPLACE, err);
+out:
+	if (guard >= 0)
+		close(guard); /* closing the last descriptor drops the flock */
+	sp_state_free(disk);
+	sp_sb_release(&raw);
+	free(text);
+	free(old);
+	free(dir);
+	return rc;
+}
+
+static void local_close(struct sp_backend *b)
+{
+	struct local *l;
+
+	if (!b)
+		return;
+	l = L(b);
+	if (l->lock_fd >= 0)
+		release(l);
+	free(l->path);
+	free(l->backup);
+	free(l->lockpath);
+	free(l);
+}
+
+static const struct sp_backend_ops local_ops = {
+	.kind = "local",
+	.read = local_read,
+	.write = local_write,
+	.lock = local_lock,
+	.unlock = local_unlock,
+	.close = local_close,
+};
+
+int sp_backend_local_open(struct sp_backend **out, const char *state_path, struct sp_err *err)
+{
+	struct local *l;
+	size_t n;
+
+	*out = NULL;
+	if (!state_path || !*state_path)
+		return sp_err_set(err, SP_EINVAL, "", 0, 0, "the local state backend needs a file path");
+	n = strlen(state_path);
+	if (state_path[n - 1] == '/')
+		return sp_err_set(err, SP_EINVAL, state_path, 0, 0, "the state path must name a file, not a folder");
+	l = sp_xcalloc(1, sizeof(*l));
+	l->path = sp_xstrdup(state_path);
+	l->backup = sp_xmalloc(n + sizeof(".backup"));
+	snprintf(l->backup, n + sizeof(".backup"), "%s.backup", state_path);
+	l->lockpath = sp_xmalloc(n + sizeof(".lock"));
+	snprintf(l->lockpath, n + sizeof(".lock"), "%s.lock", state_path);
+	l->lock_fd = -1;
+	l->b.ops = &local_ops;
+	l->b.ctx = l;
+	*out = &l->b;
+	return 0;
+}

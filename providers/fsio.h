@@ -1,0 +1,36 @@
+/* File-system helpers shared by the local provider and the local state
+ * backend: mkdir -p, and atomic writes (a temporary file in the same folder,
+ * fsync, rename, fsync of the folder), so a reader sees the old bytes or the
+ * new ones, never a mix, even after a crash or a kill. */
+#ifndef SP_FSIO_H
+#define SP_FSIO_H
+#include <stddef.h>
+
+#include "lib/err.h"
+
+enum sp_fs_mode {
+	SP_FS_REPLACE,   /* write path, whether it exists or not */
+	SP_FS_CREATE,    /* path must not exist: SP_EINVAL "already exists" (checked atomically, with link(2)) */
+	SP_FS_UPDATE,    /* path must exist: SP_ENOTFOUND otherwise */
+};
+
+/* Creates dir and its missing parents (mode 0777, less the umask). An empty
+ * dir or "." is a no-op. Returns 0 or SP_EIO naming the folder. */
+int sp_fs_mkdir_p(const char *dir, struct sp_err *err);
+
+/* Writes len bytes to path atomically through a temporary file named
+ * ".<base>.tmp-XXXXXX" next to it (mode 0666 less the umask); the temporary
+ * file is removed on every failure. Errors name path in err->file. */
+int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_fs_mode mode, struct sp_err *err);
+
+/* fsync(2) of the folder holding path, so a rename or unlink in it is durable. */
+int sp_fs_sync_parent(const char *path, struct sp_err *err);
+
+/* Removes the temporary files a killed sp_fs_write_atomic of path left
+ * behind. Only call it while holding the lock that serialises the writers. */
+void sp_fs_clean_temps(const char *path);
+
+/* The folder part of path ("." when it has none), in a malloc'd string. */
+char *sp_fs_dirname(const char *path);
+
+#endif

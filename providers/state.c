@@ -1,0 +1,705 @@
+/* States: creation with a fresh lineage, and the JSON encoding of
+ * docs/providers.md ("State file"). Encoding builds a jansson tree in a fixed
+ * key order and dumps it once; decoding walks jansson's tree with a JSON path
+ * for messages and copies every string into the state's arena, so no jansson
+ * memory outlives these functions. */
+#include "providers/state_json.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/hmap.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
+#include "providers/uuid.h"
+
+#ifndef SP_VERSION
+#define SP_VERSION "0.0.0"
+#endif
+
+/* Doubles hold every integer up to 2^53 exactly: those are written as JSON integers. */
+#define MAX_EXACT_INT 9007199254740992.0
+
+/* ---- states ------------------------------------------------------------------------------------- */
+
+/* A lineage when /dev/urandom cannot be read (a chroot without /dev): time,
+ * pid and address bits through splitmix64. It only has to be unique. */
+static void fallback_uuid(char out[37], const void *salt)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct timespec ts;
+	uint64_t x, w[2];
+	unsigned char b[16];
+	size_t o = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	x ^= (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)salt;
+	for (int i = 0; i < 2; i++) {
+		uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		w[i] = z ^ (z >> 31);
+	}
+	memcpy(b, w, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+struct sp_state *sp_state_new(void)
+{
+	struct sp_state *s = sp_xcalloc(1, sizeof(*s));
+	char id[37];
+
+	sp_arena_init(&s->arena);
+	if (sp_uuid_v4(id, NULL) < 0)
+		fallback_uuid(id, s);
+	s->version = SP_STATE_VERSION;
+	s->lineage = sp_arena_strdup(&s->arena, id);
+	s->serial = 0;
+	s->scaleplan_version = SP_VERSION;
+	return s;
+}
+
+void sp_state_free(struct sp_state *s)
+{
+	if (!s)
+		return;
+	sp_arena_free(&s->arena);
+	free(s);
+}
+
+/* ---- encoding ----------------------------------------------------------------------------------- */
+
+static int cmp_attr_ptr(const void *x, const void *y)
+{
+	return strcmp((*(const struct sp_attr *const *)x)->key, (*(const struct sp_attr *const *)y)->key);
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static int cmp_res_ptr(const void *x, const void *y)
+{
+	return strcmp((*(const struct sp_resource *const *)x)->address,
+		      (*(const struct sp_resource *const *)y)->address);
+}
+
+/* The fewest significant digits (1..17) that read back to exactly v. */
+static int shortest_precision(double v)
+{
+	char buf[40];
+	for (int p = 1; p < 17; p++) {
+		snprintf(buf, sizeof(buf), "%.*g", p, v);
+		if (strtod(buf, NULL) == v)
+			return p;
+	}
+	return 17;
+}
+
+/* A JSON string, or NULL when s is NULL or not UTF-8 (jansson refuses it). */
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : NULL;
+}
+
+static int put(json_t *obj, const char *key, json_t *v)
+{
+	return v ? json_object_set_new(obj, key, v) : -1;
+}
+
+static int enc_attr(const char *address, const struct sp_attr *at, int *prec, json_t **out, struct sp_err *err)
+{
+	*out = NULL;
+	switch (at->type) {
+	case SP_ATTR_STR:
+		*out = jstr(at->s ? at->s : "");
+		if (!*out)
+			return sp_err_set(err, SP_EINVAL, address, 0, 0, "attribute '%s' is not valid UTF-8", at->key);
+		return 0;
+	case SP_ATTR_BOOL:
+		*out = json_boolean(at->n != 0);
+		return 0;
+	case SP_ATTR_NUM:
+		if (!isfinite(at->n))
+			return sp_err_set(err, SP_EINVAL, address, 0, 0, "attribute '%s' is %g, which JSON cannot hold",
+					  at->key, at->n);
+		if (at->n == trunc(at->n) && fabs(at->n) <= MAX_EXACT_INT) {
+			*out = json_integer((json_int_t)at->n);
+		} else {
+			int p = shortest_precision(at->n);
+			if (p > *prec)
+				*prec = p;
+			*out = json_real(at->n);
+		}
+		return 0;
+	}
+	return sp_err_set(err, SP_EINVAL, address, 0, 0, "attribute '%s' has an unknown type %d", at->key,
+			  (int)at->type);
+}
+
+/* One resource's object; full adds force_new, depends_on and lifecycle (the state's fields). */
+static int enc_resource(const struct sp_resource *r, int full, int *prec, json_t **out, struct sp_err *err)
+{
+	const char *addr = r->address ? r->address : "";
+	const char *type, *name, *region;
+	const struct sp_attr **attrs = NULL;
+	const char **deps = NULL;
+	json_t *o = json_object(), *jattrs = json_object(), *fn = json_array(), *jdeps = json_array();
+	struct sp_arena tmp;
+	int rc = 0;
+
+	sp_arena_init(&tmp);
+	*out = NULL;
+	if (!r->address || sp_resource_parse_address(&tmp, r->address, &type, &name, &region) < 0) {
+		rc = sp_err_set(err, SP_EINVAL, addr, 0, 0, "'%s' is not a resource address (like service.web-api[us-east-1])",
+				addr);
+		goto out;
+	}
+	if (!r->type || !r->name || !r->region || strcmp(type, r->type) || strcmp(name, r->name) ||
+	    strcmp(region, r->region)) {
+		rc = sp_err_set(err, SP_EINVAL, addr, 0, 0, "type, name and region do not match the address");
+		goto out;
+	}
+	if (put(o, "address", jstr(r->address)) || put(o, "type", jstr(r->type)) || put(o, "name", jstr(r->name)) ||
+	    put(o, "region", jstr(r->region))) {
+		rc = sp_err_set(err, SP_EINVAL, addr, 0, 0, "cannot encode the resource");
+		goto out;
+	}
+	attrs = sp_xmalloc((r->nattrs + 1) * sizeof(*attrs));
+	for (size_t i = 0; i < r->nattrs; i++)
+		attrs[i] = &r->attrs[i];
+	qsort(attrs, r->nattrs, sizeof(*attrs), cmp_attr_ptr);
+	for (size_t i = 0; i < r->nattrs; i++) {
+		json_t *v;
+		if (!attrs[i]->key || !*attrs[i]->key) {
+			rc = sp_err_set(err, SP_EINVAL, addr, 0, 0, "an attribute has an empty key");
+			goto out;
+		}
+		if (i && !strcmp(attrs[i - 1]->key, attrs[i]->key)) {
+			rc = sp_err_set(err, SP_EINVAL, addr, 0, 0, "attribute '%s' is set twice", attrs[i]->key);
+			goto out;
+		}
+		if ((rc = enc_attr(addr, attrs[i], prec, &v, err)) < 0)
+			goto out;
+		if (put(jattrs, attrs[i]->key, v)) {
+			rc = sp_err_set(err, SP_EINVAL, addr, 0, 0, "attribute key '%s' is not valid UTF-8", attrs[i]->key);
+			goto out;
+		}
+		if (attrs[i]->force_new)
+			json_array_append_new(fn, json_string(attrs[i]->key));
+	}
+	json_object_set(o, "attributes", jattrs);
+	if (full) {
+		deps = sp_xmalloc((r->ndeps + 1) * sizeof(*deps));
+		for (size_t i = 0; i < r->ndeps; i++) {
+			deps[i] = r->depends_on[i];
+			if (!deps[i] || sp_resource_parse_address(NULL, deps[i], NULL, NULL, NULL) < 0) {
+				rc = sp_err_set(err, SP_EINVAL, addr, 0, 0, "dependency '%s' is not a resource address",
+						deps[i] ? deps[i] : "");
+				goto out;
+			}
+		}
+		qsort(deps, r->ndeps, sizeof(*deps), cmp_str);
+		for (size_t i = 0; i < r->ndeps; i++)
+			if (!i || strcmp(deps[i - 1], deps[i]))
+				json_array_append_new(jdeps, json_string(deps[i]));
+		json_t *lc = json_object();
+		json_object_set_new(lc, "prevent_destroy", json_boolean(r->prevent_destroy));
+		json_object_set_new(lc, "allow_zero", json_boolean(r->allow_zero));
+		json_object_set(o, "force_new", fn);
+		json_object_set(o, "depends_on", jdeps);
+		json_object_set_new(o, "lifecycle", lc);
+	}
+	*out = o;
+	o = NULL;
+out:
+	json_decref(o);
+	json_decref(jattrs);
+	json_decref(fn);
+	json_decref(jdeps);
+	free(attrs);
+	free(deps);
+	sp_arena_free(&tmp);
+	return rc;
+}
+
+/* Dumps root with the house format (indent 2, fixed order, final newline). */
+static int dump(json_t *root, int prec, char **out, struct sp_err *err)
+{
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(prec));
+	size_t n;
+
+	if (!text)
+		return sp_err_set(err, SP_EINVAL, "", 0, 0, "cannot encode the document as JSON");
+	n = strlen(text);
+	*out = sp_xmalloc(n + 2);
+	memcpy(*out, text, n);
+	(*out)[n] = '\n';
+	(*out)[n + 1] = '\0';
+	free(text);
+	return 0;
+}
+
+int sp_state_to_json(const struct sp_state *s, char **out, struct sp_err *err)
+{
+	const struct sp_resource **rs = sp_xmalloc((s->resources.n + 1) * sizeof(*rs));
+	json_t *root = json_object(), *arr = json_array();
+	int rc = 0, prec = 1;
+
+	*out = NULL;
+	if (!s->lineage || !sp_uuid_valid(s->lineage)) {
+		rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "the state's lineage '%s' is not a UUID",
+				s->lineage ? s->lineage : "");
+		goto out;
+	}
+	if (s->version != SP_STATE_VERSION) {
+		rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "cannot write state format version %d (only %d)", s->version,
+				SP_STATE_VERSION);
+		goto out;
+	}
+	if (s->serial > INT64_MAX) {
+		rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "serial %llu is too large", (unsigned long long)s->serial);
+		goto out;
+	}
+	if (put(root, "version", json_integer(s->version)) || put(root, "lineage", jstr(s->lineage)) ||
+	    put(root, "serial", json_integer((json_int_t)s->serial)) ||
+	    put(root, "scaleplan_version", jstr(s->scaleplan_version ? s->scaleplan_version : SP_VERSION))) {
+		rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "scaleplan_version is not valid UTF-8");
+		goto out;
+	}
+	for (size_t i = 0; i < s->resources.n; i++)
+		rs[i] = &s->resources.v[i];
+	qsort(rs, s->resources.n, sizeof(*rs), cmp_res_ptr);
+	for (size_t i = 0; i < s->resources.n; i++) {
+		json_t *o;
+		if (i && rs[i - 1]->address && rs[i]->address && !strcmp(rs[i - 1]->address, rs[i]->address)) {
+			rc = sp_err_set(err, SP_EINVAL, rs[i]->address, 0, 0, "the state holds this address twice");
+			goto out;
+		}
+		if ((rc = enc_resource(rs[i], 1, &prec, &o, err)) < 0)
+			goto out;
+		json_array_append_new(arr, o);
+	}
+	json_object_set(root, "resources", arr);
+	rc = dump(root, prec, out, err);
+out:
+	json_decref(root);
+	json_decref(arr);
+	free(rs);
+	return rc;
+}
+
+int sp_resource_to_json(const struct sp_resource *r, char **out, struct sp_err *err)
+{
+	json_t *o = NULL;
+	int prec = 1, rc;
+
+	*out = NULL;
+	if ((rc = enc_resource(r, 0, &prec, &o, err)) < 0)
+		return rc;
+	rc = dump(o, prec, out, err);
+	json_decref(o);
+	return rc;
+}
+
+/* ---- decoding ----------------------------------------------------------------------------------- */
+
+struct dec {
+	const char *origin;
+	struct sp_arena *a;
+	struct sp_err *err;
+	struct sp_sb path;   /* "resources[2].attributes.nodes" */
+};
+
+static size_t push_key(struct dec *d, const char *key)
+{
+	size_t mark = d->path.len;
+	int plain = (*key >= 'a' && *key <= 'z') || (*key >= 'A' && *key <= 'Z') || *key == '_';
+	for (const char *p = key; plain && *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			plain = 0;
+	if (plain) {
+		if (d->path.len)
+			sp_sb_addc(&d->path, '.');
+		sp_sb_adds(&d->path, key);
+	} else {
+		sp_sb_adds(&d->path, "[\"");
+		sp_sb_add_quoted(&d->path, key);
+		sp_sb_adds(&d->path, "\"]");
+	}
+	return mark;
+}
+
+static size_t push_idx(struct dec *d, size_t i)
+{
+	size_t mark = d->path.len;
+	sp_sb_addf(&d->path, "[%zu]", i);
+	return mark;
+}
+
+static void pop(struct dec *d, size_t mark)
+{
+	d->path.len = mark;
+	if (d->path.cap)
+		d->path.buf[mark] = '\0';
+}
+
+static int bad(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct dec *d, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (d->path.len)
+		return sp_err_set(d->err, SP_EINVAL, d->origin, 0, 0, "%s: %s", d->path.buf, msg);
+	return sp_err_set(d->err, SP_EINVAL, d->origin, 0, 0, "%s", msg);
+}
+
+static const char *kind_of(json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "a value";
+}
+
+static int check_keys(struct dec *d, json_t *obj, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		size_t i;
+		for (i = 0; allowed[i] && strcmp(allowed[i], key); i++)
+			;
+		if (!allowed[i]) {
+			size_t mark = push_key(d, key);
+			int rc = bad(d, "unknown key");
+			pop(d, mark);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* obj[key] as a string copied into the arena; required or *out stays as is. */
+static int get_str(struct dec *d, json_t *obj, const char *key, int required, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t mark;
+	int rc = 0;
+
+	if (!v)
+		return required ? bad(d, "missing key '%s'", key) : 0;
+	mark = push_key(d, key);
+	if (!json_is_string(v))
+		rc = bad(d, "must be a string, not %s", kind_of(v));
+	else
+		*out = sp_arena_strndup(d->a, json_string_value(v), json_string_length(v));
+	pop(d, mark);
+	return rc;
+}
+
+static int get_bool(struct dec *d, json_t *obj, const char *key, int *out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t mark;
+	int rc = 0;
+
+	if (!v)
+		return 0;
+	mark = push_key(d, key);
+	if (!json_is_boolean(v))
+		rc = bad(d, "must be true or false, not %s", kind_of(v));
+	else
+		*out = json_is_true(v);
+	pop(d, mark);
+	return rc;
+}
+
+static int dec_attrs(struct dec *d, json_t *obj, struct sp_resource *r)
+{
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	if (!json_is_object(obj))
+		return bad(d, "must be an object of attributes, not %s", kind_of(obj));
+	r->nattrs = json_object_size(obj);
+	r->attrs = SP_NEWN(d->a, struct sp_attr, r->nattrs);
+	json_object_foreach(obj, key, v) {
+		struct sp_attr *at = &r->attrs[i++];
+		size_t mark = push_key(d, key);
+		at->key = sp_arena_strdup(d->a, key);
+		if (!*key)
+			return bad(d, "an attribute key must not be empty");
+		if (json_is_string(v)) {
+			at->type = SP_ATTR_STR;
+			at->s = sp_arena_strndup(d->a, json_string_value(v), json_string_length(v));
+		} else if (json_is_integer(v)) {
+			at->type = SP_ATTR_NUM;
+			at->n = (double)json_integer_value(v);
+		} else if (json_is_real(v)) {
+			at->type = SP_ATTR_NUM;
+			at->n = json_real_value(v);
+		} else if (json_is_boolean(v)) {
+			at->type = SP_ATTR_BOOL;
+			at->n = json_is_true(v);
+		} else {
+			return bad(d, "must be a string, a number or a boolean, not %s", kind_of(v));
+		}
+		pop(d, mark);
+	}
+	sp_resource_sort(r);
+	return 0;
+}
+
+static int dec_force_new(struct dec *d, json_t *arr, struct sp_resource *r)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(arr))
+		return bad(d, "must be an array of attribute keys, not %s", kind_of(arr));
+	json_array_foreach(arr, i, v) {
+		size_t mark = push_idx(d, i);
+		if (!json_is_string(v))
+			return bad(d, "must be a string, not %s", kind_of(v));
+		const struct sp_attr *found = sp_resource_attr(r, json_string_value(v));
+		if (!found)
+			return bad(d, "'%s' is not one of the resource's attributes", json_string_value(v));
+		struct sp_attr *at = &r->attrs[found - r->attrs];
+		if (at->force_new)
+			return bad(d, "'%s' is listed twice", json_string_value(v));
+		at->force_new = 1;
+		pop(d, mark);
+	}
+	return 0;
+}
+
+static int dec_deps(struct dec *d, json_t *arr, struct sp_resource *r)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(arr))
+		return bad(d, "must be an array of resource addresses, not %s", kind_of(arr));
+	r->depends_on = SP_NEWN(d->a, const char *, json_array_size(arr));
+	json_array_foreach(arr, i, v) {
+		size_t mark = push_idx(d, i);
+		if (!json_is_string(v))
+			return bad(d, "must be a string, not %s", kind_of(v));
+		if (sp_resource_parse_address(NULL, json_string_value(v), NULL, NULL, NULL) < 0)
+			return bad(d, "'%s' is not a resource address (like service.web-api[us-east-1])",
+				   json_string_value(v));
+		r->depends_on[r->ndeps++] = sp_arena_strdup(d->a, json_string_value(v));
+		pop(d, mark);
+	}
+	sp_resource_sort(r);
+	return 0;
+}
+
+static int dec_resource(struct dec *d, json_t *o, int full, struct sp_resource *r)
+{
+	static const char *const keys_full[] = { "address", "type", "name", "region", "attributes",
+						 "force_new", "depends_on", "lifecycle", NULL };
+	static const char *const keys_res[] = { "address", "type", "name", "region", "attributes", NULL };
+	static const char *const keys_lc[] = { "prevent_destroy", "allow_zero", NULL };
+	const char *type, *name, *region;
+	json_t *v;
+	size_t mark;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(o))
+		return bad(d, "must be an object (a resource), not %s", kind_of(o));
+	if ((rc = check_keys(d, o, full ? keys_full : keys_res)) < 0)
+		return rc;
+	if ((rc = get_str(d, o, "address", 1, &r->address)) < 0)
+		return rc;
+	mark = push_key(d, "address");
+	if (sp_resource_parse_address(d->a, r->address, &type, &name, &region) < 0)
+		return bad(d, "'%s' is not a resource address (like service.web-api[us-east-1])", r->address);
+	pop(d, mark);
+	if ((rc = get_str(d, o, "type", 1, &r->type)) < 0 || (rc = get_str(d, o, "name", 1, &r->name)) < 0 ||
+	    (rc = get_str(d, o, "region", 1, &r->region)) < 0)
+		return rc;
+	const char *const fields[][3] = { { "type", r->type, type }, { "name", r->name, name },
+					  { "region", r->region, region } };
+	for (size_t i = 0; i < 3; i++) {
+		if (strcmp(fields[i][1], fields[i][2])) {
+			mark = push_key(d, fields[i][0]);
+			return bad(d, "'%s' does not match the address '%s'", fields[i][1], r->address);
+		}
+	}
+	if (!(v = json_object_get(o, "attributes")))
+		return bad(d, "missing key 'attributes'");
+	mark = push_key(d, "attributes");
+	if ((rc = dec_attrs(d, v, r)) < 0)
+		return rc;
+	pop(d, mark);
+	if (!full)
+		return 0;
+	if ((v = json_object_get(o, "force_new"))) {
+		mark = push_key(d, "force_new");
+		if ((rc = dec_force_new(d, v, r)) < 0)
+			return rc;
+		pop(d, mark);
+	}
+	if ((v = json_object_get(o, "depends_on"))) {
+		mark = push_key(d, "depends_on");
+		if ((rc = dec_deps(d, v, r)) < 0)
+			return rc;
+		pop(d, mark);
+	}
+	if ((v = json_object_get(o, "lifecycle"))) {
+		mark = push_key(d, "lifecycle");
+		if (!json_is_object(v))
+			return bad(d, "must be an object, not %s", kind_of(v));
+		if ((rc = check_keys(d, v, keys_lc)) < 0 || (rc = get_bool(d, v, "prevent_destroy", &r->prevent_destroy)) < 0 ||
+		    (rc = get_bool(d, v, "allow_zero", &r->allow_zero)) < 0)
+			return rc;
+		pop(d, mark);
+	}
+	return 0;
+}
+
+static json_t *load(const char *text, size_t len, const char *origin, struct sp_err *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+
+	if (!root)
+		sp_err_set(err, SP_EINVAL, origin, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0,
+			   "invalid JSON: %s", je.text);
+	return root;
+}
+
+static int dec_state(struct dec *d, json_t *root, struct sp_state *s)
+{
+	static const char *const keys[] = { "version", "lineage", "serial", "scaleplan_version", "resources", NULL };
+	json_t *v, *res;
+	struct sp_hmap seen;
+	size_t i, mark;
+	int rc;
+
+	if (!json_is_object(root))
+		return bad(d, "a state must be a JSON object, not %s", kind_of(root));
+	if ((rc = check_keys(d, root, keys)) < 0)
+		return rc;
+	if (!(v = json_object_get(root, "version")))
+		return bad(d, "missing key 'version' (the state format version, %d)", SP_STATE_VERSION);
+	if (!json_is_integer(v))
+		return bad(d, "version: must be an integer, not %s", kind_of(v));
+	if (json_integer_value(v) != SP_STATE_VERSION)
+		return bad(d, "version: unsupported state format version %" JSON_INTEGER_FORMAT
+			      "; this scaleplan reads version %d",
+			   json_integer_value(v), SP_STATE_VERSION);
+	s->version = SP_STATE_VERSION;
+	s->lineage = NULL;
+	if ((rc = get_str(d, root, "lineage", 1, &s->lineage)) < 0)
+		return rc;
+	if (!sp_uuid_valid(s->lineage))
+		return bad(d, "lineage: '%s' is not a UUID (like 0f8fad5b-d9cb-469f-a165-70867728950e)", s->lineage);
+	if (!(v = json_object_get(root, "serial")))
+		return bad(d, "missing key 'serial'");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return bad(d, "serial: must be a non-negative integer, not %s",
+			   json_is_integer(v) ? "a negative one" : kind_of(v));
+	s->serial = (uint64_t)json_integer_value(v);
+	s->scaleplan_version = NULL;
+	if ((rc = get_str(d, root, "scaleplan_version", 0, &s->scaleplan_version)) < 0)
+		return rc;
+	if (!(res = json_object_get(root, "resources")))
+		return bad(d, "missing key 'resources'");
+	mark = push_key(d, "resources");
+	if (!json_is_array(res))
+		return bad(d, "must be an array, not %s", kind_of(res));
+	s->resources.n = json_array_size(res);
+	s->resources.v = SP_NEWN(d->a, struct sp_resource, s->resources.n);
+	sp_hmap_init(&seen);
+	json_array_foreach(res, i, v) {
+		size_t m = push_idx(d, i);
+		uint32_t first;
+		if ((rc = dec_resource(d, v, 1, &s->resources.v[i])) < 0)
+			goto out;
+		if (sp_hmap_put(&seen, s->resources.v[i].address, (uint32_t)i, &first)) {
+			rc = bad(d, "duplicate address '%s' (first at resources[%u])", s->resources.v[i].address,
+				 (unsigned)first);
+			goto out;
+		}
+		pop(d, m);
+	}
+	pop(d, mark);
+	sp_resource_set_sort(&s->resources);
+out:
+	sp_hmap_free(&seen);
+	return rc;
+}
+
+int sp_state_from_json(struct sp_state **out, const char *text, size_t len, const char *origin, struct sp_err *err)
+{
+	struct sp_state *s = sp_xcalloc(1, sizeof(*s));
+	struct dec d = { origin ? origin : "state", &s->arena, err, SP_SB_INIT };
+	json_t *root;
+	int rc;
+
+	*out = NULL;
+	sp_arena_init(&s->arena);
+	if (!(root = load(text, len, d.origin, err))) {
+		rc = SP_EINVAL;
+		goto out;
+	}
+	if ((rc = dec_state(&d, root, s)) < 0)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	json_decref(root);
+	sp_sb_release(&d.path);
+	sp_state_free(s);
+	return rc;
+}
+
+int sp_resource_from_json(struct sp_resource *out, struct sp_arena *a, const char *text, size_t len,
+			  const char *origin, struct sp_err *err)
+{
+	struct dec d = { origin ? origin : "resource", a, err, SP_SB_INIT };
+	json_t *root;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!(root = load(text, len, d.origin, err)))
+		return SP_EINVAL;
+	rc = dec_resource(&d, root, 0, out);
+	json_decref(root);
+	sp_sb_release(&d.path);
+	return rc;
+}

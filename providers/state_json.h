@@ -1,0 +1,40 @@
+/* The state file's JSON (docs/providers.md, "State file"): deterministic
+ * bytes out, strict checks in. The same resource encoding serves the local
+ * provider's one-file-per-resource documents. */
+#ifndef SP_STATE_JSON_H
+#define SP_STATE_JSON_H
+#include <stddef.h>
+
+#include "lib/arena.h"
+#include "lib/err.h"
+#include "model/resource.h"
+#include "providers/state.h"
+
+/* Encodes s: fixed key order, resources sorted by address, attributes,
+ * force_new and depends_on sorted, two-space indentation, a final newline;
+ * whole numbers within 2^53 as integers, others with the fewest digits that
+ * read back to the same double. *out is malloc'd, owned by the caller.
+ * SP_EINVAL (err->file = the resource's address) for what could not be read
+ * back: a bad or duplicate address, a NaN or infinite number, a string that
+ * is not UTF-8, a duplicate attribute key, a missing lineage. */
+int sp_state_to_json(const struct sp_state *s, char **out /* malloc */, struct sp_err *err);
+
+/* Decodes and checks a state; *out is the caller's (sp_state_free). Every
+ * problem is SP_EINVAL with origin in err->file and either jansson's line and
+ * column (syntax) or the JSON path of the value in the message, like
+ * "resources[2].attributes.nodes: must be a string, a number or a boolean,
+ * not null". Resources come out sorted by address. */
+int sp_state_from_json(struct sp_state **out, const char *text, size_t len, const char *origin /* file name for errors */,
+		       struct sp_err *err);
+
+/* One resource as its own document (the local provider's files): address,
+ * type, name, region and attributes only; force_new, depends_on and the
+ * lifecycle are the planner's, not the provider's, and are not written.
+ * Same bytes rules and errors as sp_state_to_json. */
+int sp_resource_to_json(const struct sp_resource *r, char **out /* malloc */, struct sp_err *err);
+
+/* Decodes sp_resource_to_json's document into *out, strings in a. */
+int sp_resource_from_json(struct sp_resource *out, struct sp_arena *a, const char *text, size_t len,
+			  const char *origin, struct sp_err *err);
+
+#endif
