@@ -1,0 +1,62 @@
+/* The plan pipeline shared by plan, apply and drift: spec -> forecast ->
+ * desired resources for one month -> state refreshed from the provider ->
+ * diff, with the monthly cost before and after. */
+#ifndef SP_PLAN_H
+#define SP_PLAN_H
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "lib/diag.h"
+#include "model/forecast.h"
+#include "planner/diff.h"
+#include "providers/catalog.h"
+#include "providers/provider.h"
+#include "providers/state.h"
+
+struct sp_plan_opts {
+	const char *spec_path;
+	const char *at;               /* "YYYY-MM" or NULL: now + lead time */
+	double percentile;            /* default 50 */
+	int paths;                    /* Monte Carlo paths for the cost model; 0 = 200 */
+	uint64_t seed;
+	int refresh;                  /* read the provider (1) or trust the state (0) */
+	const char *const *targets;
+	size_t ntargets;
+	const char *const *excludes;
+	size_t nexcludes;
+};
+
+struct sp_plan {
+	struct sp_arena arena;
+	struct sp_spec *spec;
+	struct sp_graph *graph;
+	struct sp_catalog *catalog;
+	struct sp_forecast *forecast;
+	struct sp_backend *backend;
+	struct sp_provider *provider;
+	struct sp_state *state;
+	char spec_digest[41];         /* git blob id (SHA-1) of the spec's files */
+	int month;                    /* month index planned */
+	size_t pct;                   /* percentile index in forecast */
+	char at[8];                   /* "YYYY-MM" */
+	struct sp_resource_set current;   /* refreshed (or from state) */
+	struct sp_resource_set desired;
+	struct sp_diff diff;
+	double cost_before, cost_after;   /* monthly, on-demand list */
+	int lifecycle_errors;
+};
+
+/* Runs the pipeline; prints diagnostics and errors itself (planner). Returns
+ * 0, or SP_EXIT_ERROR with *p partially filled (free with sp_plan_free). */
+int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o);
+void sp_plan_free(struct sp_plan *p);
+
+/* The catalog search path (SCALEPLAN_CATALOG_PATH, beside the binary, the data dir). */
+const char *sp_cli_catalog_path(void);
+/* Loads the catalog a spec names (a relative path is relative to the spec's
+ * directory); prints the error. Returns 0 or -1. */
+int sp_cli_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, const char *spec_path);
+/* The git blob id of the spec's files, in order, as hex (41 bytes). */
+int sp_spec_digest(const struct sp_spec *spec, char out[41]);
+
+#endif
