@@ -20,6 +20,9 @@ struct sp_plan_opts {
 	int paths;                    /* Monte Carlo paths for the cost model; 0 = 200 */
 	uint64_t seed;
 	int refresh;                  /* read the provider (1) or trust the state (0) */
+	const char *lock_operation;   /* take the state lock before reading it ("apply"); NULL: none */
+	int lock_timeout_ms;
+	int threads;                  /* forecast threads; 0 = 2 */
 	const char *const *targets;
 	size_t ntargets;
 	const char *const *excludes;
@@ -43,13 +46,34 @@ struct sp_plan {
 	struct sp_resource_set desired;
 	struct sp_diff diff;
 	double cost_before, cost_after;   /* monthly, on-demand list */
+	size_t lo, mid, hi;           /* forecast percentile indexes: lowest, the one planned, highest */
+	const char *state_path;       /* where state and resources live (from the spec or defaults) */
+	const char *infra_path;
 	int lifecycle_errors;
+	int refreshed;
+	const char *const *targets;   /* as given (for the plan document) */
+	size_t ntargets;
+	const char *const *excludes;
+	size_t nexcludes;
 };
 
 /* Runs the pipeline; prints diagnostics and errors itself (planner). Returns
  * 0, or SP_EXIT_ERROR with *p partially filled (free with sp_plan_free). */
 int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o);
 void sp_plan_free(struct sp_plan *p);
+
+/* Opens the state backend and the provider the spec configures (defaults:
+ * local, .scaleplan/state.json and .scaleplan/infra; paths relative to the
+ * working directory, as Terraform's working directory); spec may be NULL.
+ * Print their own errors; return 0 or -1. */
+int sp_cli_open_backend(struct sp_backend **out, const struct sp_spec *spec, const char **path);
+int sp_cli_open_provider(struct sp_provider **out, const struct sp_spec *spec, const char **path);
+/* Takes the state lock, printing the holder when another command has it. */
+int sp_cli_lock(struct sp_backend *b, const char *operation, int timeout_ms);
+/* "YYYY-MM" of the current month: $SCALEPLAN_NOW when set (tests), else the UTC clock. */
+int sp_cli_now(sp_month *out);
+/* Prints an sp_err as "file:line:col: error: msg" or "scaleplan: error: file: msg". */
+void sp_cli_print_err(const struct sp_err *e);
 
 /* The catalog search path (SCALEPLAN_CATALOG_PATH, beside the binary, the data dir). */
 const char *sp_cli_catalog_path(void);

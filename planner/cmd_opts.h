@@ -1,0 +1,16 @@
+/* Parsing option values shared by several commands. Each returns 0 or -1
+ * (the caller prints a usage error naming the option). */
+#ifndef SP_CMD_OPTS_H
+#define SP_CMD_OPTS_H
+#include <stdint.h>
+
+/* "30s", "2m", "500ms" or a plain number of seconds, up to a day. */
+int sp_parse_duration_ms(const char *s, int *out);
+/* A whole decimal number in [lo, hi]. */
+int sp_parse_count(const char *s, long lo, long hi, long *out);
+/* true/false (also 1/0, yes/no). */
+int sp_parse_bool(const char *s, int *out);
+/* A non-negative 64-bit decimal number. */
+int sp_parse_seed(const char *s, uint64_t *out);
+
+#endif

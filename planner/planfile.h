@@ -1,0 +1,59 @@
+/* The plan document: `scaleplan plan --format json` prints it and `plan -out
+ * FILE` saves it; `apply FILE` reads it back. One format for both, so what a
+ * reviewer or a CI job inspects is exactly what apply executes (format in
+ * docs/plan-format.md; versioned by format_version). */
+#ifndef SP_PLANFILE_H
+#define SP_PLANFILE_H
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "lib/err.h"
+#include "planner/diff.h"
+#include "planner/plan.h"
+
+#define SP_PLAN_FORMAT_VERSION 1
+
+/* The cost block, in the catalog's currency. Horizon totals are the
+ * forecast's (every month of the horizon, with the purchase plan) at the low,
+ * middle and high percentile; "previous" is what the state recorded at the
+ * last apply (has_previous 0 when none). */
+struct sp_plan_cost {
+	const char *currency;
+	const char *catalog, *catalog_as_of;
+	double monthly_before, monthly_after;
+	char horizon_start[8], horizon_end[8];
+	double pct[3];                /* the percentiles of horizon[] (e.g. 10, 50, 90) */
+	double horizon[3];
+	int has_previous;
+	double previous[3];
+};
+
+/* A plan as apply needs it: what to do, against which state, where. */
+struct sp_saved_plan {
+	struct sp_arena arena;
+	char lineage[40];             /* "" when the plan was made against no state */
+	uint64_t serial;
+	char spec_digest[41];
+	char at[8];
+	double percentile;
+	const char *spec_name;
+	const char *state_path, *infra_path;
+	struct sp_diff diff;
+	struct sp_plan_cost cost;
+};
+
+/* Fills the cost block of a fresh plan. */
+void sp_plan_cost_fill(struct sp_plan_cost *c, const struct sp_plan *p);
+
+/* Encodes a plan (from sp_plan_make) as the plan document: deterministic
+ * bytes, two-space indentation, a final newline. *out is malloc'd. */
+int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err);
+
+/* Reads a plan document (saved by -out). Strict: every problem is SP_EINVAL
+ * naming origin and the JSON path ("resource_changes[3].change.after.nodes:
+ * ..."), or jansson's line and column for syntax; a format_version other than
+ * SP_PLAN_FORMAT_VERSION is refused with both versions in the message. */
+int sp_plan_from_json(struct sp_saved_plan *out, const char *text, size_t len, const char *origin, struct sp_err *err);
+void sp_saved_plan_free(struct sp_saved_plan *sp);
+
+#endif
