@@ -12,6 +12,16 @@
 
 #define SP_STATE_VERSION 1
 
+/* What the model said the spec costs over its horizon at the last apply (the
+ * low, middle and high percentile), so the next plan shows the change. */
+struct sp_state_cost {
+	int present;
+	double pct[3];              /* e.g. 10, 50, 90 */
+	double horizon[3];          /* horizon totals at those percentiles */
+	char currency[8];
+	char at[8];                 /* the month applied, YYYY-MM */
+};
+
 struct sp_state {
 	struct sp_arena arena;      /* owns everything below */
 	int version;
@@ -19,6 +29,7 @@ struct sp_state {
 	uint64_t serial;
 	const char *scaleplan_version;
 	struct sp_resource_set resources;
+	struct sp_state_cost cost;  /* written as "cost" (absent when !present) */
 };
 
 /* Who holds a lock, recorded in the lock file and printed to a blocked command. */
@@ -46,6 +57,17 @@ struct sp_backend_ops {
 		    struct sp_lock_info *holder, struct sp_err *err);
 	int (*unlock)(struct sp_backend *b, const char *id, struct sp_err *err);
 	void (*close)(struct sp_backend *b);
+	/* Records one completed operation durably, without rewriting the whole
+	 * state: the resource as it now is (NULL: deleted) is appended to a
+	 * journal and synced, and s->serial goes up by one. read() replays the
+	 * journal over the last written state; write() folds it in. The caller
+	 * holds the lock. This is what lets apply record every operation the
+	 * moment it completes, in time linear in the number of operations. */
+	int (*record)(struct sp_backend *b, struct sp_state *s, const char *address, const struct sp_resource *now,
+		      struct sp_err *err);
+	/* Replaces the stored state whatever its lineage and serial (state push
+	 * --force), atomically and keeping the backup; the caller holds the lock. */
+	int (*write_force)(struct sp_backend *b, const struct sp_state *s, struct sp_err *err);
 };
 
 struct sp_backend {

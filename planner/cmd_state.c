@@ -1,0 +1,478 @@
+/* scaleplan drift and scaleplan state (list, show, rm, pull, push, unlock). */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
+#include "planner/cli.h"
+#include "planner/cmd_opts.h"
+#include "planner/diff.h"
+#include "planner/plan.h"
+#include "providers/state_json.h"
+
+#define SP_STATE_FILE_MAX (256u << 20)
+
+/* Where the state and the resources are: --state/--infra, or the spec's
+ * settings (--spec, default scaleplan.yaml when it exists), or the defaults. */
+struct where {
+	const char *spec_path, *state_path, *infra_path;
+	struct sp_spec *spec;
+	struct sp_backend *b;
+	struct sp_provider *p;
+};
+
+static int open_where(struct where *w, int need_provider)
+{
+	struct sp_spec tmp;
+	const struct sp_spec *cfg = NULL;
+
+	if (w->spec_path || access(SP_DEFAULT_SPEC, F_OK) == 0) {
+		if (sp_cli_load(w->spec_path ? w->spec_path : SP_DEFAULT_SPEC, &w->spec, NULL) != SP_EXIT_OK)
+			return -1;
+		cfg = w->spec;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	if (cfg)
+		tmp = *cfg;
+	if (w->state_path)
+		tmp.state.path = w->state_path;
+	if (w->infra_path)
+		tmp.provider.path = w->infra_path;
+	if (sp_cli_open_backend(&w->b, &tmp, &w->state_path) < 0)
+		return -1;
+	if (need_provider && sp_cli_open_provider(&w->p, &tmp, &w->infra_path) < 0)
+		return -1;
+	return 0;
+}
+
+static void close_where(struct where *w)
+{
+	if (w->p)
+		w->p->ops->close(w->p);
+	if (w->b)
+		w->b->ops->close(w->b);
+	sp_spec_free(w->spec);
+}
+
+static void fmt_attr(char *buf, size_t n, const struct sp_attr *a)
+{
+	if (!a)
+		snprintf(buf, n, "(none)");
+	else if (a->type == SP_ATTR_STR)
+		snprintf(buf, n, "\"%s\"", a->s);
+	else if (a->type == SP_ATTR_BOOL)
+		snprintf(buf, n, "%s", a->n ? "true" : "false");
+	else if (a->n == floor(a->n) && fabs(a->n) < 1e15)
+		snprintf(buf, n, "%.0f", a->n);
+	else
+		snprintf(buf, n, "%.6g", a->n);
+}
+
+/* ---- drift ---------------------------------------------------------------- */
+
+static json_t *jattr(const struct sp_attr *a)
+{
+	if (!a)
+		return json_null();
+	if (a->type == SP_ATTR_STR)
+		return json_string(a->s);
+	if (a->type == SP_ATTR_BOOL)
+		return json_boolean(a->n != 0);
+	if (a->n == floor(a->n) && fabs(a->n) < 9007199254740992.0)
+		return json_integer((json_int_t)a->n);
+	return json_real(a->n);
+}
+
+static const char *drift_kind(enum sp_action a)
+{
+	/* the diff runs actual (as desired) against the state (as current) */
+	return a == SP_ACT_CREATE ? "unmanaged" : a == SP_ACT_DELETE ? "missing" : "changed";
+}
+
+int cmd_drift(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "state", required_argument, NULL, 's' },
+		{ "infra", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct where w = { 0 };
+	const char *format = "text";
+	struct sp_state *st = NULL;
+	struct sp_resource_set actual = { 0 };
+	struct sp_arena a;
+	struct sp_diff d;
+	struct sp_diags dg;
+	struct sp_err err;
+	size_t ndrift;
+	int c, ret = SP_EXIT_ERROR;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 's': w.state_path = optarg; break;
+		case 'i': w.infra_path = optarg; break;
+		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("drift")); return SP_EXIT_OK;
+		case SP_OPT_NO_COLOR: break;
+		case ':': return sp_cli_usage_error("drift", "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (strcmp(format, "text") && strcmp(format, "json"))
+		return sp_cli_usage_error("drift", "unknown format '%s'; expected text or json", format);
+	if (argc - optind > 1)
+		return sp_cli_usage_error("drift", "too many arguments");
+	if (optind < argc)
+		w.spec_path = argv[optind];
+	sp_arena_init(&a);
+	sp_diags_init(&dg);
+	sp_err_clear(&err);
+	if (open_where(&w, 1) < 0)
+		goto out;
+	if (w.b->ops->read(w.b, &st, &err) < 0 || w.p->ops->list(w.p, &actual, &a, &err) < 0) {
+		sp_cli_print_err(&err);
+		goto out;
+	}
+	sp_diff_build(&d, &a, &actual, &st->resources, NULL, 0, NULL, 0, &dg);
+	ndrift = d.n - d.counts[SP_ACT_NOOP];
+	if (!strcmp(format, "json")) {
+		json_t *root = json_object(), *arr = json_array();
+		char *s;
+		json_object_set_new(root, "format_version", json_integer(1));
+		json_object_set_new(root, "state", json_string(w.state_path));
+		json_object_set_new(root, "provider", json_string(w.infra_path));
+		json_object_set_new(root, "serial", json_integer((json_int_t)st->serial));
+		for (size_t i = 0; i < d.n; i++) {
+			const struct sp_change *ch = &d.v[i];
+			json_t *o, *at;
+			if (ch->action == SP_ACT_NOOP)
+				continue;
+			o = json_object();
+			at = json_array();
+			json_object_set_new(o, "address", json_string(ch->address));
+			json_object_set_new(o, "kind", json_string(drift_kind(ch->action)));
+			for (size_t k = 0; ch->action != SP_ACT_CREATE && ch->action != SP_ACT_DELETE && k < ch->nattrs;
+			     k++) {
+				json_t *x = json_object();
+				json_object_set_new(x, "name", json_string(ch->attrs[k].key));
+				json_object_set_new(x, "state", jattr(ch->attrs[k].before));
+				json_object_set_new(x, "actual", jattr(ch->attrs[k].after));
+				json_array_append_new(at, x);
+			}
+			json_object_set_new(o, "attributes", at);
+			json_array_append_new(arr, o);
+		}
+		json_object_set_new(root, "drift", arr);
+		s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+		puts(s);
+		free(s);
+		json_decref(root);
+	} else if (!ndrift) {
+		printf("No drift: the %zu resources in %s match the state %s (serial %llu).\n", st->resources.n,
+		       w.infra_path, w.state_path, (unsigned long long)st->serial);
+	} else {
+		char b1[256], b2[256];
+		printf("Drift: %zu resource%s in %s differ from the state %s (serial %llu)\n\n", ndrift,
+		       ndrift == 1 ? "" : "s", w.infra_path, w.state_path, (unsigned long long)st->serial);
+		for (size_t i = 0; i < d.n; i++) {
+			const struct sp_change *ch = &d.v[i];
+			if (ch->action == SP_ACT_NOOP)
+				continue;
+			if (ch->action == SP_ACT_CREATE) {
+				printf("  + %s: exists, but is not in the state (created outside scaleplan)\n", ch->address);
+			} else if (ch->action == SP_ACT_DELETE) {
+				printf("  - %s: in the state, but gone (deleted outside scaleplan)\n", ch->address);
+			} else {
+				printf("  ~ %s: changed outside scaleplan\n", ch->address);
+				for (size_t k = 0; k < ch->nattrs; k++) {
+					fmt_attr(b1, sizeof(b1), ch->attrs[k].before);
+					fmt_attr(b2, sizeof(b2), ch->attrs[k].after);
+					printf("      %s: %s (state) -> %s (actual)\n", ch->attrs[k].key, b1, b2);
+				}
+			}
+		}
+		printf("\n'scaleplan plan' shows what apply would do about it.\n");
+	}
+	ret = ndrift ? 2 : SP_EXIT_OK;
+out:
+	sp_diags_free(&dg);
+	sp_state_free(st);
+	sp_arena_free(&a);
+	close_where(&w);
+	return ret;
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
+static int state_list(int argc, char **argv, const struct sp_state *st)
+{
+	for (size_t i = 0; i < st->resources.n; i++) {
+		const char *addr = st->resources.v[i].address;
+		int in = argc == 0;
+		for (int k = 0; k < argc && !in; k++)
+			in = sp_address_matches(addr, argv[k]);
+		if (in)
+			puts(addr);
+	}
+	return SP_EXIT_OK;
+}
+
+static int state_show(struct sp_state *st, const char *addr)
+{
+	const struct sp_resource *r = sp_resource_find(&st->resources, addr);
+	char buf[256];
+	size_t w = 0;
+
+	if (!r) {
+		sp_cli_error("%s: not in the state; 'scaleplan state list' shows what is", addr);
+		return SP_EXIT_ERROR;
+	}
+	printf("# %s\n", r->address);
+	for (size_t i = 0; i < r->nattrs; i++)
+		if (strlen(r->attrs[i].key) > w)
+			w = strlen(r->attrs[i].key);
+	for (size_t i = 0; i < r->nattrs; i++) {
+		fmt_attr(buf, sizeof(buf), &r->attrs[i]);
+		printf("%-*s = %s%s\n", (int)w, r->attrs[i].key, buf, r->attrs[i].force_new ? "  # change forces replacement" : "");
+	}
+	printf("depends_on = [");
+	for (size_t i = 0; i < r->ndeps; i++)
+		printf("%s\"%s\"", i ? ", " : "", r->depends_on[i]);
+	printf("]\n");
+	if (r->prevent_destroy)
+		printf("lifecycle.prevent_destroy = true\n");
+	if (r->allow_zero)
+		printf("lifecycle.allow_zero = true\n");
+	return SP_EXIT_OK;
+}
+
+static int state_rm(struct where *w, int argc, char **argv, int lock_ms)
+{
+	struct sp_state *st = NULL;
+	struct sp_err err;
+	size_t n = 0, removed = 0;
+	int ret = SP_EXIT_ERROR;
+	char *gone;
+
+	sp_err_clear(&err);
+	if (sp_cli_lock(w->b, "state rm", lock_ms) < 0)
+		return SP_EXIT_ERROR;
+	if (w->b->ops->read(w->b, &st, &err) < 0) {
+		sp_cli_print_err(&err);
+		return SP_EXIT_ERROR;
+	}
+	gone = sp_xcalloc(st->resources.n + 1, 1);
+	for (int k = 0; k < argc; k++) {
+		size_t hits = 0;
+		for (size_t i = 0; i < st->resources.n; i++)
+			if (sp_address_matches(st->resources.v[i].address, argv[k])) {
+				hits++;
+				gone[i] = 1;
+			}
+		if (!hits) {
+			sp_cli_error("%s: no such resource in the state; nothing was removed", argv[k]);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < st->resources.n; i++) {
+		if (gone[i]) {
+			printf("Removed %s from the state (the resource itself is left as it is)\n",
+			       st->resources.v[i].address);
+			removed++;
+		} else {
+			st->resources.v[n++] = st->resources.v[i];
+		}
+	}
+	st->resources.n = n;
+	st->serial++;
+	if (w->b->ops->write(w->b, st, &err) < 0) {
+		sp_cli_print_err(&err);
+		goto out;
+	}
+	printf("%zu resource%s removed; state serial %llu.\n", removed, removed == 1 ? "" : "s",
+	       (unsigned long long)st->serial);
+	ret = SP_EXIT_OK;
+out:
+	free(gone);
+	sp_state_free(st);
+	return ret;
+}
+
+static int state_push(struct where *w, const char *file, int force, int lock_ms)
+{
+	struct sp_sb sb = SP_SB_INIT;
+	struct sp_state *in = NULL, *cur = NULL;
+	struct sp_err err;
+	int ret = SP_EXIT_ERROR;
+
+	sp_err_clear(&err);
+	if (sp_sb_read_file(&sb, file, SP_STATE_FILE_MAX) < 0) {
+		sp_cli_error("cannot read '%s': %s", file, strerror(errno));
+		goto out;
+	}
+	if (sp_state_from_json(&in, sb.buf, sb.len, file, &err) < 0) {
+		sp_cli_print_err(&err);
+		goto out;
+	}
+	if (sp_cli_lock(w->b, "state push", lock_ms) < 0)
+		goto out;
+	if (w->b->ops->read(w->b, &cur, &err) < 0) {
+		sp_cli_print_err(&err);
+		goto out;
+	}
+	if (cur->serial && strcmp(cur->lineage, in->lineage)) {
+		if (!force) {
+			sp_cli_error("'%s' has lineage %s, but the stored state has lineage %s: a different history; "
+				     "--force replaces it",
+				     file, in->lineage, cur->lineage);
+			goto out;
+		}
+	} else if (in->serial < cur->serial) {
+		if (!force) {
+			sp_cli_error("'%s' has serial %llu, older than the stored serial %llu; --force replaces it", file,
+				     (unsigned long long)in->serial, (unsigned long long)cur->serial);
+			goto out;
+		}
+	}
+	if (force && in->serial <= cur->serial)
+		in->serial = cur->serial + 1;
+	if (w->b->ops->write_force && force) {
+		if (w->b->ops->write_force(w->b, in, &err) < 0) {
+			sp_cli_print_err(&err);
+			goto out;
+		}
+	} else if (w->b->ops->write(w->b, in, &err) < 0) {
+		sp_cli_print_err(&err);
+		goto out;
+	}
+	printf("Pushed '%s' to %s: lineage %s, serial %llu, %zu resources.\n", file, w->state_path, in->lineage,
+	       (unsigned long long)in->serial, in->resources.n);
+	ret = SP_EXIT_OK;
+out:
+	sp_state_free(in);
+	sp_state_free(cur);
+	sp_sb_release(&sb);
+	return ret;
+}
+
+int cmd_state(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "spec", required_argument, NULL, 'S' },
+		{ "state", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "lock-timeout", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const subs[] = { "list", "show", "rm", "pull", "push", "unlock", NULL };
+	struct where w = { 0 };
+	struct sp_state *st = NULL;
+	struct sp_err err;
+	const char *sub;
+	int c, force = 0, lock_ms = 0, ret = SP_EXIT_ERROR, nargs, known = 0;
+	char **args;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S': w.spec_path = optarg; break;
+		case 's': w.state_path = optarg; break;
+		case 'F': force = 1; break;
+		case 'L':
+			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
+				return sp_cli_usage_error("state", "invalid value '%s' for option '--lock-timeout'", optarg);
+			break;
+		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("state")); return SP_EXIT_OK;
+		case SP_OPT_NO_COLOR: break;
+		case ':': return sp_cli_usage_error("state", "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error("state", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return sp_cli_usage_error("state", "missing subcommand: list, show, rm, pull, push or unlock");
+	sub = argv[optind++];
+	for (int k = 0; subs[k]; k++)
+		known |= !strcmp(sub, subs[k]);
+	if (!known)
+		return sp_cli_usage_error("state", "unknown subcommand '%s'", sub);
+	/* options may also follow the subcommand: parse the rest afresh, with
+	 * the subcommand as its argv[0] (optind 0 re-initialises getopt) */
+	argv += optind - 1;
+	argc -= optind - 1;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S': w.spec_path = optarg; break;
+		case 's': w.state_path = optarg; break;
+		case 'F': force = 1; break;
+		case 'L':
+			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
+				return sp_cli_usage_error("state", "invalid value '%s' for option '--lock-timeout'", optarg);
+			break;
+		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("state")); return SP_EXIT_OK;
+		case SP_OPT_NO_COLOR: break;
+		case ':': return sp_cli_usage_error("state", "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error("state", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	args = argv + optind;
+	nargs = argc - optind;
+	if ((!strcmp(sub, "show") || !strcmp(sub, "push") || !strcmp(sub, "unlock")) && nargs != 1)
+		return sp_cli_usage_error("state", "'state %s' takes one argument", sub);
+	if (!strcmp(sub, "rm") && nargs < 1)
+		return sp_cli_usage_error("state", "'state rm' needs at least one address");
+	if (!strcmp(sub, "pull") && nargs)
+		return sp_cli_usage_error("state", "'state pull' takes no argument");
+	if (force && strcmp(sub, "push"))
+		return sp_cli_usage_error("state", "--force is for 'state push'");
+
+	sp_err_clear(&err);
+	if (open_where(&w, 0) < 0)
+		goto out;
+	if (!strcmp(sub, "rm")) {
+		ret = state_rm(&w, nargs, args, lock_ms);
+	} else if (!strcmp(sub, "push")) {
+		ret = state_push(&w, args[0], force, lock_ms);
+	} else if (!strcmp(sub, "unlock")) {
+		if (w.b->ops->unlock(w.b, args[0], &err) < 0) {
+			sp_cli_print_err(&err);
+			goto out;
+		}
+		printf("Cleared the lock %s on %s.\n", args[0], w.state_path);
+		ret = SP_EXIT_OK;
+	} else {
+		if (w.b->ops->read(w.b, &st, &err) < 0) {
+			sp_cli_print_err(&err);
+			goto out;
+		}
+		if (!strcmp(sub, "list")) {
+			ret = state_list(nargs, args, st);
+		} else if (!strcmp(sub, "show")) {
+			ret = state_show(st, args[0]);
+		} else {
+			char *text;
+			if (sp_state_to_json(st, &text, &err) < 0) {
+				sp_cli_print_err(&err);
+				goto out;
+			}
+			fputs(text, stdout);
+			free(text);
+			ret = SP_EXIT_OK;
+		}
+	}
+out:
+	sp_state_free(st);
+	close_where(&w);
+	return ret;
+}
