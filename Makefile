@@ -1,7 +1,7 @@
 # scaleplan: one GNU Makefile.
 #
 #   make                 build ./scaleplan (installs missing system packages first)
-#   make check           build and run every test (unit tests, golden CLI tests, bad-input corpus)
+#   make check           build and run every test (unit, golden CLI, bad-input corpus, end-to-end)
 #   make demo            run the main job on the embedded default example
 #   make bench           benchmarks (generated specs; time and peak memory)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -81,7 +81,7 @@ TESTBIN := $(O)/tests/unit-tests
 # keep intermediate objects (bench/*.o) so `make bench` does not rebuild them
 .SECONDARY:
 
-.PHONY: all deps check unit golden corpus demo bench install uninstall clean distclean
+.PHONY: all deps check unit golden corpus e2e demo bench install uninstall clean distclean
 all: $(BIN)
 	$(Q)if [ "$(O)" = build ]; then ln -sf build/scaleplan $(SRCDIR)/scaleplan; fi
 
@@ -115,7 +115,7 @@ $(O)/bench/%: $(O)/obj/bench/%.o $(O)/libscaleplan.a
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
 # ---- tests -----------------------------------------------------------------
-check: unit golden corpus
+check: unit golden corpus e2e
 	@echo "make check: all test groups passed"
 
 unit: $(TESTBIN) $(BIN)
@@ -126,6 +126,9 @@ golden: $(BIN)
 
 corpus: $(BIN)
 	$(Q)sh $(SRCDIR)/tests/corpus.sh $(abspath $(BIN)) $(SRCDIR)/tests/bad
+
+e2e: $(BIN)
+	$(Q)sh $(SRCDIR)/tests/e2e.sh $(abspath $(BIN)) $(SRCDIR)
 
 # ---- demo and bench --------------------------------------------------------
 demo: $(BIN)

@@ -1,0 +1,215 @@
+#!/bin/sh
+# End-to-end tests of plan, apply, drift and state with the local provider and
+# the local state backend, each case in its own scratch folder:
+#   usage: sh tests/e2e.sh BIN SRCDIR
+# Every check prints "ok"/"FAIL" with a name; the script exits non-zero on any
+# failure. The clock is pinned (SCALEPLAN_NOW) so plans are reproducible.
+set -u
+BIN=$1
+SRC=$2
+export NO_COLOR=1 SCALEPLAN_NOW=2027-01
+unset SCALEPLAN_FAULT_AT SCALEPLAN_FAULT_KIND SCALEPLAN_LOCAL_LATENCY_MS
+pass=0
+fail=0
+ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sp-e2e.XXXXXX")
+trap 'rm -rf "$ROOT"' EXIT INT TERM
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL e2e/$CASE: $*"; [ -f "$ROOT/out" ] && sed 's/^/  | /' "$ROOT/out" | head -30; }
+# run EXPECTED_EXIT ARGS...: runs scaleplan, output in $ROOT/out
+run() {
+    want=$1; shift
+    "$BIN" "$@" >"$ROOT/out" 2>&1
+    got=$?
+    if [ "$got" = "$want" ]; then ok; else bad "scaleplan $* exited $got, expected $want"; fi
+}
+has() { if grep -q -- "$1" "$ROOT/out"; then ok; else bad "output lacks '$1'"; fi; }
+hasnt() { if grep -q -- "$1" "$ROOT/out"; then bad "output has '$1'"; else ok; fi; }
+same() { if [ "$1" = "$2" ]; then ok; else bad "$3: '$1' != '$2'"; fi; }
+fresh() {
+    CASE=$1
+    W="$ROOT/$1"
+    mkdir -p "$W" && cd "$W" || exit 1
+    cp "$SRC/examples/${2:-saas-web.yaml}" scaleplan.yaml
+}
+nstate() { "$BIN" state list 2>/dev/null | wc -l | tr -d ' '; }
+ninfra() { ls .scaleplan/infra 2>/dev/null | grep -c '\.json$'; }
+
+# ---- plan, apply, plan again: no changes ------------------------------------
+fresh converge
+run 2 plan --detailed-exitcode
+has "11 to create"
+run 0 apply --auto-approve
+has "Apply complete: 11 created"
+same "$(nstate)" 11 "resources in state"
+same "$(ninfra)" 11 "resource files"
+run 0 plan --detailed-exitcode
+has "No changes"
+run 0 drift
+has "No drift"
+# the state file: version, lineage, serial, sorted resources
+run 0 state pull
+has '"version": 1'
+has '"lineage": "'
+"$BIN" state list >"$ROOT/out"; sort -c "$ROOT/out" && ok || bad "state list is not sorted"
+# an apply with nothing to do changes nothing, not even the serial
+s1=$("$BIN" state pull | grep '"serial"')
+run 0 apply --auto-approve
+s2=$("$BIN" state pull | grep '"serial"')
+same "$s1" "$s2" "serial after an empty apply"
+
+# ---- growth: a later month updates in place ---------------------------------
+run 2 plan --detailed-exitcode --at 2029-06
+has "to update"
+has " -> "
+run 0 apply --auto-approve --at 2029-06
+run 0 plan --detailed-exitcode --at 2029-06
+
+# ---- saved plans: applied exactly; stale ones refused ----------------------
+fresh saved
+run 0 plan -out p1.json
+has "Saved the plan to p1.json"
+run 0 apply p1.json
+has "Apply complete: 11 created"
+run 0 plan --detailed-exitcode
+run 0 plan --at 2029-06 -out p2.json
+run 0 plan --at 2030-06 -out p3.json
+run 0 apply p2.json
+run 1 apply p3.json
+has "is stale"
+has "serial"
+# a resource changed by hand after the plan: that operation is refused
+run 0 plan --at 2030-06 -out p4.json
+f=".scaleplan/infra/service.web-api[us-east-1].json"
+sed -i 's/"instances": [0-9]*/"instances": 77/' "$f"
+run 1 apply p4.json
+has "changed outside scaleplan since the plan"
+# a damaged plan file is an error with its place
+printf '{"format_version": 1,\n  "spec_digest": 5}\n' >bad.json
+run 1 apply bad.json
+has "bad.json: spec_digest: must be a string"
+printf '{"format_version": 9}' >v9.json
+run 1 apply v9.json
+has "plan format 9 is not supported"
+
+# ---- drift: a hand edit, a deletion, an unmanaged file ----------------------
+fresh drift
+run 0 apply --auto-approve
+sed -i 's/"instances": [0-9]*/"instances": 42/' ".scaleplan/infra/service.feed[us-east-1].json"
+rm ".scaleplan/infra/service.search[us-east-1].json"
+cp ".scaleplan/infra/service.catalog[us-east-1].json" ".scaleplan/infra/service.catalog[eu-west-9].json"
+sed -i 's/us-east-1/eu-west-9/g' ".scaleplan/infra/service.catalog[eu-west-9].json"
+run 2 drift
+has "~ service.feed\[us-east-1\]: changed outside scaleplan"
+has "instances: 3 (state) -> 42 (actual)"
+has "- service.search\[us-east-1\]: in the state, but gone"
+has "+ service.catalog\[eu-west-9\]: exists, but is not in the state"
+run 2 drift --format json
+has '"kind": "changed"'
+has '"kind": "missing"'
+has '"kind": "unmanaged"'
+# plan puts it back
+run 2 plan --detailed-exitcode
+has "instances: 42 -> 3"
+has "+ service.search\[us-east-1\]"
+has "- service.catalog\[eu-west-9\]"
+run 0 apply --auto-approve
+run 0 drift
+run 0 plan --detailed-exitcode
+
+# ---- fault injection at every operation, then a re-run converges -----------
+for kind in error crash; do
+    k=1
+    while [ $k -le 11 ]; do
+        fresh "fault-$kind-$k"
+        if [ $kind = crash ]; then want=137; else want=1; fi
+        SCALEPLAN_FAULT_AT=$k SCALEPLAN_FAULT_KIND=$kind "$BIN" apply --auto-approve --parallelism 1 \
+            >"$ROOT/out" 2>&1
+        got=$?
+        same "$got" "$want" "exit status with a fault at operation $k"
+        if [ $kind = error ]; then
+            grep -q "injected fault" "$ROOT/out" && ok || bad "no 'injected fault' in the report"
+        fi
+        # the state holds exactly what was done: it matches the provider (no
+        # drift), and a crash stops right at operation k
+        run 0 drift
+        same "$(nstate)" "$(ninfra)" "resources recorded vs resource files after a fault at operation $k"
+        if [ $kind = crash ]; then
+            same "$(nstate)" "$((k - 1))" "resources recorded after a crash at operation $k"
+        fi
+        run 0 apply --auto-approve --parallelism 3
+        run 0 plan --detailed-exitcode
+        same "$(nstate)" 11 "resources after the re-run"
+        run 0 drift
+        k=$((k + 1))
+    done
+done
+# a fault during an update and a delete converges too
+fresh fault-update
+run 0 apply --auto-approve
+SCALEPLAN_FAULT_AT=2 "$BIN" apply --auto-approve --at 2030-06 >"$ROOT/out" 2>&1
+same "$?" 1 "exit status of a failed update"
+run 0 apply --auto-approve --at 2030-06
+run 0 plan --detailed-exitcode --at 2030-06
+
+# ---- two applies at once: one waits or fails with the holder's info --------
+fresh concurrent
+SCALEPLAN_LOCAL_LATENCY_MS=300 "$BIN" apply --auto-approve --parallelism 1 >"$ROOT/first" 2>&1 &
+first=$!
+i=0
+while [ ! -s .scaleplan/state.json.lock ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+run 1 apply --auto-approve
+has "the state is locked by another command"
+has "operation: apply"
+has "process:"
+run 1 state rm service.feed
+has "locked"
+run 0 apply --auto-approve --lock-timeout 30s
+wait $first
+same "$?" 0 "the first apply"
+run 0 plan --detailed-exitcode
+same "$(nstate)" 11 "resources after two applies"
+
+# ---- lifecycle protections --------------------------------------------------
+fresh lifecycle
+run 0 apply --auto-approve
+# removing a prevent_destroy datastore from the spec: the plan fails
+awk '/^  orders-db:/{skip=1;next} skip&&/^  [a-z]/{skip=0} !skip' scaleplan.yaml >s2.yaml && mv s2.yaml scaleplan.yaml
+if "$BIN" validate >/dev/null 2>&1; then
+    run 1 plan
+    has "prevent_destroy"
+else
+    bad "the edited spec does not validate"
+fi
+
+# ---- state commands ---------------------------------------------------------
+fresh state
+run 0 apply --auto-approve
+run 0 state list service
+same "$(grep -c . "$ROOT/out")" 7 "services listed"
+run 0 state show "service.web-api[us-east-1]"
+has "instances"
+has "depends_on"
+run 1 state show "service.nope[us-east-1]"
+has "not in the state"
+"$BIN" state pull >old.json
+run 0 state rm "service.feed[us-east-1]"
+has "Removed service.feed\[us-east-1\]"
+same "$(nstate)" 10 "resources after rm"
+run 1 state rm "service.nope"
+has "no such resource"
+# push: an older serial is refused, unless forced
+run 1 state push old.json
+has "older than the stored serial"
+run 0 state push --force old.json
+same "$(nstate)" 11 "resources after a forced push"
+# another lineage is refused
+sed 's/"lineage": "[^"]*"/"lineage": "00000000-0000-4000-8000-000000000000"/' old.json >other.json
+run 1 state push other.json
+has "different history"
+run 1 state unlock 00000000-0000-4000-8000-000000000000
+run 2 state frobnicate
+run 2 state show
+
+echo "e2e: $pass passed, $fail failed"
+[ $fail = 0 ]
