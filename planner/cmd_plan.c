@@ -66,7 +66,8 @@ static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *
 	*exit_now = -1;
 	opterr = 0;
 	/* Terraform's single-dash long options (-out=FILE, -target=ADDR) work too */
-	while ((c = getopt_long_only(argc, argv, ":o:h", opts, NULL)) != -1) {
+	int li = -1;
+	while ((c = getopt_long_only(argc, argv, ":o:h", opts, &li)) != -1) {
 		int bad_for_apply = 0;
 		switch (c) {
 		case O_TARGET: a->targets[a->ntargets++] = optarg; break;
@@ -125,12 +126,15 @@ static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *
 			return -1;
 		}
 		if (is_apply && bad_for_apply) {
-			*exit_now = sp_cli_usage_error(cmd, "option '%s' is for plan, not apply", argv[optind - 1]);
+			*exit_now = sp_cli_usage_error(cmd, "option '--%s' is for plan, not apply",
+						       li >= 0 ? opts[li].name : "out");
 			return -1;
 		}
+		li = -1;
 		continue;
 	bad_value:
-		*exit_now = sp_cli_usage_error(cmd, "invalid value '%s' for option '%s'", optarg, argv[optind - 1]);
+		*exit_now = sp_cli_usage_error(cmd, "invalid value '%s' for option '--%s'", optarg,
+					       li >= 0 ? opts[li].name : "?");
 		return -1;
 	}
 	if (strcmp(a->format, "text") && strcmp(a->format, "json") && strcmp(a->format, "markdown")) {
@@ -426,6 +430,11 @@ int cmd_apply(int argc, char **argv)
 	if (parse_args("apply", argc, argv, &a, &exit_now) < 0) {
 		free_args(&a);
 		return exit_now;
+	}
+	if (a.arg && access(a.arg, F_OK) < 0) {
+		sp_cli_error("cannot read '%s': %s", a.arg, strerror(errno));
+		free_args(&a);
+		return SP_EXIT_ERROR;
 	}
 	if (a.arg && looks_like_plan(a.arg)) {
 		ret = apply_saved(a.arg, &a);

@@ -23,7 +23,7 @@ for cmd in "$DIR"/*.cmd; do
     args=$(cat "$cmd")
     # $TMP in a case means the per-case scratch folder
     eval "set -- $(printf '%s' "$args" | sed 's#\$TMP#$RUN#g')"
-    NO_COLOR=1 "$BIN" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    NO_COLOR=1 SCALEPLAN_NOW=2027-01 "$BIN" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
     code=$?
     if [ -f "$name.after" ]; then
         echo "--- after" >>"$TMP/out"

@@ -1,0 +1,1 @@
+apply --parallelism 0 examples/saas-web.yaml

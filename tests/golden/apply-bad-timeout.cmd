@@ -1,0 +1,1 @@
+apply --lock-timeout soon examples/saas-web.yaml

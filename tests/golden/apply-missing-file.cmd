@@ -1,0 +1,1 @@
+apply $TMP/missing.json

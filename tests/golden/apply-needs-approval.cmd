@@ -1,0 +1,1 @@
+apply examples/saas-web.yaml

@@ -1,0 +1,1 @@
+apply --format json examples/saas-web.yaml

@@ -1,0 +1,1 @@
+plan --format markdown examples/ai-assistant.yaml

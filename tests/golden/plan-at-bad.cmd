@@ -1,0 +1,1 @@
+plan --at 2027-13 examples/saas-web.yaml

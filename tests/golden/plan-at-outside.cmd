@@ -1,0 +1,1 @@
+plan --at 2035-01 examples/saas-web.yaml

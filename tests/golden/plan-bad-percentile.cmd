@@ -1,0 +1,1 @@
+plan --percentile 100 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+plan --refresh=maybe examples/saas-web.yaml

@@ -1,0 +1,1 @@
+plan --exclude service examples/saas-web.yaml

@@ -1,0 +1,1 @@
+plan --format json examples/fintech-payments.yaml

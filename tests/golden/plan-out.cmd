@@ -1,0 +1,1 @@
+plan --detailed-exitcode -out=$TMP/p.json examples/saas-web.yaml
