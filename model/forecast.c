@@ -485,12 +485,17 @@ static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
 	for (int ri = 0; ri < r->R; ri++) {
 		struct svc_size z = { s, sku, &r->spec->regions[ri], r->queue_worker[v], 60, 0 };
 		double share = r->spec->regions[ri].share;
-		/* the queue that feeds a worker sets its backlog-age target */
-		if (z.queue_worker)
+		/* the queues that feed a worker set its backlog-age target (the
+		 * tightest of them); 60 s when none says */
+		if (z.queue_worker) {
+			double age = INFINITY;
 			for (size_t q = 0; q < r->spec->nqueues; q++)
 				if (!strcmp(r->spec->queues[q].worker, s->name) &&
-				    r->spec->queues[q].max_backlog_age_s < z.max_backlog_s)
-					z.max_backlog_s = r->spec->queues[q].max_backlog_age_s;
+				    r->spec->queues[q].max_backlog_age_s > 0 && r->spec->queues[q].max_backlog_age_s < age)
+					age = r->spec->queues[q].max_backlog_age_s;
+			if (isfinite(age))
+				z.max_backlog_s = age;
+		}
 		w->mc.n = 0;
 		for (int m = 0; m < M; m++) {
 			int *u = &w->units[idx3(ri, m, 0, M, P)];
