@@ -331,8 +331,9 @@ static void price_line(struct worker *w, struct sp_fc_line *line, const struct r
 	line->commit_term_months = term;
 	if (term > 0) {
 		int nw = (M + term - 1) / term;
+		/* commit_levels was allocated before the threads started (the
+		 * arena is not thread-safe), for the shortest term: enough */
 		line->ncommit_windows = nw;
-		line->commit_levels = SP_NEWN(&r->f->arena, int, (size_t)nw);
 	}
 	for (int m0 = 0; m0 < M; m0 += term > 0 ? term : M) {
 		int m1 = term > 0 ? (m0 + term < M ? m0 + term : M) : M;
@@ -1135,6 +1136,7 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 		l->kind = node->kind;
 		l->risk_month = l->risk_any_month = l->outgrow_month = -1;
 		l->v = SP_NEWN(&f->arena, double, (size_t)r.M * SP_FC_NMETRICS * f->npcts);
+		l->commit_levels = SP_NEWN(&f->arena, int, (size_t)(r.M + 11) / 12 + 1);
 		l->rv = SP_NEWN(&f->arena, double, (size_t)r.R * r.M * SP_FC_NREGION_METRICS * f->npcts);
 		switch (node->kind) {
 		case SP_NODE_SERVICE:

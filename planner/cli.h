@@ -62,7 +62,10 @@ int cmd_help(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_forecast(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_drift(int argc, char **argv);
+int cmd_state(int argc, char **argv);
 
 #endif

@@ -43,6 +43,29 @@ const struct sp_cmd sp_commands[] = {
 	  "  -f, --format FMT   dot (default), svg or png\n"
 	  "  -o, --output OUT   write to OUT instead of standard output\n"
 	  "  -h, --help         show this help\n" },
+	{ "forecast", cmd_forecast, "demand, capacity and cost by month, with percentiles",
+	  "usage: scaleplan forecast [OPTIONS] [FILE|DIR]\n"
+	  "\n"
+	  "Runs the capacity and cost model over the horizon: the growth drivers along\n"
+	  "Monte Carlo paths, demand through the dependency graph, SLO-driven sizing and\n"
+	  "pricing from the spec's catalog; then percentiles of every figure. Prints a\n"
+	  "summary by year, capacity and cost by month, a breakdown, the saving from\n"
+	  "purchase options, budget breaches and SLO or datastore warnings. The same\n"
+	  "inputs and seed always give the same bytes. Fields: docs/forecast-output.md.\n"
+	  "\n"
+	  "  -f, --format FMT       table (default), csv, json or markdown\n"
+	  "      --by GROUP        component (default), class, region or category\n"
+	  "      --months N        months to forecast (default and most: the spec's horizon)\n"
+	  "      --paths N         Monte Carlo paths, 1 to 100000 (default 1000)\n"
+	  "      --seed S          random seed (default 20270101)\n"
+	  "      --percentiles L   1 to 9 percentiles in (0, 100), such as 10,50,90 (default)\n"
+	  "      --threads N       worker threads (default 2; the model uses at most 2)\n"
+	  "  -o, --output OUT      write to OUT, whole or not at all ('-': standard output)\n"
+	  "      --no-color        no colour in messages\n"
+	  "  -h, --help            show this help\n"
+	  "\n"
+	  "Exit status: 0 done (budget breaches are reported, not failed), 1 error,\n"
+	  "2 usage error.\n" },
 	{ "plan", cmd_plan, "show what apply would change, and what it costs",
 	  "usage: scaleplan plan [OPTIONS] [FILE|DIR]\n"
 	  "\n"
@@ -93,6 +116,38 @@ const struct sp_cmd sp_commands[] = {
 	  "  -h, --help              show this help\n"
 	  "\n"
 	  "Exit status: 0 applied, 1 error or a failed operation, 2 usage error.\n" },
+	{ "drift", cmd_drift, "show what changed outside scaleplan since the last apply",
+	  "usage: scaleplan drift [--format text|json] [--state FILE] [--infra DIR] [FILE|DIR]\n"
+	  "\n"
+	  "Compares the state with what the provider really holds: resources changed,\n"
+	  "deleted or created outside scaleplan, attribute by attribute. The spec (FILE,\n"
+	  "default scaleplan.yaml when present) only says where the state and the\n"
+	  "resources are.\n"
+	  "\n"
+	  "  -f, --format FMT   text (default) or json\n"
+	  "      --state FILE   the state file (default: the spec's, or .scaleplan/state.json)\n"
+	  "      --infra DIR    the local provider's folder (default: the spec's, or .scaleplan/infra)\n"
+	  "  -h, --help         show this help\n"
+	  "\n"
+	  "Exit status: 0 no drift, 1 error, 2 drift found.\n" },
+	{ "state", cmd_state, "list, show, remove, pull, push or unlock state",
+	  "usage: scaleplan state [--spec FILE|DIR] [--state FILE] SUBCOMMAND [ARGS]\n"
+	  "\n"
+	  "  list [ADDR...]      the addresses in the state (those matching ADDR: a\n"
+	  "                      resource, a component like service.api, or a type)\n"
+	  "  show ADDR           one resource's attributes and dependencies\n"
+	  "  rm ADDR...          forget resources (they are left as they are)\n"
+	  "  pull                print the state file\n"
+	  "  push FILE           replace the state with FILE; refused for another lineage\n"
+	  "                      or an older serial unless --force\n"
+	  "  unlock ID           clear the record of a lock whose process is gone\n"
+	  "\n"
+	  "      --spec FILE|DIR    the spec that says where the state is (default\n"
+	  "                         scaleplan.yaml when present)\n"
+	  "      --state FILE       the state file itself (default .scaleplan/state.json)\n"
+	  "      --force            push: replace whatever lineage or serial is stored\n"
+	  "      --lock-timeout D   rm, push: wait up to D (30s, 2m, 500ms) for the lock\n"
+	  "  -h, --help             show this help\n" },
 	{ "help", cmd_help, "show help for scaleplan or one command",
 	  "usage: scaleplan help [COMMAND]\n" },
 	{ NULL, NULL, NULL, NULL },
@@ -110,8 +165,9 @@ static void print_main_help(FILE *f)
 {
 	fputs(USAGE_MAIN, f);
 	fputs("\nscaleplan plans infrastructure for growth: it reads a YAML spec of services,\n"
-	      "SLOs, growth forecasts and GPU tiers, builds the dependency graph, and\n"
-	      "projects capacity and cost.\n\nCommands:\n", f);
+	      "SLOs, growth forecasts and GPU tiers, builds the dependency graph,\n"
+	      "projects capacity and cost month by month, and plans and applies the\n"
+	      "infrastructure each month needs.\n\nCommands:\n", f);
 	for (const struct sp_cmd *c = sp_commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fputs("\nFILE defaults to scaleplan.yaml; a DIR loads every *.yaml in it as one spec.\n"

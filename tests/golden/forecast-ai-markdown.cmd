@@ -1,0 +1,1 @@
+forecast -f markdown --paths 200 examples/ai-assistant.yaml

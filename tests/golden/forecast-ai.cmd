@@ -1,0 +1,1 @@
+forecast --paths 200 examples/ai-assistant.yaml

@@ -1,0 +1,1 @@
+forecast --by team examples/saas-web.yaml

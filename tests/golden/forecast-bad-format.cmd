@@ -1,0 +1,1 @@
+forecast --format xml examples/saas-web.yaml

@@ -1,0 +1,1 @@
+forecast --months 12x examples/saas-web.yaml

@@ -1,0 +1,1 @@
+forecast --by class --paths 200 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+forecast tests/golden/forecast-currency.yaml

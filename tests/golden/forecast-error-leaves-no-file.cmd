@@ -1,0 +1,1 @@
+forecast -o $TMP/f.csv -f csv tests/golden/forecast-missing-sku.yaml

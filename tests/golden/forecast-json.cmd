@@ -1,0 +1,1 @@
+forecast --format json --paths 200 -o $TMP/f.json examples/ai-assistant.yaml

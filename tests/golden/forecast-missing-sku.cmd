@@ -1,0 +1,1 @@
+forecast tests/golden/forecast-missing-sku.yaml

@@ -1,0 +1,1 @@
+forecast --months 61 examples/saas-web.yaml

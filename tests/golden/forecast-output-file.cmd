@@ -1,0 +1,1 @@
+forecast -o $TMP/out.txt --paths 50 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+forecast --paths -5 examples/saas-web.yaml

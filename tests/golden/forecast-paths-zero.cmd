@@ -1,0 +1,1 @@
+forecast --paths 0 examples/saas-web.yaml

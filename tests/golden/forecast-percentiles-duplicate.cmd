@@ -1,0 +1,1 @@
+forecast --percentiles 10,50,50 examples/saas-web.yaml

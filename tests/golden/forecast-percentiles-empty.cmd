@@ -1,0 +1,1 @@
+forecast --percentiles 10,,90 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+forecast -f json --paths 100 tests/golden/forecast-small.yaml

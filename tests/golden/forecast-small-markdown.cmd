@@ -1,0 +1,1 @@
+forecast --format markdown --paths 100 tests/golden/forecast-small.yaml

@@ -1,0 +1,1 @@
+forecast --paths 100 tests/golden/forecast-small.yaml

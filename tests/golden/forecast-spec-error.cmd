@@ -1,0 +1,1 @@
+forecast tests/bad/cycle.yaml

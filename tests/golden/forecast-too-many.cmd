@@ -1,0 +1,1 @@
+forecast examples/saas-web.yaml examples/ai-assistant.yaml

@@ -1,0 +1,1 @@
+forecast --bogus examples/saas-web.yaml

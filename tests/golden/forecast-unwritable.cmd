@@ -1,0 +1,1 @@
+forecast -o /nonexistent-dir/f.csv examples/saas-web.yaml
