@@ -5,39 +5,19 @@
 #include <string.h>
 
 #include "planner/price.h"
+#include "planner/render_forecast.h"
 
 static const char *const act_symbol[] = { " ", "+", "~", "-/+", "-" };
 static const char *const act_color[] = { "", "\033[32m", "\033[33m", "\033[35m", "\033[31m" };
-
-/* Whole units with thousands separators ("$12,345", "EUR 12,345"). */
-static void plan_money(char *buf, size_t n, double v, const char *currency)
-{
-	char digits[64], grouped[96];
-	size_t len, j = 0;
-	int neg = v < 0;
-
-	snprintf(digits, sizeof(digits), "%.0f", fabs(v));
-	len = strlen(digits);
-	for (size_t i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			grouped[j++] = ',';
-		grouped[j++] = digits[i];
-	}
-	grouped[j] = '\0';
-	if (!strcmp(currency, "USD"))
-		snprintf(buf, n, "%s$%s", neg ? "-" : "", grouped);
-	else
-		snprintf(buf, n, "%s%s %s", neg ? "-" : "", currency, grouped);
-}
 
 void sp_render_money_delta(char *buf, size_t n, double v, const char *currency)
 {
 	char m[64];
 	if (fabs(v) < 0.5) {
-		plan_money(buf, n, 0, currency);
+		sp_render_money(buf, n, 0, currency);
 		return;
 	}
-	plan_money(m, sizeof(m), fabs(v), currency);
+	sp_render_money(m, sizeof(m), fabs(v), currency);
 	snprintf(buf, n, "%s%s", v < 0 ? "-" : "+", m);
 }
 
@@ -82,9 +62,9 @@ static void band(char *buf, size_t n, const struct sp_plan_cost *c, const double
 		sp_render_money_delta(mid, sizeof(mid), v[1], c->currency);
 		sp_render_money_delta(hi, sizeof(hi), v[2], c->currency);
 	} else {
-		plan_money(lo, sizeof(lo), v[0], c->currency);
-		plan_money(mid, sizeof(mid), v[1], c->currency);
-		plan_money(hi, sizeof(hi), v[2], c->currency);
+		sp_render_money(lo, sizeof(lo), v[0], c->currency);
+		sp_render_money(mid, sizeof(mid), v[1], c->currency);
+		sp_render_money(hi, sizeof(hi), v[2], c->currency);
 	}
 	snprintf(buf, n, "%s p%g (p%g %s .. p%g %s)", mid, c->pct[1], c->pct[0], lo, c->pct[2], hi);
 }
@@ -94,8 +74,8 @@ static void cost_lines(FILE *out, const struct sp_plan_cost *c)
 	char b[64], a[64], d[64], h[256];
 	double delta[3];
 
-	plan_money(b, sizeof(b), c->monthly_before, c->currency);
-	plan_money(a, sizeof(a), c->monthly_after, c->currency);
+	sp_render_money(b, sizeof(b), c->monthly_before, c->currency);
+	sp_render_money(a, sizeof(a), c->monthly_after, c->currency);
 	sp_render_money_delta(d, sizeof(d), c->monthly_after - c->monthly_before, c->currency);
 	fprintf(out, "Monthly cost, on-demand list prices (%s as of %s): %s -> %s (%s)\n", c->catalog,
 		c->catalog_as_of, b, a, d);
@@ -259,8 +239,8 @@ void sp_render_plan_markdown(struct sp_sb *sb, const struct sp_plan_view *v, siz
 	sp_sb_addf(sb, "` at %s (p%g); %zu resources unchanged.\n\n", v->at, v->percentile, d->counts[SP_ACT_NOOP]);
 	if (c) {
 		double delta[3];
-		plan_money(m1, sizeof(m1), c->monthly_before, c->currency);
-		plan_money(m2, sizeof(m2), c->monthly_after, c->currency);
+		sp_render_money(m1, sizeof(m1), c->monthly_before, c->currency);
+		sp_render_money(m2, sizeof(m2), c->monthly_after, c->currency);
 		sp_render_money_delta(m3, sizeof(m3), c->monthly_after - c->monthly_before, c->currency);
 		sp_sb_addf(sb, "| Cost | Before | After | Change |\n|---|---:|---:|---:|\n");
 		sp_sb_addf(sb, "| Monthly, on-demand list (%s, %s) | %s | %s | %s |\n", c->catalog, c->catalog_as_of, m1,
@@ -269,10 +249,10 @@ void sp_render_plan_markdown(struct sp_sb *sb, const struct sp_plan_view *v, siz
 			delta[i] = c->horizon[i] - (c->has_previous ? c->previous[i] : 0);
 		band(h, sizeof(h), c, delta, 1);
 		if (c->has_previous)
-			plan_money(m1, sizeof(m1), c->previous[1], c->currency);
+			sp_render_money(m1, sizeof(m1), c->previous[1], c->currency);
 		else
 			snprintf(m1, sizeof(m1), "-");
-		plan_money(m2, sizeof(m2), c->horizon[1], c->currency);
+		sp_render_money(m2, sizeof(m2), c->horizon[1], c->currency);
 		sp_sb_addf(sb, "| Horizon %s..%s, forecast p%g | %s | %s | %s |\n\n", c->horizon_start, c->horizon_end,
 			   c->pct[1], m1, m2, h);
 	}
