@@ -464,6 +464,16 @@ int cmd_apply(int argc, char **argv)
 	/* the state is rebuilt from the refreshed view, then the operations */
 	if (p.refreshed)
 		p.state->resources = p.current;
+	/* unchanged resources take the spec's dependencies and lifecycle now */
+	for (size_t i = 0; i < p.diff.n; i++) {
+		const struct sp_change *c = &p.diff.v[i];
+		const struct sp_resource *r;
+		if (c->action != SP_ACT_NOOP || !c->after)
+			continue;
+		r = sp_resource_find(&p.state->resources, c->address);
+		if (r)
+			p.state->resources.v[r - p.state->resources.v] = *c->after;
+	}
 	ret = run_apply(p.backend, p.provider, p.state, &p.diff, &cost, p.at, a.parallelism, 0);
 out:
 	sp_plan_free(&p);

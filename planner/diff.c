@@ -130,10 +130,18 @@ int sp_diff_build(struct sp_diff *out, struct sp_arena *a, const struct sp_resou
 			c.nattrs = c.after->nattrs;
 		}
 		/* lifecycle protections */
-		if ((c.action == SP_ACT_DELETE || c.action == SP_ACT_REPLACE) && c.before->prevent_destroy)
+		/* a replace follows the spec's protection as it is now; a delete
+		 * the protection recorded at the last apply, so removing a
+		 * protected component from the spec does not destroy it: the
+		 * protection must be lifted (and applied) first */
+		if (c.action == SP_ACT_REPLACE && c.after->prevent_destroy)
 			sp_error(diags, no_pos(a, c.address),
-				 "this plan would %s it, but its lifecycle has prevent_destroy: true; change the spec or remove the protection first",
-				 c.action == SP_ACT_DELETE ? "destroy" : "replace (destroy, then create)");
+				 "this plan would replace (destroy, then create) it, but its lifecycle has prevent_destroy: "
+				 "true; change the spec back, or set prevent_destroy: false first");
+		if (c.action == SP_ACT_DELETE && c.before->prevent_destroy)
+			sp_error(diags, no_pos(a, c.address),
+				 "this plan would destroy it, but it was applied with prevent_destroy: true; to remove it, "
+				 "set prevent_destroy: false and apply, then remove it from the spec");
 		if (c.action == SP_ACT_UPDATE && count_of(c.before) > 0 && count_of(c.after) == 0 &&
 		    !c.after->allow_zero)
 			sp_error(diags, no_pos(a, c.address),

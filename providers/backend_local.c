@@ -3,7 +3,14 @@
  * leaves the state locked. The lock file is never deleted (a deleted and
  * recreated file would let two holders lock two different inodes); it is
  * truncated when the lock is released, and while held it records who holds
- * it, for the message a blocked command prints. */
+ * it, for the message a blocked command prints.
+ *
+ * Apply records each completed operation in "<state>.journal", one JSON line
+ * appended and synced (linear in the number of operations, where rewriting
+ * the state each time would be quadratic); read replays the journal over the
+ * state file and write folds it in: the new state file first, then the
+ * journal is removed, and entries at or below the state file's serial are
+ * skipped, so a crash between the two loses nothing. */
 #include "providers/backend_local.h"
 
 #include <errno.h>
@@ -15,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,9 +43,15 @@
 
 struct local {
 	struct sp_backend b;
-	char *path, *backup, *lockpath;
+	char *path, *backup, *lockpath, *journal;
 	int lock_fd;         /* the held lock's descriptor, -1 when not held */
 	char lock_id[40];
+	int journal_fd;      /* open for appending while the lock is held, -1 otherwise */
+	/* while the lock is held: the stored state's serial and lineage ("" when no
+	 * state is stored), once read, written or recorded; record checks against it */
+	int known;
+	uint64_t known_serial;
+	char known_lineage[40];
 };
 
 static struct local *L(struct sp_backend *b)
@@ -273,8 +287,10 @@ static int local_lock(struct sp_backend *b, const char *operation, int timeout_m
 	l->lock_fd = fd;
 	fd = -1;
 	snprintf(l->lock_id, sizeof(l->lock_id), "%s", id);
+	l->known = 0;
 	if (mine)
 		*mine = info;
+	memset(&other, 0, sizeof(other)); /* taken: nobody else holds it */
 	rc = 0;
 out:
 	if (holder)
@@ -286,6 +302,11 @@ out:
 
 static void release(struct local *l)
 {
+	if (l->journal_fd >= 0) {
+		close(l->journal_fd);
+		l->journal_fd = -1;
+	}
+	l->known = 0;
 	/* clear the record first: once unlocked, another holder may write its own */
 	if (ftruncate(l->lock_fd, 0) == 0)
 		fsync(l->lock_fd);
@@ -357,10 +378,10 @@ out:
 
 /* ---- read and write ----------------------------------------------------------------------------- */
 
-/* The stored state's bytes in sb; *missing when there is no file. */
-static int read_raw(struct local *l, struct sp_sb *sb, int *missing, struct sp_err *err)
+/* A file's bytes in sb; *missing when there is no file. */
+static int read_raw(const char *path, struct sp_sb *sb, int *missing, struct sp_err *err)
 {
-	int r = sp_sb_read_file(sb, l->path, MAX_STATE_BYTES);
+	int r = sp_sb_read_file(sb, path, MAX_STATE_BYTES);
 
 	*missing = 0;
 	if (r == -1 && errno == ENOENT) {
@@ -368,38 +389,96 @@ static int read_raw(struct local *l, struct sp_sb *sb, int *missing, struct sp_e
 		return 0;
 	}
 	if (r == -2)
-		return sp_err_set(err, SP_ETOOBIG, l->path, 0, 0, "the state file is larger than %zu MiB",
-				  MAX_STATE_BYTES >> 20);
+		return sp_err_set(err, SP_ETOOBIG, path, 0, 0, "larger than %zu MiB", MAX_STATE_BYTES >> 20);
 	if (r < 0)
-		return sp_err_set(err, SP_EIO, l->path, 0, 0, "cannot read: %s", strerror(errno));
+		return sp_err_set(err, SP_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
 	return 0;
+}
+
+/* The stored state: the state file with the journal replayed over it. *out is
+ * NULL when nothing is stored (no state file, no journal entry); raw gets the
+ * state file's bytes and *journal whether a journal file exists. */
+static int load_stored(struct local *l, struct sp_state **out, struct sp_sb *raw, int *journal, struct sp_err *err)
+{
+	struct sp_sb jraw = SP_SB_INIT;
+	struct sp_state *s = NULL;
+	int rc, missing, jmissing;
+
+	*out = NULL;
+	*journal = 0;
+	if ((rc = read_raw(l->path, raw, &missing, err)) < 0)
+		goto out;
+	if (!missing && (rc = sp_state_from_json(&s, raw->buf, raw->len, l->path, err)) < 0)
+		goto out;
+	if ((rc = read_raw(l->journal, &jraw, &jmissing, err)) < 0)
+		goto out;
+	*journal = !jmissing;
+	if (!jmissing) {
+		int fresh = !s;
+		if (fresh)
+			s = sp_state_new();
+		if ((rc = sp_state_journal_replay(s, jraw.buf, jraw.len, l->journal, fresh, err)) < 0)
+			goto out;
+		if (fresh && rc == 0) {
+			sp_state_free(s);
+			s = NULL;
+		}
+		rc = 0;
+	}
+	*out = s;
+	s = NULL;
+out:
+	sp_state_free(s);
+	sp_sb_release(&jraw);
+	return rc;
+}
+
+static void set_known(struct local *l, const struct sp_state *s)
+{
+	if (l->lock_fd < 0)
+		return;
+	l->known = 1;
+	l->known_serial = s ? s->serial : 0;
+	snprintf(l->known_lineage, sizeof(l->known_lineage), "%s", s ? s->lineage : "");
 }
 
 static int local_read(struct sp_backend *b, struct sp_state **out, struct sp_err *err)
 {
 	struct local *l = L(b);
-	struct sp_sb sb = SP_SB_INIT;
-	int rc, missing;
+	struct sp_sb raw = SP_SB_INIT;
+	int rc, journal;
 
 	*out = NULL;
-	if ((rc = read_raw(l, &sb, &missing, err)) < 0)
+	if ((rc = load_stored(l, out, &raw, &journal, err)) < 0)
 		goto out;
-	if (missing)
+	set_known(l, *out);
+	if (!*out)
 		*out = sp_state_new();
-	else
-		rc = sp_state_from_json(out, sb.buf, sb.len, l->path, err);
 out:
-	sp_sb_release(&sb);
+	sp_sb_release(&raw);
 	return rc;
 }
 
-static int local_write(struct sp_backend *b, const struct sp_state *s, struct sp_err *err)
+/* Adds to a decoding error why nothing was written, and the way out. */
+static void refuse_unreadable(struct sp_err *err, const char *backup)
 {
-	struct local *l = L(b);
+	size_t n;
+
+	if (!err)
+		return;
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n,
+		 "; refusing to replace a state that cannot be read (fix it, or restore '%s')", backup);
+}
+
+/* write and write_force: force skips every check against the stored state
+ * (which need not even be readable) and always replaces the file. */
+static int write_state(struct local *l, const struct sp_state *s, int force, struct sp_err *err)
+{
 	struct sp_state stamped = *s, *disk = NULL;
 	struct sp_sb raw = SP_SB_INIT;
 	char *text = NULL, *old = NULL, *dir = sp_fs_dirname(l->path);
-	int rc, missing, guard = -1;
+	int rc, guard = -1, journal = 0, missing;
 
 	/* the version that last wrote the state, as Terraform records it */
 	stamped.scaleplan_version = SP_VERSION;
@@ -420,15 +499,16 @@ static int local_write(struct sp_backend *b, const struct sp_state *s, struct sp
 			goto out;
 		}
 	}
-	if ((rc = read_raw(l, &raw, &missing, err)) < 0)
-		goto out;
-	if (!missing) {
-		if ((rc = sp_state_from_json(&disk, raw.buf, raw.len, l->path, err)) < 0) {
-			size_t n = strlen(err->msg);
-			snprintf(err->msg + n, sizeof(err->msg) - n,
-				 "; refusing to replace a state file that cannot be read (fix it, or restore '%s')", l->backup);
+	if (force) {
+		if ((rc = read_raw(l->path, &raw, &missing, err)) < 0)
 			goto out;
-		}
+		journal = access(l->journal, F_OK) == 0;
+	} else if ((rc = load_stored(l, &disk, &raw, &journal, err)) < 0) {
+		if (rc == SP_EINVAL)
+			refuse_unreadable(err, l->backup);
+		goto out;
+	}
+	if (disk) {
 		if (strcmp(disk->lineage, s->lineage)) {
 			rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0,
 					"the state being written has lineage %s, but the stored state has lineage %s: "
@@ -447,18 +527,40 @@ static int local_write(struct sp_backend *b, const struct sp_state *s, struct sp
 			disk->scaleplan_version = SP_VERSION;
 			if ((rc = sp_state_to_json(disk, &old, err)) < 0)
 				goto out;
-			if (!strcmp(old, text))
+			if (strcmp(old, text)) {
+				rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+						"the stored state already has serial %llu, with different content: a state "
+						"that changes needs a higher serial",
+						(unsigned long long)s->serial);
+				goto out;
+			}
+			if (!journal) {
+				set_known(l, s);
 				goto out; /* nothing changed: no write, the backup stays */
-			rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
-					"the stored state already has serial %llu, with different content: a state "
-					"that changes needs a higher serial",
-					(unsigned long long)s->serial);
+			}
+			/* the same state, but recorded in the journal: fold it into the file */
+		}
+	}
+	/* the file being replaced becomes the backup */
+	if (raw.len && (rc = sp_fs_write_atomic(l->backup, raw.buf, raw.len, SP_FS_REPLACE, err)) < 0)
+		goto out;
+	if ((rc = sp_fs_write_atomic(l->path, text, strlen(text), SP_FS_REPLACE, err)) < 0)
+		goto out;
+	if (journal) {
+		/* the state file now holds every entry: the journal can go */
+		if (l->journal_fd >= 0) {
+			close(l->journal_fd);
+			l->journal_fd = -1;
+		}
+		if (unlink(l->journal) < 0 && errno != ENOENT) {
+			rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot remove the folded journal: %s",
+					strerror(errno));
 			goto out;
 		}
-		if ((rc = sp_fs_write_atomic(l->backup, raw.buf, raw.len, SP_FS_REPLACE, err)) < 0)
+		if ((rc = sp_fs_sync_parent(l->journal, err)) < 0)
 			goto out;
 	}
-	rc = sp_fs_write_atomic(l->path, text, strlen(text), SP_FS_REPLACE, err);
+	set_known(l, s);
 out:
 	if (guard >= 0)
 		close(guard); /* closing the last descriptor drops the flock */
@@ -467,6 +569,128 @@ out:
 	free(text);
 	free(old);
 	free(dir);
+	return rc;
+}
+
+static int local_write(struct sp_backend *b, const struct sp_state *s, struct sp_err *err)
+{
+	return write_state(L(b), s, 0, err);
+}
+
+static int local_write_force(struct sp_backend *b, const struct sp_state *s, struct sp_err *err)
+{
+	return write_state(L(b), s, 1, err);
+}
+
+/* Opens the journal for appending; a last line cut short by a killed append
+ * (never acknowledged) is cut off, so the next entry starts on its own line. */
+static int journal_open(struct local *l, struct sp_err *err)
+{
+	struct stat st;
+	char buf[4096];
+	int fd = open(l->journal, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		return sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot open the journal: %s", strerror(errno));
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (st.st_size > 0) {
+		off_t pos = st.st_size, keep = 0;
+		if (pread(fd, buf, 1, pos - 1) != 1)
+			goto fail;
+		if (buf[0] != '\n') {
+			while (pos > 0 && !keep) {
+				size_t n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+				if (pread(fd, buf, n, pos - (off_t)n) != (ssize_t)n)
+					goto fail;
+				for (size_t i = n; i-- > 0;)
+					if (buf[i] == '\n') {
+						keep = pos - (off_t)n + (off_t)i + 1;
+						break;
+					}
+				pos -= (off_t)n;
+			}
+			if (ftruncate(fd, keep) < 0 || fsync(fd) < 0)
+				goto fail;
+		}
+	}
+	if (sp_fs_sync_parent(l->journal, err) < 0) {
+		close(fd);
+		return SP_EIO;
+	}
+	l->journal_fd = fd;
+	return 0;
+fail:
+	sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot prepare the journal: %s", strerror(errno));
+	close(fd);
+	return SP_EIO;
+}
+
+static int local_record(struct sp_backend *b, struct sp_state *s, const char *address, const struct sp_resource *now,
+			struct sp_err *err)
+{
+	struct local *l = L(b);
+	struct sp_state *stored = NULL;
+	struct sp_sb raw = SP_SB_INIT;
+	char *line = NULL;
+	const char *p;
+	size_t left;
+	off_t start;
+	int rc, journal;
+
+	if (!s || !s->lineage) {
+		rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording an operation needs the state it changes");
+		goto out;
+	}
+	if (l->lock_fd < 0) {
+		rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording an operation needs the state lock; take it first");
+		goto out;
+	}
+	if (!l->known) {
+		if ((rc = load_stored(l, &stored, &raw, &journal, err)) < 0)
+			goto out;
+		set_known(l, stored);
+	}
+	if ((l->known_lineage[0] && strcmp(s->lineage, l->known_lineage)) || s->serial != l->known_serial) {
+		rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+				"the state being recorded has serial %llu of lineage %s, but the stored state has serial "
+				"%llu%s%s: read the state again under the lock",
+				(unsigned long long)s->serial, s->lineage, (unsigned long long)l->known_serial,
+				l->known_lineage[0] ? " of lineage " : "", l->known_lineage);
+		goto out;
+	}
+	if ((rc = sp_state_journal_line(s->lineage, s->serial + 1, address, now, &line, err)) < 0)
+		goto out;
+	if (l->journal_fd < 0 && (rc = journal_open(l, err)) < 0)
+		goto out;
+	if ((start = lseek(l->journal_fd, 0, SEEK_END)) < 0) {
+		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot append: %s", strerror(errno));
+		goto out;
+	}
+	for (p = line, left = strlen(line); left;) {
+		ssize_t n = write(l->journal_fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		p += n;
+		left -= (size_t)n;
+	}
+	if (left || fdatasync(l->journal_fd) < 0) {
+		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot append the record of '%s': %s", address,
+				strerror(errno));
+		/* leave no half entry behind (replay would ignore it, the next append would not) */
+		if (ftruncate(l->journal_fd, start) == 0)
+			fsync(l->journal_fd);
+		goto out;
+	}
+	s->serial++;
+	set_known(l, s);
+	rc = 0;
+out:
+	sp_state_free(stored);
+	sp_sb_release(&raw);
+	free(line);
 	return rc;
 }
 
@@ -482,6 +706,7 @@ static void local_close(struct sp_backend *b)
 	free(l->path);
 	free(l->backup);
 	free(l->lockpath);
+	free(l->journal);
 	free(l);
 }
 
@@ -492,6 +717,8 @@ static const struct sp_backend_ops local_ops = {
 	.lock = local_lock,
 	.unlock = local_unlock,
 	.close = local_close,
+	.record = local_record,
+	.write_force = local_write_force,
 };
 
 int sp_backend_local_open(struct sp_backend **out, const char *state_path, struct sp_err *err)
@@ -511,7 +738,10 @@ int sp_backend_local_open(struct sp_backend **out, const char *state_path, struc
 	snprintf(l->backup, n + sizeof(".backup"), "%s.backup", state_path);
 	l->lockpath = sp_xmalloc(n + sizeof(".lock"));
 	snprintf(l->lockpath, n + sizeof(".lock"), "%s.lock", state_path);
+	l->journal = sp_xmalloc(n + sizeof(".journal"));
+	snprintf(l->journal, n + sizeof(".journal"), "%s.journal", state_path);
 	l->lock_fd = -1;
+	l->journal_fd = -1;
 	l->b.ops = &local_ops;
 	l->b.ctx = l;
 	*out = &l->b;

@@ -133,8 +133,23 @@ static int write_all(int fd, const void *data, size_t len)
 int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_fs_mode mode, struct sp_err *err)
 {
 	struct sp_sb tmp = SP_SB_INIT;
-	int rc = 0, fd, made = 0;
+	struct stat st;
+	int rc = 0, fd, made = 0, exists;
 
+	exists = stat(path, &st) == 0;
+	if (!exists && errno != ENOENT) {
+		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot access: %s", strerror(errno));
+		goto out;
+	}
+	/* before any temporary file: a missing folder is "does not exist" too */
+	if (mode == SP_FS_UPDATE && !exists) {
+		rc = sp_err_set(err, SP_ENOTFOUND, path, 0, 0, "does not exist");
+		goto out;
+	}
+	if (mode == SP_FS_CREATE && exists) {
+		rc = sp_err_set(err, SP_EINVAL, path, 0, 0, "already exists");
+		goto out;
+	}
 	fd = open_temp(&tmp, path);
 	if (fd < 0) {
 		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot create a temporary file next to it: %s",
@@ -142,6 +157,12 @@ int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_f
 		goto out;
 	}
 	made = 1;
+	/* a replaced file keeps its permissions (a state someone made private stays private) */
+	if (exists && mode != SP_FS_CREATE && fchmod(fd, st.st_mode & 07777) < 0) {
+		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot set the permissions of '%s': %s", tmp.buf, strerror(errno));
+		close(fd);
+		goto out;
+	}
 	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot write '%s': %s", tmp.buf, strerror(errno));
 		close(fd);
@@ -161,13 +182,6 @@ int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_f
 			goto out;
 		}
 		goto synced;
-	}
-	if (mode == SP_FS_UPDATE && access(path, F_OK) < 0) {
-		if (errno == ENOENT)
-			rc = sp_err_set(err, SP_ENOTFOUND, path, 0, 0, "does not exist");
-		else
-			rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot access: %s", strerror(errno));
-		goto out;
 	}
 	if (rename(tmp.buf, path) < 0) {
 		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot rename '%s' over it: %s", tmp.buf, strerror(errno));

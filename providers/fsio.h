@@ -11,7 +11,8 @@
 enum sp_fs_mode {
 	SP_FS_REPLACE,   /* write path, whether it exists or not */
 	SP_FS_CREATE,    /* path must not exist: SP_EINVAL "already exists" (checked atomically, with link(2)) */
-	SP_FS_UPDATE,    /* path must exist: SP_ENOTFOUND otherwise */
+	SP_FS_UPDATE,    /* path must exist: SP_ENOTFOUND otherwise (checked before writing, not atomically
+			    with the rename: writers of one path serialise on a lock) */
 };
 
 /* Creates dir and its missing parents (mode 0777, less the umask). An empty
@@ -19,8 +20,9 @@ enum sp_fs_mode {
 int sp_fs_mkdir_p(const char *dir, struct sp_err *err);
 
 /* Writes len bytes to path atomically through a temporary file named
- * ".<base>.tmp-XXXXXX" next to it (mode 0666 less the umask); the temporary
- * file is removed on every failure. Errors name path in err->file. */
+ * ".<base>.tmp-XXXXXX" next to it (mode 0666 less the umask, or the mode of
+ * the file it replaces); the temporary file is removed on every failure.
+ * Errors name path in err->file; SP_EIO for the file system's failures. */
 int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_fs_mode mode, struct sp_err *err);
 
 /* fsync(2) of the folder holding path, so a rename or unlink in it is durable. */

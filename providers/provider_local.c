@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/strbuf.h"
@@ -42,7 +43,8 @@ static int fault_point(const char *address, struct sp_err *err)
 		return 0;
 	errno = 0;
 	at = strtoul(env, &end, 10);
-	if (*end || errno || at == 0 || *env == '-' || *env == '+')
+	/* digits only: strtoul alone would take " 3", "+3" and even "-3" (as a huge number) */
+	if (*env < '0' || *env > '9' || *end || errno || at == 0)
 		return sp_err_set(err, SP_EINVAL, address, 0, 0,
 				  "SCALEPLAN_FAULT_AT must be a positive integer (the operation to fail), not '%s'", env);
 	if (kind && *kind && strcmp(kind, "crash") && strcmp(kind, "error"))
@@ -56,6 +58,36 @@ static int fault_point(const char *address, struct sp_err *err)
 		_exit(137);
 	}
 	return sp_err_set(err, SP_EIO, address, 0, 0, "injected fault at operation %lu (SCALEPLAN_FAULT_AT)", n);
+}
+
+#define MAX_LATENCY_MS 60000
+
+/* SCALEPLAN_LOCAL_LATENCY_MS: each writing operation first waits that long, as a remote provider would. */
+static int latency(const char *address, struct sp_err *err)
+{
+	const char *env = getenv("SCALEPLAN_LOCAL_LATENCY_MS");
+	unsigned long ms;
+	char *end;
+
+	if (!env || !*env)
+		return 0;
+	errno = 0;
+	ms = strtoul(env, &end, 10);
+	if (*env < '0' || *env > '9' || *end || errno || ms > MAX_LATENCY_MS)
+		return sp_err_set(err, SP_EINVAL, address, 0, 0,
+				  "SCALEPLAN_LOCAL_LATENCY_MS must be a number of milliseconds from 0 to %d, not '%s'",
+				  MAX_LATENCY_MS, env);
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+/* What every create, update and remove does first: the fault point, then the latency. */
+static int before_write(const char *address, struct sp_err *err)
+{
+	int rc = fault_point(address, err);
+	return rc < 0 ? rc : latency(address, err);
 }
 
 /* "<dir>/<address>.json" (malloc), or SP_EINVAL for a string that is not an
@@ -130,8 +162,10 @@ static int local_list(struct sp_provider *p, struct sp_resource_set *out, struct
 					strerror(errno));
 		goto out;
 	}
-	errno = 0;
-	while ((e = readdir(d))) {
+	for (;;) {
+		errno = 0; /* readdir's only way to tell an error from the end */
+		if (!(e = readdir(d)))
+			break;
 		size_t len = strlen(e->d_name);
 		/* hidden files are temporary files of writes in progress (or the user's) */
 		if (e->d_name[0] == '.' || len <= strlen(SUFFIX) || strcmp(e->d_name + len - strlen(SUFFIX), SUFFIX))
@@ -143,7 +177,8 @@ static int local_list(struct sp_provider *p, struct sp_resource_set *out, struct
 		rc = sp_err_set(err, SP_EIO, pl->dir, 0, 0, "cannot list the local provider's folder: %s", strerror(errno));
 		goto out;
 	}
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_name); /* names is NULL when n is 0 */
 	out->v = SP_NEWN(a, struct sp_resource, n);
 	for (size_t i = 0; i < n; i++) {
 		sp_sb_reset(&path);
@@ -217,14 +252,14 @@ out:
 
 static int local_create(struct sp_provider *p, const struct sp_resource *r, struct sp_err *err)
 {
-	int rc = fault_point(r->address, err);
+	int rc = before_write(r->address, err);
 	return rc < 0 ? rc : write_resource(p->ctx, r, SP_FS_CREATE, err);
 }
 
 static int local_update(struct sp_provider *p, const struct sp_resource *before, const struct sp_resource *after,
 			struct sp_err *err)
 {
-	int rc = fault_point(after->address, err);
+	int rc = before_write(after->address, err);
 
 	if (rc < 0)
 		return rc;
@@ -240,7 +275,7 @@ static int local_remove(struct sp_provider *p, const struct sp_resource *r, stru
 	char *path = NULL;
 	int rc;
 
-	if ((rc = fault_point(r->address, err)) < 0)
+	if ((rc = before_write(r->address, err)) < 0)
 		return rc;
 	if ((rc = path_of(p->ctx, r->address, &path, err)) < 0)
 		goto out;

@@ -26,7 +26,12 @@
  * update or remove of this process fail with SP_EIO before it touches the
  * disk; with SCALEPLAN_FAULT_KIND=crash that operation calls _exit(137)
  * instead, as if the process were killed. A value of SCALEPLAN_FAULT_AT that
- * is not a positive integer makes every write fail with SP_EINVAL. */
+ * is not a positive integer makes every write fail with SP_EINVAL.
+ *
+ * Latency, for tests of locking and parallelism: SCALEPLAN_LOCAL_LATENCY_MS=N
+ * makes every create, update and remove wait N milliseconds first (0 to
+ * 60000), as a remote provider's call would; another value makes every
+ * write fail with SP_EINVAL. */
 int sp_provider_local_open(struct sp_provider **out, const char *dir, struct sp_err *err);
 
 /* Restarts the operation count SCALEPLAN_FAULT_AT refers to (tests that run

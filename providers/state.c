@@ -85,20 +85,28 @@ void sp_state_free(struct sp_state *s)
 
 /* ---- encoding ----------------------------------------------------------------------------------- */
 
+/* strcmp with NULL first, so a bad input sorts and is then reported, never dereferenced */
+static int cmp_nullable(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
 static int cmp_attr_ptr(const void *x, const void *y)
 {
-	return strcmp((*(const struct sp_attr *const *)x)->key, (*(const struct sp_attr *const *)y)->key);
+	return cmp_nullable((*(const struct sp_attr *const *)x)->key, (*(const struct sp_attr *const *)y)->key);
 }
 
 static int cmp_str(const void *x, const void *y)
 {
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
+	return cmp_nullable(*(const char *const *)x, *(const char *const *)y);
 }
 
 static int cmp_res_ptr(const void *x, const void *y)
 {
-	return strcmp((*(const struct sp_resource *const *)x)->address,
-		      (*(const struct sp_resource *const *)y)->address);
+	return cmp_nullable((*(const struct sp_resource *const *)x)->address,
+			    (*(const struct sp_resource *const *)y)->address);
 }
 
 /* The fewest significant digits (1..17) that read back to exactly v. */
@@ -113,6 +121,76 @@ static int shortest_precision(double v)
 	return 17;
 }
 
+/* v with the fewest digits that read back to it, spelled as jansson spells a
+ * real: a '.' or an exponent always, no '+' and no leading zeros in the
+ * exponent ("0.1", "2.5e-7", "1e300", "9007199254740994.0"). */
+static void format_real(char out[40], double v)
+{
+	char tmp[40], *e;
+
+	snprintf(tmp, sizeof(tmp), "%.*g", shortest_precision(v), v);
+	if (!strchr(tmp, '.') && !strchr(tmp, 'e'))
+		strcat(tmp, ".0");
+	if ((e = strchr(tmp, 'e'))) {
+		char *d = ++e, *s = e;
+		if (*s == '+')
+			s++;
+		else if (*s == '-')
+			d = ++s;
+		while (*s == '0' && s[1])
+			s++;
+		memmove(d, s, strlen(s) + 1);
+	}
+	memcpy(out, tmp, sizeof(tmp));
+}
+
+/* jansson writes every real of a document with one precision; this rewrites
+ * each real token of its output (precision 17, so exact) with the fewest
+ * digits for that number alone. Strings are copied untouched. */
+static char *shorten_reals(const char *text)
+{
+	struct sp_sb sb = SP_SB_INIT;
+	int in_str = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (in_str) {
+			if (*p == '\\' && p[1]) {
+				sp_sb_add(&sb, p, 2);
+				p++;
+				continue;
+			}
+			if (*p == '"')
+				in_str = 0;
+			sp_sb_addc(&sb, *p);
+			continue;
+		}
+		if (*p == '"') {
+			in_str = 1;
+			sp_sb_addc(&sb, *p);
+			continue;
+		}
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			const char *q = p;
+			int real = 0;
+			while (*q && strchr("+-0123456789.eE", *q)) {
+				real |= *q == '.' || *q == 'e' || *q == 'E';
+				q++;
+			}
+			if (real) {
+				char buf[40];
+				format_real(buf, strtod(p, NULL));
+				sp_sb_adds(&sb, buf);
+			} else {
+				sp_sb_add(&sb, p, (size_t)(q - p));
+			}
+			p = q - 1;
+			continue;
+		}
+		sp_sb_addc(&sb, *p);
+	}
+	return sp_sb_detach(&sb, NULL);
+}
+
 /* A JSON string, or NULL when s is NULL or not UTF-8 (jansson refuses it). */
 static json_t *jstr(const char *s)
 {
@@ -124,7 +202,15 @@ static int put(json_t *obj, const char *key, json_t *v)
 	return v ? json_object_set_new(obj, key, v) : -1;
 }
 
-static int enc_attr(const char *address, const struct sp_attr *at, int *prec, json_t **out, struct sp_err *err)
+/* A number as the state writes it: whole numbers within 2^53 as integers, others as reals. */
+static json_t *jnum(double v)
+{
+	if (v == trunc(v) && fabs(v) <= MAX_EXACT_INT)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+static int enc_attr(const char *address, const struct sp_attr *at, json_t **out, struct sp_err *err)
 {
 	*out = NULL;
 	switch (at->type) {
@@ -140,14 +226,7 @@ static int enc_attr(const char *address, const struct sp_attr *at, int *prec, js
 		if (!isfinite(at->n))
 			return sp_err_set(err, SP_EINVAL, address, 0, 0, "attribute '%s' is %g, which JSON cannot hold",
 					  at->key, at->n);
-		if (at->n == trunc(at->n) && fabs(at->n) <= MAX_EXACT_INT) {
-			*out = json_integer((json_int_t)at->n);
-		} else {
-			int p = shortest_precision(at->n);
-			if (p > *prec)
-				*prec = p;
-			*out = json_real(at->n);
-		}
+		*out = jnum(at->n);
 		return 0;
 	}
 	return sp_err_set(err, SP_EINVAL, address, 0, 0, "attribute '%s' has an unknown type %d", at->key,
@@ -155,7 +234,7 @@ static int enc_attr(const char *address, const struct sp_attr *at, int *prec, js
 }
 
 /* One resource's object; full adds force_new, depends_on and lifecycle (the state's fields). */
-static int enc_resource(const struct sp_resource *r, int full, int *prec, json_t **out, struct sp_err *err)
+static int enc_resource(const struct sp_resource *r, int full, json_t **out, struct sp_err *err)
 {
 	const char *addr = r->address ? r->address : "";
 	const char *type, *name, *region;
@@ -196,7 +275,7 @@ static int enc_resource(const struct sp_resource *r, int full, int *prec, json_t
 			rc = sp_err_set(err, SP_EINVAL, addr, 0, 0, "attribute '%s' is set twice", attrs[i]->key);
 			goto out;
 		}
-		if ((rc = enc_attr(addr, attrs[i], prec, &v, err)) < 0)
+		if ((rc = enc_attr(addr, attrs[i], &v, err)) < 0)
 			goto out;
 		if (put(jattrs, attrs[i]->key, v)) {
 			rc = sp_err_set(err, SP_EINVAL, addr, 0, 0, "attribute key '%s' is not valid UTF-8", attrs[i]->key);
@@ -240,28 +319,84 @@ out:
 	return rc;
 }
 
-/* Dumps root with the house format (indent 2, fixed order, final newline). */
-static int dump(json_t *root, int prec, char **out, struct sp_err *err)
+/* Dumps root with the house format (indent 2, or one line when compact;
+ * fixed order; shortest reals; a final newline). */
+static int dump(json_t *root, int compact, char **out, struct sp_err *err)
 {
-	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(prec));
+	size_t flags = (compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17);
+	char *text = json_dumps(root, flags), *shortened;
 	size_t n;
 
 	if (!text)
 		return sp_err_set(err, SP_EINVAL, "", 0, 0, "cannot encode the document as JSON");
-	n = strlen(text);
+	shortened = shorten_reals(text);
+	free(text);
+	n = strlen(shortened);
 	*out = sp_xmalloc(n + 2);
-	memcpy(*out, text, n);
+	memcpy(*out, shortened, n);
 	(*out)[n] = '\n';
 	(*out)[n + 1] = '\0';
-	free(text);
+	free(shortened);
 	return 0;
+}
+
+static int month_valid(const char *s)
+{
+	return strlen(s) == 7 && s[0] >= '1' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+	       s[2] <= '9' && s[3] >= '0' && s[3] <= '9' && s[4] == '-' &&
+	       ((s[5] == '0' && s[6] >= '1' && s[6] <= '9') || (s[5] == '1' && s[6] >= '0' && s[6] <= '2'));
+}
+
+static int currency_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 7)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 'A' || s[i] > 'Z')
+			return 0;
+	return 1;
+}
+
+/* What is wrong with a cost block, or NULL (encoding; decoding says it with a JSON path). */
+static const char *cost_problem(const struct sp_state_cost *c)
+{
+	if (!memchr(c->at, '\0', sizeof(c->at)) || !month_valid(c->at))
+		return "cost: at must be a month like 2027-01";
+	if (!memchr(c->currency, '\0', sizeof(c->currency)) || !currency_valid(c->currency))
+		return "cost: currency must be 1 to 7 capital letters, like USD";
+	for (int i = 0; i < 3; i++) {
+		if (!isfinite(c->pct[i]) || c->pct[i] <= 0 || c->pct[i] >= 100)
+			return "cost: percentiles must be between 0 and 100 (exclusive)";
+		if (i && c->pct[i] <= c->pct[i - 1])
+			return "cost: percentiles must increase";
+		if (!isfinite(c->horizon[i]))
+			return "cost: horizon_total must be finite numbers";
+	}
+	return NULL;
+}
+
+static json_t *enc_cost(const struct sp_state_cost *c)
+{
+	json_t *o = json_object(), *p = json_array(), *h = json_array();
+
+	json_object_set_new(o, "at", json_string(c->at));
+	json_object_set_new(o, "currency", json_string(c->currency));
+	for (int i = 0; i < 3; i++) {
+		json_array_append_new(p, jnum(c->pct[i]));
+		json_array_append_new(h, jnum(c->horizon[i]));
+	}
+	json_object_set_new(o, "percentiles", p);
+	json_object_set_new(o, "horizon_total", h);
+	return o;
 }
 
 int sp_state_to_json(const struct sp_state *s, char **out, struct sp_err *err)
 {
 	const struct sp_resource **rs = sp_xmalloc((s->resources.n + 1) * sizeof(*rs));
 	json_t *root = json_object(), *arr = json_array();
-	int rc = 0, prec = 1;
+	const char *why;
+	int rc = 0;
 
 	*out = NULL;
 	if (!s->lineage || !sp_uuid_valid(s->lineage)) {
@@ -278,12 +413,18 @@ int sp_state_to_json(const struct sp_state *s, char **out, struct sp_err *err)
 		rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "serial %llu is too large", (unsigned long long)s->serial);
 		goto out;
 	}
+	if (s->cost.present && (why = cost_problem(&s->cost))) {
+		rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "%s", why);
+		goto out;
+	}
 	if (put(root, "version", json_integer(s->version)) || put(root, "lineage", jstr(s->lineage)) ||
 	    put(root, "serial", json_integer((json_int_t)s->serial)) ||
 	    put(root, "scaleplan_version", jstr(s->scaleplan_version ? s->scaleplan_version : SP_VERSION))) {
 		rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "scaleplan_version is not valid UTF-8");
 		goto out;
 	}
+	if (s->cost.present)
+		json_object_set_new(root, "cost", enc_cost(&s->cost));
 	for (size_t i = 0; i < s->resources.n; i++)
 		rs[i] = &s->resources.v[i];
 	qsort(rs, s->resources.n, sizeof(*rs), cmp_res_ptr);
@@ -293,12 +434,12 @@ int sp_state_to_json(const struct sp_state *s, char **out, struct sp_err *err)
 			rc = sp_err_set(err, SP_EINVAL, rs[i]->address, 0, 0, "the state holds this address twice");
 			goto out;
 		}
-		if ((rc = enc_resource(rs[i], 1, &prec, &o, err)) < 0)
+		if ((rc = enc_resource(rs[i], 1, &o, err)) < 0)
 			goto out;
 		json_array_append_new(arr, o);
 	}
 	json_object_set(root, "resources", arr);
-	rc = dump(root, prec, out, err);
+	rc = dump(root, 0, out, err);
 out:
 	json_decref(root);
 	json_decref(arr);
@@ -309,13 +450,50 @@ out:
 int sp_resource_to_json(const struct sp_resource *r, char **out, struct sp_err *err)
 {
 	json_t *o = NULL;
-	int prec = 1, rc;
+	int rc;
 
 	*out = NULL;
-	if ((rc = enc_resource(r, 0, &prec, &o, err)) < 0)
+	if ((rc = enc_resource(r, 0, &o, err)) < 0)
 		return rc;
-	rc = dump(o, prec, out, err);
+	rc = dump(o, 0, out, err);
 	json_decref(o);
+	return rc;
+}
+
+int sp_state_journal_line(const char *lineage, uint64_t serial, const char *address, const struct sp_resource *now,
+			  char **out, struct sp_err *err)
+{
+	json_t *root = json_object(), *res = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!lineage || !sp_uuid_valid(lineage)) {
+		rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "the state's lineage '%s' is not a UUID", lineage ? lineage : "");
+		goto out;
+	}
+	if (!address || sp_resource_parse_address(NULL, address, NULL, NULL, NULL) < 0) {
+		rc = sp_err_set(err, SP_EINVAL, address ? address : "", 0, 0,
+				"'%s' is not a resource address (like service.web-api[us-east-1])", address ? address : "");
+		goto out;
+	}
+	if (serial < 1 || serial > INT64_MAX) {
+		rc = sp_err_set(err, SP_EINVAL, address, 0, 0, "serial %llu is out of range", (unsigned long long)serial);
+		goto out;
+	}
+	if (now && (!now->address || strcmp(now->address, address))) {
+		rc = sp_err_set(err, SP_EINVAL, address, 0, 0, "the resource recorded has another address ('%s')",
+				now->address ? now->address : "");
+		goto out;
+	}
+	if (now && (rc = enc_resource(now, 1, &res, err)) < 0)
+		goto out;
+	json_object_set_new(root, "lineage", json_string(lineage));
+	json_object_set_new(root, "serial", json_integer((json_int_t)serial));
+	json_object_set_new(root, "address", json_string(address));
+	json_object_set_new(root, "resource", res ? res : json_null());
+	rc = dump(root, 1, out, err);
+out:
+	json_decref(root);
 	return rc;
 }
 
@@ -464,8 +642,12 @@ static int dec_attrs(struct dec *d, json_t *obj, struct sp_resource *r)
 			at->type = SP_ATTR_STR;
 			at->s = sp_arena_strndup(d->a, json_string_value(v), json_string_length(v));
 		} else if (json_is_integer(v)) {
+			json_int_t iv = json_integer_value(v);
+			if (iv > (json_int_t)MAX_EXACT_INT || iv < -(json_int_t)MAX_EXACT_INT)
+				return bad(d, "%" JSON_INTEGER_FORMAT " is beyond 2^53, where numbers lose precision "
+					      "(write it as a real, like 1.2e17)", iv);
 			at->type = SP_ATTR_NUM;
-			at->n = (double)json_integer_value(v);
+			at->n = (double)iv;
 		} else if (json_is_real(v)) {
 			at->type = SP_ATTR_NUM;
 			at->n = json_real_value(v);
@@ -591,6 +773,68 @@ static int dec_resource(struct dec *d, json_t *o, int full, struct sp_resource *
 	return 0;
 }
 
+/* Three numbers in an array (the cost block's percentiles and totals). */
+static int dec_triple(struct dec *d, json_t *obj, const char *key, double out[3])
+{
+	json_t *arr = json_object_get(obj, key), *v;
+	size_t mark, i;
+
+	if (!arr)
+		return bad(d, "missing key '%s'", key);
+	mark = push_key(d, key);
+	if (!json_is_array(arr))
+		return bad(d, "must be an array of 3 numbers, not %s", kind_of(arr));
+	if (json_array_size(arr) != 3)
+		return bad(d, "must hold 3 numbers, not %zu", json_array_size(arr));
+	json_array_foreach(arr, i, v) {
+		size_t m = push_idx(d, i);
+		if (!json_is_number(v))
+			return bad(d, "must be a number, not %s", kind_of(v));
+		out[i] = json_number_value(v);
+		pop(d, m);
+	}
+	pop(d, mark);
+	return 0;
+}
+
+static int dec_cost(struct dec *d, json_t *o, struct sp_state_cost *c)
+{
+	static const char *const keys[] = { "at", "currency", "percentiles", "horizon_total", NULL };
+	const char *at = NULL, *cur = NULL;
+	size_t mark;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!json_is_object(o))
+		return bad(d, "must be an object, not %s", kind_of(o));
+	if ((rc = check_keys(d, o, keys)) < 0 || (rc = get_str(d, o, "at", 1, &at)) < 0 ||
+	    (rc = get_str(d, o, "currency", 1, &cur)) < 0 || (rc = dec_triple(d, o, "percentiles", c->pct)) < 0 ||
+	    (rc = dec_triple(d, o, "horizon_total", c->horizon)) < 0)
+		return rc;
+	mark = push_key(d, "at");
+	if (!month_valid(at))
+		return bad(d, "'%s' is not a month like 2027-01", at);
+	pop(d, mark);
+	mark = push_key(d, "currency");
+	if (!currency_valid(cur))
+		return bad(d, "'%s' is not a currency code (1 to 7 capital letters, like USD)", cur);
+	pop(d, mark);
+	mark = push_key(d, "percentiles");
+	for (size_t i = 0; i < 3; i++) {
+		size_t m = push_idx(d, i);
+		if (c->pct[i] <= 0 || c->pct[i] >= 100)
+			return bad(d, "a percentile must be between 0 and 100 (exclusive)");
+		if (i && c->pct[i] <= c->pct[i - 1])
+			return bad(d, "the percentiles must increase");
+		pop(d, m);
+	}
+	pop(d, mark);
+	snprintf(c->at, sizeof(c->at), "%s", at);
+	snprintf(c->currency, sizeof(c->currency), "%s", cur);
+	c->present = 1;
+	return 0;
+}
+
 static json_t *load(const char *text, size_t len, const char *origin, struct sp_err *err)
 {
 	json_error_t je;
@@ -604,7 +848,8 @@ static json_t *load(const char *text, size_t len, const char *origin, struct sp_
 
 static int dec_state(struct dec *d, json_t *root, struct sp_state *s)
 {
-	static const char *const keys[] = { "version", "lineage", "serial", "scaleplan_version", "resources", NULL };
+	static const char *const keys[] = { "version", "lineage", "serial", "scaleplan_version", "cost", "resources",
+					    NULL };
 	json_t *v, *res;
 	struct sp_hmap seen;
 	size_t i, mark;
@@ -637,6 +882,12 @@ static int dec_state(struct dec *d, json_t *root, struct sp_state *s)
 	s->scaleplan_version = NULL;
 	if ((rc = get_str(d, root, "scaleplan_version", 0, &s->scaleplan_version)) < 0)
 		return rc;
+	if ((v = json_object_get(root, "cost"))) {
+		mark = push_key(d, "cost");
+		if ((rc = dec_cost(d, v, &s->cost)) < 0)
+			return rc;
+		pop(d, mark);
+	}
 	if (!(res = json_object_get(root, "resources")))
 		return bad(d, "missing key 'resources'");
 	mark = push_key(d, "resources");
@@ -700,6 +951,156 @@ int sp_resource_from_json(struct sp_resource *out, struct sp_arena *a, const cha
 		return SP_EINVAL;
 	rc = dec_resource(&d, root, 0, out);
 	json_decref(root);
+	sp_sb_release(&d.path);
+	return rc;
+}
+
+/* ---- journal ------------------------------------------------------------------------------------ */
+
+/* One journal line: its entry decoded into e (strings in d->a). */
+struct jentry {
+	const char *lineage, *address;
+	uint64_t serial;
+	int deleted;
+	struct sp_resource r;
+};
+
+static int dec_jentry(struct dec *d, json_t *o, struct jentry *e)
+{
+	static const char *const keys[] = { "lineage", "serial", "address", "resource", NULL };
+	json_t *v;
+	size_t mark;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (!json_is_object(o))
+		return bad(d, "a journal entry must be a JSON object, not %s", kind_of(o));
+	if ((rc = check_keys(d, o, keys)) < 0 || (rc = get_str(d, o, "lineage", 1, &e->lineage)) < 0)
+		return rc;
+	if (!sp_uuid_valid(e->lineage))
+		return bad(d, "lineage: '%s' is not a UUID", e->lineage);
+	if (!(v = json_object_get(o, "serial")))
+		return bad(d, "missing key 'serial'");
+	if (!json_is_integer(v) || json_integer_value(v) < 1)
+		return bad(d, "serial: must be a positive integer, not %s", json_is_integer(v) ? "that" : kind_of(v));
+	e->serial = (uint64_t)json_integer_value(v);
+	if ((rc = get_str(d, o, "address", 1, &e->address)) < 0)
+		return rc;
+	if (sp_resource_parse_address(NULL, e->address, NULL, NULL, NULL) < 0)
+		return bad(d, "address: '%s' is not a resource address", e->address);
+	if (!(v = json_object_get(o, "resource")))
+		return bad(d, "missing key 'resource'");
+	if (json_is_null(v)) {
+		e->deleted = 1;
+		return 0;
+	}
+	mark = push_key(d, "resource");
+	if ((rc = dec_resource(d, v, 1, &e->r)) < 0)
+		return rc;
+	if (strcmp(e->r.address, e->address))
+		return bad(d, "holds '%s', but the entry is for '%s'", e->r.address, e->address);
+	pop(d, mark);
+	return 0;
+}
+
+int sp_state_journal_replay(struct sp_state *s, const char *text, size_t len, const char *origin, int adopt_lineage,
+			    struct sp_err *err)
+{
+	struct dec d = { origin ? origin : "journal", &s->arena, err, SP_SB_INIT };
+	struct sp_hmap idx;
+	struct sp_resource *v;
+	char *alive;
+	size_t lines = 0, n = s->resources.n, lineno = 0;
+	int applied = 0, rc = 0;
+	const char *p = text, *end = text + len, *lineage = s->lineage;
+	uint64_t serial = s->serial;   /* s changes only when the whole journal is good */
+
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	if (!lines)
+		return 0;
+	/* a working copy of the resources, addressable by address, with room for every entry */
+	v = SP_NEWN(&s->arena, struct sp_resource, n + lines);
+	alive = sp_xmalloc(n + lines);
+	sp_hmap_init(&idx);
+	for (size_t i = 0; i < n; i++) {
+		v[i] = s->resources.v[i];
+		alive[i] = 1;
+		sp_hmap_put(&idx, v[i].address, (uint32_t)i, NULL);
+	}
+	/* every complete line; a last line without its newline is an append cut short, never acknowledged */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		json_error_t je;
+		json_t *o;
+		struct jentry e;
+		uint32_t j;
+
+		if (!nl)
+			break;
+		lineno++;
+		o = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, &je);
+		p = nl + 1;
+		if (!o) {
+			rc = sp_err_set(err, SP_EINVAL, d.origin, (int)lineno, je.column > 0 ? je.column : 0,
+					"invalid JSON in the journal: %s", je.text);
+			goto out;
+		}
+		rc = dec_jentry(&d, o, &e);
+		json_decref(o);
+		pop(&d, 0);
+		if (rc < 0) {
+			if (err)
+				err->line = (int)lineno;
+			goto out;
+		}
+		if (adopt_lineage && lineno == 1)
+			lineage = e.lineage; /* no state file yet: the journal names the history */
+		if (strcmp(e.lineage, lineage)) {
+			rc = sp_err_set(err, SP_EINVAL, d.origin, (int)lineno, 0,
+					"this journal entry belongs to lineage %s, but the state has lineage %s; move the "
+					"journal away to drop what it records",
+					e.lineage, lineage);
+			goto out;
+		}
+		if (e.serial <= serial)
+			continue; /* already in the state: a write folded it in and stopped before removing the journal */
+		if (e.serial != serial + 1) {
+			rc = sp_err_set(err, SP_EINVAL, d.origin, (int)lineno, 0,
+					"this journal entry has serial %llu, but the state's serial is %llu: the entries "
+					"between are missing; move the journal away to drop what it records",
+					(unsigned long long)e.serial, (unsigned long long)serial);
+			goto out;
+		}
+		if (sp_hmap_get(&idx, e.address, &j) < 0) {
+			j = (uint32_t)n++;
+			alive[j] = 0;
+			sp_hmap_put(&idx, e.address, j, NULL);
+		}
+		if (e.deleted) {
+			alive[j] = 0;
+		} else {
+			v[j] = e.r;
+			alive[j] = 1;
+		}
+		serial = e.serial;
+		applied++;
+	}
+	if (applied) {
+		s->lineage = lineage;
+		s->serial = serial;
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (alive[i])
+				v[k++] = v[i];
+		s->resources.v = v;
+		s->resources.n = k;
+		sp_resource_set_sort(&s->resources);
+	}
+	rc = applied;
+out:
+	free(alive);
+	sp_hmap_free(&idx);
 	sp_sb_release(&d.path);
 	return rc;
 }

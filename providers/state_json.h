@@ -4,6 +4,7 @@
 #ifndef SP_STATE_JSON_H
 #define SP_STATE_JSON_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/arena.h"
 #include "lib/err.h"
@@ -12,8 +13,10 @@
 
 /* Encodes s: fixed key order, resources sorted by address, attributes,
  * force_new and depends_on sorted, two-space indentation, a final newline;
- * whole numbers within 2^53 as integers, others with the fewest digits that
- * read back to the same double. *out is malloc'd, owned by the caller.
+ * whole numbers within 2^53 as integers, others (each on its own) with the
+ * fewest digits that read back to the same double; the cost block between
+ * scaleplan_version and resources when s->cost.present. *out is malloc'd,
+ * owned by the caller.
  * SP_EINVAL (err->file = the resource's address) for what could not be read
  * back: a bad or duplicate address, a NaN or infinite number, a string that
  * is not UTF-8, a duplicate attribute key, a missing lineage. */
@@ -23,7 +26,8 @@ int sp_state_to_json(const struct sp_state *s, char **out /* malloc */, struct s
  * problem is SP_EINVAL with origin in err->file and either jansson's line and
  * column (syntax) or the JSON path of the value in the message, like
  * "resources[2].attributes.nodes: must be a string, a number or a boolean,
- * not null". Resources come out sorted by address. */
+ * not null". Integers beyond 2^53 are refused (they would not read back
+ * exactly). Resources come out sorted by address. */
 int sp_state_from_json(struct sp_state **out, const char *text, size_t len, const char *origin /* file name for errors */,
 		       struct sp_err *err);
 
@@ -36,5 +40,24 @@ int sp_resource_to_json(const struct sp_resource *r, char **out /* malloc */, st
 /* Decodes sp_resource_to_json's document into *out, strings in a. */
 int sp_resource_from_json(struct sp_resource *out, struct sp_arena *a, const char *text, size_t len,
 			  const char *origin, struct sp_err *err);
+
+/* One line of a state journal (the local backend's record of one completed
+ * operation): {"lineage","serial","address","resource"} on one line and a
+ * newline, where resource is the resource as the state stores it, or null
+ * for a deletion. Same number rules and errors as sp_state_to_json; serial
+ * must be at least 1 and now, when given, must have that address. */
+int sp_state_journal_line(const char *lineage, uint64_t serial, const char *address, const struct sp_resource *now,
+			  char **out /* malloc */, struct sp_err *err);
+
+/* Applies a journal's entries to s in order: an entry whose serial is at or
+ * below s->serial is skipped (already folded into s), the next one must have
+ * s->serial + 1; each replaces, adds or (null) removes its resource and sets
+ * s->serial. With adopt_lineage (s is a fresh state: no state file), s takes
+ * the first entry's lineage; otherwise every entry must have s's lineage. A
+ * last line without its newline (an append cut short) is ignored. Returns the
+ * number of entries applied, or SP_EINVAL with origin and the line number in
+ * err. Strings go to s's arena; resources stay sorted by address. */
+int sp_state_journal_replay(struct sp_state *s, const char *text, size_t len, const char *origin, int adopt_lineage,
+			    struct sp_err *err);
 
 #endif

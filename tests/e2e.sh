@@ -173,14 +173,34 @@ same "$(nstate)" 11 "resources after two applies"
 # ---- lifecycle protections --------------------------------------------------
 fresh lifecycle
 run 0 apply --auto-approve
-# removing a prevent_destroy datastore from the spec: the plan fails
-awk '/^  orders-db:/{skip=1;next} skip&&/^  [a-z]/{skip=0} !skip' scaleplan.yaml >s2.yaml && mv s2.yaml scaleplan.yaml
+# changing the engine of a prevent_destroy datastore needs a replace: refused
+awk '/^  orders-db:/{inblk=1} inblk&&/engine: postgres/{sub(/postgres/,"mysql"); inblk=0} {print}' scaleplan.yaml >s2.yaml
+mv s2.yaml scaleplan.yaml
 if "$BIN" validate >/dev/null 2>&1; then
     run 1 plan
     has "prevent_destroy"
+    has "datastore.orders-db\[us-east-1\]"
 else
     bad "the edited spec does not validate"
 fi
+# without the protection, the same change plans as a replace
+sed -i 's/    lifecycle: {prevent_destroy: true}//' scaleplan.yaml
+run 2 plan --detailed-exitcode
+has "-/+ datastore.orders-db\[us-east-1\]"
+has "(forces replacement)"
+run 0 apply --auto-approve
+has "replaced"
+run 0 plan --detailed-exitcode
+# a change that takes a service to zero is refused unless allow_zero
+fresh zero
+run 0 apply --auto-approve
+sed -i 's/scaling: {target_utilization: 0.7, min: 1, max: 50}/scaling: {target_utilization: 0.7, min: 0, max: 50}/; s/emails: {from: web-api, per_request: 0.01,/emails: {from: web-api, per_request: 0,/' scaleplan.yaml
+run 1 plan
+has "service.mailer\[us-east-1\]: error: this plan would scale it from"
+sed -i 's/min: 0, max: 50}/min: 0, max: 50}\n    lifecycle: {allow_zero: true}/' scaleplan.yaml
+run 2 plan --detailed-exitcode
+has "instances: 3 -> 0"
+run 0 apply --auto-approve
 
 # ---- state commands ---------------------------------------------------------
 fresh state
