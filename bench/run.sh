@@ -15,12 +15,14 @@
 #   SP_BENCH_REPEAT  runs per measurement      (default 3; the median is reported)
 #   SP_BENCH_SEED    generator seed            (default 1)
 #   SP_BENCH_ONLY    benchmarks to run         (default: all in BENCHES below)
+#   SP_BENCH_FC_N, SP_BENCH_FC_PATHS   forecast size (default 1000 services, 1000 paths)
+#   SP_BENCH_PLAN_N  services for plan/apply   (default 10000)
 #
 # Adding a benchmark: write a function bench_NAME that calls `section` once and
 # `row` per measurement (see bench_validate), then add NAME to BENCHES.
 set -eu
 
-BENCHES="validate forecast"
+BENCHES="validate forecast plan"
 
 die() {
     echo "bench: error: $*" >&2
@@ -149,6 +151,39 @@ bench_forecast() {
     fi
 }
 
+
+# plan and apply: a generated spec of SP_BENCH_PLAN_N services (default
+# 10,000) with the local provider and the local state, beside the time libyaml
+# alone takes to parse the same bytes (the ratio column):
+#   plan-new    plan against an empty state (every resource to create)
+#   apply-new   the first apply: every resource created, each recorded in the
+#               state journal as it completes (run once: it changes the state)
+#   plan-same   plan against matching state (refresh reads every resource file)
+#   apply-same  apply with nothing to do
+bench_plan() {
+    _n=${SP_BENCH_PLAN_N:-10000}
+    section "plan/apply: local provider and state, $_n services, SCALEPLAN_NOW=2027-01; median of $REPEAT"
+    _spec=$(spec "$_n" 0)
+    _files=$(nfiles "$_spec")
+    _bytes=$(nbytes "$_spec")
+    measure "$YAMLPARSE" "$_spec"
+    _base=$m_median
+    rm -rf "$TMP/.scaleplan"
+    export SCALEPLAN_NOW=2027-01
+    measure "$BIN" plan "$_spec"
+    row plan-new "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    _r=$REPEAT
+    REPEAT=1
+    measure "$BIN" apply --auto-approve "$_spec"
+    REPEAT=$_r
+    row apply-new "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    measure "$BIN" plan --detailed-exitcode "$_spec"
+    row plan-same "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    measure "$BIN" apply --auto-approve "$_spec"
+    row apply-same "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    rm -rf "$TMP/.scaleplan"
+    unset SCALEPLAN_NOW
+}
 
 # validate: load, check and resolve the spec (scaleplan validate), against the
 # time libyaml alone needs to parse the same bytes (yamlparse).

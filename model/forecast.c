@@ -437,6 +437,19 @@ static int cached_size(struct svc_size *z, struct mono_cache *mc, double lambda,
 		return mc->u[lo];
 	}
 	int u = size_service(z, lambda, binds);
+	/* a run of points with the same result needs only its two ends: extend
+	 * the run instead of growing the cache, so it holds about two points
+	 * per distinct count and every lookup stays a short search */
+	if (lo >= 2 && mc->u[lo - 1] == u && mc->b[lo - 1] == *binds && mc->u[lo - 2] == u &&
+	    mc->b[lo - 2] == *binds) {
+		mc->x[lo - 1] = lambda;
+		return u;
+	}
+	if (lo + 1 < mc->n && mc->u[lo] == u && mc->b[lo] == *binds && mc->u[lo + 1] == u &&
+	    mc->b[lo + 1] == *binds) {
+		mc->x[lo] = lambda;
+		return u;
+	}
 	if (mc->n < mc->cap) {
 		size_t k = (size_t)(mc->n - lo);
 		memmove(&mc->x[lo + 1], &mc->x[lo], k * sizeof(double));
@@ -819,8 +832,11 @@ static void line_percentiles(struct worker *w, struct sp_fc_line *line)
 	struct sp_forecast *f = r->f;
 	int M = r->M, P = r->P;
 	double *x = w->tmp;
+	int m0 = 0, m1 = M;
 
-	for (int m = 0; m < M; m++)
+	if (r->opts->only_month_set)
+		m0 = r->opts->only_month, m1 = r->opts->only_month + 1;
+	for (int m = m0; m < m1; m++)
 		for (int mt = 0; mt < SP_FC_NMETRICS; mt++) {
 			const double *src = NULL;
 			switch (mt) {
@@ -847,9 +863,12 @@ static void region_percentiles(struct worker *w, struct sp_fc_line *line)
 	int M = r->M, P = r->P;
 	const int *src[SP_FC_NREGION_METRICS] = { w->units, w->rshards, w->rreplicas };
 	double *x = w->tmp;
+	int m0 = 0, m1 = M;
 
+	if (r->opts->only_month_set)
+		m0 = r->opts->only_month, m1 = r->opts->only_month + 1;
 	for (int ri = 0; ri < r->R; ri++)
-		for (int m = 0; m < M; m++)
+		for (int m = m0; m < m1; m++)
 			for (int k = 0; k < SP_FC_NREGION_METRICS; k++) {
 				const int *row = &src[k][idx3(ri, m, 0, M, P)];
 				for (int p = 0; p < P; p++)
@@ -1080,6 +1099,12 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 		return -1;
 	if (nthreads > 2)
 		nthreads = 2;
+	if (opts->only_month_set &&
+	    (opts->only_month < 0 || opts->only_month >= (opts->months > 0 && opts->months < spec->months ? opts->months
+												       : spec->months))) {
+		sp_error(diags, spec->pos, "month %d is outside the forecast", opts->only_month);
+		return -1;
+	}
 	f = sp_xcalloc(1, sizeof(*f));
 	sp_arena_init(&f->arena);
 	f->start = spec->start;

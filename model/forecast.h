@@ -143,6 +143,12 @@ struct sp_forecast_opts {
 	double pcts[SP_FC_MAX_PCTS];   /* npcts == 0: 10, 50, 90 */
 	size_t npcts;
 	int threads;                   /* 0 = 2 */
+	/* only_month_set: per-line and per-region percentiles only for month
+	 * only_month (the others stay 0); totals, groupings and breaches are
+	 * still complete. A plan needs one month of capacity: this saves most
+	 * of the percentile work on large specs. */
+	int only_month_set;
+	int only_month;
 	/* called now and then from one worker thread with lines done / total */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;

@@ -211,6 +211,8 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	fo.paths = o->paths > 0 ? o->paths : SP_PLAN_DEFAULT_PATHS;
 	fo.seed = o->seed;
 	fo.threads = o->threads;
+	fo.only_month_set = 1;   /* the desired state needs one month; totals stay complete */
+	fo.only_month = p->month;
 	fo.pcts[fo.npcts++] = 10;
 	fo.pcts[fo.npcts++] = 50;
 	fo.pcts[fo.npcts++] = 90;
