@@ -394,7 +394,7 @@ static int apply_saved(const char *path, struct plan_args *a)
 		ret = SP_EXIT_OK;
 		goto out;
 	}
-	ret = run_apply(b, prov, st, &sp.diff, NULL, sp.at, a->parallelism, 1);
+	ret = run_apply(b, prov, st, &sp.diff, &sp.cost, sp.at, a->parallelism, 1);
 out:
 	sp_state_free(st);
 	if (prov)

@@ -181,8 +181,9 @@ int cmd_drift(int argc, char **argv)
 		       w.infra_path, w.state_path, (unsigned long long)st->serial);
 	} else {
 		char b1[256], b2[256];
-		printf("Drift: %zu resource%s in %s differ from the state %s (serial %llu)\n\n", ndrift,
-		       ndrift == 1 ? "" : "s", w.infra_path, w.state_path, (unsigned long long)st->serial);
+		printf("Drift: %zu resource%s in %s differ%s from the state %s (serial %llu)\n\n", ndrift,
+		       ndrift == 1 ? "" : "s", w.infra_path, ndrift == 1 ? "s" : "", w.state_path,
+		       (unsigned long long)st->serial);
 		for (size_t i = 0; i < d.n; i++) {
 			const struct sp_change *ch = &d.v[i];
 			if (ch->action == SP_ACT_NOOP)

@@ -415,6 +415,37 @@ static int dec_change(struct dec *d, json_t *o, struct sp_change *c)
 	return 0;
 }
 
+/* The cost block: what apply records in the state for the next plan. */
+static int dec_cost(struct dec *d, json_t *root, struct sp_plan_cost *c)
+{
+	json_t *cost, *cur, *h, *tot, *v;
+	const char *key;
+	int k = 0;
+
+	if (!(cost = need(d, root, "cost", JSON_OBJECT, 0)))
+		return -1;
+	strcpy(d->path, "cost");
+	if (!(cur = need(d, cost, "currency", JSON_STRING, 0)) || !(h = need(d, cost, "horizon", JSON_OBJECT, 0)))
+		return -1;
+	c->currency = sp_arena_strdup(d->a, json_string_value(cur));
+	strcpy(d->path, "cost.horizon");
+	if (!(tot = need(d, h, "total", JSON_OBJECT, 0)))
+		return -1;
+	strcpy(d->path, "cost.horizon.total");
+	json_object_foreach(tot, key, v) {
+		char *end;
+		double pct = key[0] == 'p' ? strtod(key + 1, &end) : -1;
+		if (k >= 3 || key[0] != 'p' || *end || !(pct > 0 && pct < 100) || !json_is_number(v))
+			return bad(d, "must hold three percentiles like \"p50\": number");
+		c->pct[k] = pct;
+		c->horizon[k++] = json_number_value(v);
+	}
+	if (k != 3)
+		return bad(d, "must hold three percentiles like \"p50\": number");
+	d->path[0] = '\0';
+	return 0;
+}
+
 int sp_plan_from_json(struct sp_saved_plan *sp, const char *text, size_t len, const char *origin, struct sp_err *err)
 {
 	json_error_t je;
@@ -470,6 +501,8 @@ int sp_plan_from_json(struct sp_saved_plan *sp, const char *text, size_t len, co
 		goto out;
 	sp->infra_path = sp_arena_strdup(&sp->arena, json_string_value(v));
 	d.path[0] = '\0';
+	if (dec_cost(&d, root, &sp->cost) < 0)
+		goto out;
 
 	sp->diff.v = SP_NEWN(&sp->arena, struct sp_change, json_array_size(rc) + 1);
 	for (size_t i = 0; i < json_array_size(rc); i++) {

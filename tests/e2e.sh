@@ -72,6 +72,8 @@ has "Saved the plan to p1.json"
 run 0 apply p1.json
 has "Apply complete: 11 created"
 run 0 plan --detailed-exitcode
+# the horizon cost applied is recorded: the next plan compares against it
+has "change over the horizon since the last apply: \$0 p50"
 run 0 plan --at 2029-06 -out p2.json
 run 0 plan --at 2030-06 -out p3.json
 run 0 apply p2.json
