@@ -233,5 +233,29 @@ run 1 state unlock 00000000-0000-4000-8000-000000000000
 run 2 state frobnicate
 run 2 state show
 
+# ---- a large plan: the markdown comment stays under 65,000 characters --------
+CASE=large
+W="$ROOT/large"
+mkdir -p "$W" && cd "$W" || exit 1
+{
+    printf 'scaleplan: 1\nname: large\nhorizon: {start: 2027-01, months: 12}\n'
+    printf 'drivers:\n  users: {start: 100000, model: constant}\n'
+    printf 'regions:\n  - {name: us-east-1, zones: 3}\n  - {name: eu-west-1, zones: 3}\nservices:\n'
+    i=0
+    while [ $i -lt 1500 ]; do
+        printf '  svc-%04d:\n    demand: {driver: users, requests_per_unit_per_day: 5}\n' $i
+        printf '    work: {cpu_ms_per_request: 10}\n    instance: m7i.large\n'
+        i=$((i + 1))
+    done
+} >scaleplan.yaml
+run 0 plan --format markdown
+chars=$(LC_ALL=C.UTF-8 wc -m <"$ROOT/out" | tr -d ' ')
+if [ "$chars" -lt 65000 ] && [ "$chars" -gt 30000 ]; then ok; else bad "markdown has $chars characters"; fi
+has "### scaleplan plan: 3000 to create"
+has "more not shown"
+tail -n 3 "$ROOT/out" | grep -q "</details>" && ok || bad "the markdown does not end with its details block closed"
+run 0 plan --format json
+same "$(grep -c '"address"' "$ROOT/out")" 3000 "changes in the JSON plan"
+
 echo "e2e: $pass passed, $fail failed"
 [ $fail = 0 ]
