@@ -454,7 +454,7 @@ START_TEST(test_state_roundtrip)
 	*r = mkres(&st->arena, "service", "x", "r");
 	r->attrs = SP_NEWN(&st->arena, struct sp_attr, 2000);
 	uint64_t x = 42;
-	char keys[2000][8];
+	char keys[2000][16];
 	for (int i = 0; i < 2000; i++) {
 		double d;
 		do {
