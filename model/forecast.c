@@ -16,7 +16,7 @@
 const char *const sp_fc_metric_names[SP_FC_NMETRICS] = {
 	"demand", "units", "replicas", "shards", "storage_gb", "cost", "cost_on_demand",
 };
-const char *const sp_fc_category_names[SP_CAT_N] = { "compute", "database", "cache", "gpu", "queue" };
+const char *const sp_fc_category_names[SP_CAT_N] = { "compute", "database", "cache", "gpu", "queue", "transfer" };
 const char *const sp_fc_purchase_names[] = {
 	"commitment + on-demand", "commitment + spot", "spot", "on-demand", "none",
 };
@@ -64,6 +64,7 @@ struct mono_cache {
 struct acc {
 	int64_t *total, *total_od;       /* [m][p] */
 	int64_t *group[3];               /* [group][m][p] for class, region, category */
+	int64_t *egress;                 /* [m][p] internet egress, micro-GB (priced on the total) */
 	size_t ngroups[3];
 };
 
@@ -878,6 +879,71 @@ static void region_percentiles(struct worker *w, struct sp_fc_line *line)
 			}
 }
 
+/* Internet egress of a service: its average rate over the month times the
+ * bytes each request sends out, in micro-GB per path (priced later on the
+ * total, because egress prices fall in tiers of the whole account's volume). */
+static void egress_of(struct worker *w, uint32_t v, const struct sp_service *s)
+{
+	struct run *r = w->run;
+	int M = r->M, P = r->P;
+	double secs = r->cat->hours_per_month * 3600.0;
+
+	if (!(s->egress_kb_per_request > 0))
+		return;
+	for (int m = 0; m < M; m++) {
+		double active = 0;
+		for (int ri = 0; ri < r->R; ri++)
+			if (r->region_active[ri * M + m])
+				active += r->spec->regions[ri].share;
+		path_rates(r, r->coef[v].avg, r->avg, m, w->rate);
+		for (int p = 0; p < P; p++) {
+			double gb = w->rate[p] * active * secs * s->egress_kb_per_request / 1e6;
+			w->acc.egress[(size_t)m * P + p] += (int64_t)llround(gb * MICRO);
+		}
+	}
+}
+
+/* The egress bill of each month and path, from the catalog's tiers, into the
+ * totals (no purchase options: the same on demand), the "transfer" class and
+ * category, and the regions by their share. */
+static void add_transfer(struct run *r, struct acc *acc)
+{
+	int M = r->M, P = r->P;
+	size_t MP = (size_t)M * P, gclass = acc->ngroups[0] - 1, gcat = SP_CAT_TRANSFER;
+
+	for (int m = 0; m < M; m++) {
+		double wsum = 0;
+		int last = -1;
+		for (int ri = 0; ri < r->R; ri++)
+			if (r->region_active[ri * M + m]) {
+				wsum += r->spec->regions[ri].share;
+				last = ri;
+			}
+		for (int p = 0; p < P; p++) {
+			size_t i = (size_t)m * P + p;
+			int64_t c;
+			if (!acc->egress[i])
+				continue;
+			c = (int64_t)llround(sp_catalog_egress_cost(r->cat, (double)acc->egress[i] / MICRO) * MICRO);
+			acc->total[i] += c;
+			acc->total_od[i] += c;
+			acc->group[0][gclass * MP + i] += c;
+			acc->group[2][gcat * MP + i] += c;
+			if (wsum > 0) {
+				int64_t left = c;
+				for (int ri = 0; ri < r->R; ri++) {
+					int64_t part;
+					if (!r->region_active[ri * M + m])
+						continue;
+					part = ri == last ? left : llround((double)c * r->spec->regions[ri].share / wsum);
+					left -= part;
+					acc->group[1][(size_t)ri * MP + i] += part;
+				}
+			}
+		}
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -898,7 +964,10 @@ static void *worker_main(void *arg)
 		memset(w->rshards, 0, (size_t)r->R * r->M * r->P * sizeof(int));
 		memset(w->rreplicas, 0, (size_t)r->R * r->M * r->P * sizeof(int));
 		switch (line->kind) {
-		case SP_NODE_SERVICE: line_service(w, (uint32_t)li, line); break;
+		case SP_NODE_SERVICE:
+			line_service(w, (uint32_t)li, line);
+			egress_of(w, (uint32_t)li, sp_graph_node(r->g, (uint32_t)li)->service);
+			break;
 		case SP_NODE_DATASTORE: line_datastore(w, (uint32_t)li, line); break;
 		case SP_NODE_CACHE: line_cache(w, (uint32_t)li, line); break;
 		case SP_NODE_QUEUE: line_queue(w, (uint32_t)li, line); break;
@@ -940,6 +1009,7 @@ static void worker_init(struct worker *w, struct run *r, int id)
 	w->mc.b = sp_xcalloc((size_t)w->mc.cap, sizeof(int));
 	w->acc.total = sp_xcalloc(MP, sizeof(int64_t));
 	w->acc.total_od = sp_xcalloc(MP, sizeof(int64_t));
+	w->acc.egress = sp_xcalloc(MP, sizeof(int64_t));
 	for (int k = 0; k < 3; k++) {
 		w->acc.ngroups[k] = r->f->groupings[k].ngroups;
 		w->acc.group[k] = sp_xcalloc(w->acc.ngroups[k] * MP + 1, sizeof(int64_t));
@@ -965,6 +1035,7 @@ static void worker_free(struct worker *w)
 	free(w->mc.b);
 	free(w->acc.total);
 	free(w->acc.total_od);
+	free(w->acc.egress);
 	for (int k = 0; k < 3; k++)
 		free(w->acc.group[k]);
 }
@@ -1197,7 +1268,7 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 	}
 	/* groupings: class (classes then kinds), region, category */
 	static const char *const class_groups[] = { "web", "worker", "batch", "dev", "datastore", "cache",
-						    "queue", "gpu-inference", "gpu-training" };
+						    "queue", "gpu-inference", "gpu-training", "transfer" };
 	const char *const bys[3] = { "class", "region", "category" };
 	size_t ng[3] = { SP_ARRAY_LEN(class_groups), (size_t)r.R, SP_CAT_N };
 	for (int k = 0; k < 3; k++) {
@@ -1232,11 +1303,13 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 		for (size_t i = 0; i < MP; i++) {
 			w[0].acc.total[i] += w[t].acc.total[i];
 			w[0].acc.total_od[i] += w[t].acc.total_od[i];
+			w[0].acc.egress[i] += w[t].acc.egress[i];
 		}
 		for (int k = 0; k < 3; k++)
 			for (size_t i = 0; i < w[0].acc.ngroups[k] * MP; i++)
 				w[0].acc.group[k][i] += w[t].acc.group[k][i];
 	}
+	add_transfer(&r, &w[0].acc);
 	f->total = SP_NEWN(&f->arena, double, (size_t)r.M * f->npcts);
 	f->total_od = SP_NEWN(&f->arena, double, (size_t)r.M * f->npcts);
 	f->year_total = SP_NEWN(&f->arena, double, (size_t)f->years * f->npcts);

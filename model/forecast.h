@@ -55,7 +55,8 @@ enum sp_fc_region_metric {
 };
 
 /* Cost categories (--by category). */
-enum sp_fc_category { SP_CAT_COMPUTE, SP_CAT_DATABASE, SP_CAT_CACHE, SP_CAT_GPU, SP_CAT_QUEUE, SP_CAT_N };
+enum sp_fc_category { SP_CAT_COMPUTE, SP_CAT_DATABASE, SP_CAT_CACHE, SP_CAT_GPU, SP_CAT_QUEUE, SP_CAT_TRANSFER,
+		     SP_CAT_N };
 extern const char *const sp_fc_category_names[SP_CAT_N];
 
 /* How capacity is bought (docs/model.md, "Purchase options"). */

@@ -548,11 +548,12 @@ static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const str
 	if (!(x = sp_ymap_get(v, "work", NULL))) {
 		sp_ld_missing(ld, v, "work", what);
 	} else if (sp_ld_is_map(ld, x, "work") == 0) {
-		static const char *const wkeys[] = { "cpu_ms_per_request", "usl", NULL };
+		static const char *const wkeys[] = { "cpu_ms_per_request", "egress_kb_per_request", "usl", NULL };
 		const struct sp_ynode *u;
 		sp_ld_keys(ld, x, wkeys, "work");
 		if (sp_ld_num(ld, x, "cpu_ms_per_request", SP_R_POS, &s->cpu_ms_per_request) == 1)
 			sp_ld_missing(ld, x, "cpu_ms_per_request", "work");
+		sp_ld_num(ld, x, "egress_kb_per_request", SP_R_NONNEG, &s->egress_kb_per_request);
 		if ((u = sp_ymap_get(x, "usl", NULL)) && sp_ld_is_map(ld, u, "usl") == 0) {
 			static const char *const ukeys[] = { "lambda_rps", "sigma", "kappa", NULL };
 			sp_ld_keys(ld, u, ukeys, "usl");

@@ -141,6 +141,7 @@ struct sp_service {
 	double slo_ms;              /* > 0 */
 	struct sp_pos slo_pos;
 	double availability;        /* percent, (0, 100); 0 when unset */
+	double egress_kb_per_request;   /* work.egress_kb_per_request: internet egress, KB (1,000 bytes); 0 = none */
 	double target_utilization;  /* (0, 1], default 0.5 */
 	int min, max;               /* instances; max 0 = unbounded */
 	struct sp_call *calls;

@@ -698,6 +698,18 @@ static void section_components(struct ctx *x)
 			v[k] = line_horizon(f, l, k);
 		tbl_band(&t, x, v);
 	}
+	/* internet egress is priced on the account's total, not per component */
+	if (f->groupings[2].ngroups > SP_CAT_TRANSFER && f->groupings[2].groups[SP_CAT_TRANSFER].horizon[f->npcts - 1] > 0) {
+		const struct sp_fc_group *gt = &f->groupings[2].groups[SP_CAT_TRANSFER];
+		tbl_cell(&t, "internet egress");
+		tbl_cell(&t, "transfer");
+		tbl_cell(&t, "-");
+		tbl_cell(&t, "on-demand");
+		tbl_cell(&t, "-");
+		for (size_t k = 0; k < f->npcts; k++)
+			v[k] = gt->horizon[k];
+		tbl_band(&t, x, v);
+	}
 	emit_table(x, &t);
 	if (x->markdown)
 		sp_sb_addc(&x->o->sb, '\n');

@@ -137,6 +137,35 @@ START_TEST(test_hand_computed_service)
 }
 END_TEST
 
+START_TEST(test_internet_egress)
+{
+	/* 100 rps on average x 730 h x 3600 s x 50 KB = 13,140 GB a month, at
+	 * $0.09/GB: $1,182.60 on top of the compute, in the "transfer" class and
+	 * category, the same with or without purchase options */
+	struct sp_catalog cat;
+	struct run_ctx x;
+	char *text = replace(one_service, "work: {cpu_ms_per_request: 10}",
+			     "work: {cpu_ms_per_request: 10, egress_kb_per_request: 50}");
+	double compute = 3 * 0.06 * 730, egress_cost = 100.0 * 730 * 3600 * 50 / 1e6 * 0.09;
+	make_catalog(&cat, 1.0);
+	ck_assert_int_eq(run_text(&x, text, &cat, 0, 1), 0);
+	ck_assert_double_eq_tol(egress_cost, 1182.6, 1e-9);
+	ck_assert_double_eq_tol(x.f->total[0 * x.f->npcts + 1], compute + egress_cost, 1e-4);
+	ck_assert_double_eq_tol(x.f->total_od[0 * x.f->npcts + 1], 3 * 0.1 * 730 + egress_cost, 1e-4);
+	ck_assert_double_eq_tol(x.f->horizon_total[1], 24 * (compute + egress_cost), 1e-2);
+	const struct sp_fc_grouping *cat_g = &x.f->groupings[2];
+	ck_assert_str_eq(cat_g->groups[SP_CAT_TRANSFER].name, "transfer");
+	ck_assert_double_eq_tol(cat_g->groups[SP_CAT_TRANSFER].horizon[1], 24 * egress_cost, 1e-2);
+	const struct sp_fc_grouping *cls = &x.f->groupings[0];
+	ck_assert_str_eq(cls->groups[cls->ngroups - 1].name, "transfer");
+	ck_assert_double_eq_tol(cls->groups[cls->ngroups - 1].month[1], egress_cost, 1e-4);
+	/* the component's own cost does not include it */
+	ck_assert_double_eq_tol(sp_fc_value(x.f, &x.f->lines[0], 0, SP_FC_COST, 1), compute, 1e-6);
+	run_free(&x);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_slo_drives_servers)
 {
 	struct sp_catalog cat;
@@ -410,6 +439,7 @@ Suite *suite_forecast(void)
 	TCase *tc = tcase_create("engine");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_hand_computed_service);
+	tcase_add_test(tc, test_internet_egress);
 	tcase_add_test(tc, test_slo_drives_servers);
 	tcase_add_test(tc, test_percentiles_ordered);
 	tcase_add_test(tc, test_threads_identical);
