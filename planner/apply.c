@@ -68,6 +68,15 @@ static size_t heap_pop(struct run *r)
 	return top;
 }
 
+/* Whether r depends on address. */
+static int lists(const struct sp_resource *r, const char *address)
+{
+	for (size_t i = 0; i < r->ndeps; i++)
+		if (!strcmp(r->depends_on[i], address))
+			return 1;
+	return 0;
+}
+
 /* ops in address order; a replace's delete half comes right before its create */
 static void build_ops(struct sp_apply *ap, struct sp_hmap *create_op, struct sp_hmap *delete_op)
 {
@@ -102,11 +111,17 @@ static void build_ops(struct sp_apply *ap, struct sp_hmap *create_op, struct sp_
 			if (c->action == SP_ACT_REPLACE && sp_hmap_get(delete_op, c->address, &j) == 0)
 				add_edge(ap, j, k);
 		}
-		/* what it depended on is deleted after it is deleted or updated away */
+		/* what it depended on is deleted after it is deleted or updated away;
+		 * an update that still depends on a replaced resource waits for the
+		 * new one instead (the edge above: both would be a cycle) */
 		if (c->before && (ap->ops[k].is_delete || c->action == SP_ACT_UPDATE))
-			for (size_t e = 0; e < c->before->ndeps; e++)
-				if (sp_hmap_get(delete_op, c->before->depends_on[e], &j) == 0 && j != k)
+			for (size_t e = 0; e < c->before->ndeps; e++) {
+				const char *dep = c->before->depends_on[e];
+				if (!ap->ops[k].is_delete && lists(c->after, dep) && sp_hmap_get(create_op, dep, &j) == 0)
+					continue;
+				if (sp_hmap_get(delete_op, dep, &j) == 0 && j != k)
 					add_edge(ap, k, j);
+			}
 	}
 }
 

@@ -58,7 +58,9 @@ int sp_parse_seed(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
-	if (*s == '-')
+	/* digits only: strtoull skips leading spaces and takes a sign, so
+	 * " -1" would read as 18446744073709551615 */
+	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);

@@ -14,8 +14,11 @@ int sp_address_matches(const char *address, const char *pattern)
 	size_t lp = strlen(pattern);
 	if (!strcmp(address, pattern))
 		return 1;
-	/* "service.web" matches "service.web[r1]"; "service" matches "service.*" */
-	if (!strncmp(address, pattern, lp) && (address[lp] == '[' || address[lp] == '.'))
+	/* "service.web" matches "service.web[r1]"; "service" matches "service.*".
+	 * A name may hold '.', so only a bare type may be followed by one:
+	 * "service.web" does not match "service.web.v2[r1]" */
+	if (!strncmp(address, pattern, lp) &&
+	    (address[lp] == '[' || (address[lp] == '.' && !strchr(pattern, '.'))))
 		return 1;
 	return 0;
 }
