@@ -106,6 +106,9 @@ has "~ service.feed\[us-east-1\]: changed outside scaleplan"
 has "instances: 3 (state) -> 42 (actual)"
 has "- service.search\[us-east-1\]: in the state, but gone"
 has "+ service.catalog\[eu-west-9\]: exists, but is not in the state"
+# --refresh=false trusts the state: the hand edits are not seen
+run 0 plan --refresh=false --detailed-exitcode
+has "No changes"
 run 2 drift --format json
 has '"kind": "changed"'
 has '"kind": "missing"'
