@@ -327,8 +327,16 @@ static int state_push(struct where *w, const char *file, int force, int lock_ms)
 	if (sp_cli_lock(w->b, "state push", lock_ms) < 0)
 		goto out;
 	if (w->b->ops->read(w->b, &cur, &err) < 0) {
-		sp_cli_print_err(&err);
-		goto out;
+		if (!force) {
+			sp_cli_print_err(&err);
+			fputs("scaleplan: --force replaces a state that cannot be read (the old file is kept as the "
+			      "backup)\n",
+			      stderr);
+			goto out;
+		}
+		/* a damaged state: --force replaces it whatever it holds */
+		cur = sp_state_new();
+		sp_err_clear(&err);
 	}
 	if (cur->serial && strcmp(cur->lineage, in->lineage)) {
 		if (!force) {

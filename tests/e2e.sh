@@ -232,6 +232,16 @@ same "$(nstate)" 11 "resources after a forced push"
 sed 's/"lineage": "[^"]*"/"lineage": "00000000-0000-4000-8000-000000000000"/' old.json >other.json
 run 1 state push other.json
 has "different history"
+# a damaged state is an error everywhere, never replaced silently; push --force mends it
+cp .scaleplan/state.json good.json
+echo '{"version": 1, "lineage": ' >.scaleplan/state.json
+run 1 state list
+has "state.json"
+run 1 plan
+run 1 state push good.json
+has "cannot be read"
+run 0 state push --force good.json
+run 0 plan --detailed-exitcode
 run 1 state unlock 00000000-0000-4000-8000-000000000000
 run 2 state frobnicate
 run 2 state show
