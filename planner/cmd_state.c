@@ -13,6 +13,7 @@
 #include "planner/cmd_opts.h"
 #include "planner/diff.h"
 #include "planner/plan.h"
+#include "planner/render_plan.h"
 #include "providers/state_json.h"
 
 #define SP_STATE_FILE_MAX (256u << 20)
@@ -57,20 +58,6 @@ static void close_where(struct where *w)
 	if (w->b)
 		w->b->ops->close(w->b);
 	sp_spec_free(w->spec);
-}
-
-static void fmt_attr(char *buf, size_t n, const struct sp_attr *a)
-{
-	if (!a)
-		snprintf(buf, n, "(none)");
-	else if (a->type == SP_ATTR_STR)
-		snprintf(buf, n, "\"%s\"", a->s);
-	else if (a->type == SP_ATTR_BOOL)
-		snprintf(buf, n, "%s", a->n ? "true" : "false");
-	else if (a->n == floor(a->n) && fabs(a->n) < 1e15)
-		snprintf(buf, n, "%.0f", a->n);
-	else
-		snprintf(buf, n, "%.6g", a->n);
 }
 
 /* ---- drift ---------------------------------------------------------------- */
@@ -195,8 +182,8 @@ int cmd_drift(int argc, char **argv)
 			} else {
 				printf("  ~ %s: changed outside scaleplan\n", ch->address);
 				for (size_t k = 0; k < ch->nattrs; k++) {
-					fmt_attr(b1, sizeof(b1), ch->attrs[k].before);
-					fmt_attr(b2, sizeof(b2), ch->attrs[k].after);
+					sp_attr_format(b1, sizeof(b1), ch->attrs[k].before);
+					sp_attr_format(b2, sizeof(b2), ch->attrs[k].after);
 					printf("      %s: %s (state) -> %s (actual)\n", ch->attrs[k].key, b1, b2);
 				}
 			}
@@ -242,7 +229,7 @@ static int state_show(struct sp_state *st, const char *addr)
 		if (strlen(r->attrs[i].key) > w)
 			w = strlen(r->attrs[i].key);
 	for (size_t i = 0; i < r->nattrs; i++) {
-		fmt_attr(buf, sizeof(buf), &r->attrs[i]);
+		sp_attr_format(buf, sizeof(buf), &r->attrs[i]);
 		printf("%-*s = %s%s\n", (int)w, r->attrs[i].key, buf, r->attrs[i].force_new ? "  # change forces replacement" : "");
 	}
 	printf("depends_on = [");

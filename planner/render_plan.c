@@ -21,7 +21,7 @@ void sp_render_money_delta(char *buf, size_t n, double v, const char *currency)
 	snprintf(buf, n, "%s%s", v < 0 ? "-" : "+", m);
 }
 
-static void fmt_value(char *buf, size_t n, const struct sp_attr *a)
+void sp_attr_format(char *buf, size_t n, const struct sp_attr *a)
 {
 	if (!a) {
 		snprintf(buf, n, "(none)");
@@ -113,7 +113,7 @@ void sp_render_plan_text(FILE *out, const struct sp_plan_view *v)
 		if (c->action == SP_ACT_CREATE) {
 			int w = (int)widest_key(c->after);
 			for (size_t k = 0; k < c->after->nattrs; k++) {
-				fmt_value(val, sizeof(val), &c->after->attrs[k]);
+				sp_attr_format(val, sizeof(val), &c->after->attrs[k]);
 				fprintf(out, "       %-*s = %s\n", w, c->after->attrs[k].key, val);
 			}
 		} else if (c->action == SP_ACT_DELETE) {
@@ -123,14 +123,14 @@ void sp_render_plan_text(FILE *out, const struct sp_plan_view *v)
 			if (!units)
 				units = sp_resource_attr(c->before, "gpus");
 			if (units) {
-				fmt_value(val, sizeof(val), units);
+				sp_attr_format(val, sizeof(val), units);
 				fprintf(out, "       %s %s -> (deleted)\n", units->key, val);
 			}
 		} else {
 			for (size_t k = 0; k < c->nattrs; k++) {
 				const struct sp_attr_change *ac = &c->attrs[k];
-				fmt_value(val, sizeof(val), ac->before);
-				fmt_value(val2, sizeof(val2), ac->after);
+				sp_attr_format(val, sizeof(val), ac->before);
+				sp_attr_format(val2, sizeof(val2), ac->after);
 				fprintf(out, "       %s: %s -> %s%s\n", ac->key, val, val2,
 					ac->forces_replace ? "  (forces replacement)" : "");
 			}
@@ -171,14 +171,14 @@ static void md_changes_cell(struct sp_sb *sb, const struct sp_change *c)
 			const struct sp_attr *at = sp_resource_attr(r, keys[k]);
 			if (!at)
 				continue;
-			fmt_value(a, sizeof(a), at);
+			sp_attr_format(a, sizeof(a), at);
 			sp_sb_addf(sb, "%s%s %s", shown++ ? ", " : "", keys[k], a);
 		}
 		return;
 	}
 	for (size_t k = 0; k < c->nattrs && shown < 4; k++, shown++) {
-		fmt_value(a, sizeof(a), c->attrs[k].before);
-		fmt_value(b, sizeof(b), c->attrs[k].after);
+		sp_attr_format(a, sizeof(a), c->attrs[k].before);
+		sp_attr_format(b, sizeof(b), c->attrs[k].after);
 		sp_sb_addf(sb, "%s", shown ? ", " : "");
 		md_escape(sb, c->attrs[k].key);
 		sp_sb_adds(sb, " ");
@@ -199,13 +199,13 @@ static void md_details(struct sp_sb *sb, const struct sp_change *c)
 	sp_sb_addf(sb, "%s %s (%s)\n", sym[c->action], c->address, sp_action_names[c->action]);
 	if (c->action == SP_ACT_CREATE) {
 		for (size_t k = 0; k < c->after->nattrs; k++) {
-			fmt_value(a, sizeof(a), &c->after->attrs[k]);
+			sp_attr_format(a, sizeof(a), &c->after->attrs[k]);
 			sp_sb_addf(sb, "+     %s = %s\n", c->after->attrs[k].key, a);
 		}
 	} else if (c->action != SP_ACT_DELETE) {
 		for (size_t k = 0; k < c->nattrs; k++) {
-			fmt_value(a, sizeof(a), c->attrs[k].before);
-			fmt_value(b, sizeof(b), c->attrs[k].after);
+			sp_attr_format(a, sizeof(a), c->attrs[k].before);
+			sp_attr_format(b, sizeof(b), c->attrs[k].after);
 			sp_sb_addf(sb, "-     %s = %s\n+     %s = %s%s\n", c->attrs[k].key, a, c->attrs[k].key, b,
 				   c->attrs[k].forces_replace ? "   # forces replacement" : "");
 		}

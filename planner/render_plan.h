@@ -30,6 +30,11 @@ void sp_render_plan_text(FILE *out, const struct sp_plan_view *v);
  * summarised when the plan is larger). Appends to sb. */
 void sp_render_plan_markdown(struct sp_sb *sb, const struct sp_plan_view *v, size_t max);
 
+/* An attribute's value as people read it: "text" quoted, whole numbers
+ * without decimals, others with 6 significant digits, true/false; "(none)"
+ * for NULL. */
+void sp_attr_format(char *buf, size_t n, const struct sp_attr *a);
+
 /* "+$1,234" / "-$1,234" / "$0": a signed amount of money. */
 void sp_render_money_delta(char *buf, size_t n, double v, const char *currency);
 
