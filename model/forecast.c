@@ -85,6 +85,10 @@ struct worker {
 	double *extra;           /* [m][p] storage or other non-instance cost */
 	double *metric;          /* [metric][m][p] for metrics other than units/cost */
 	struct mono_cache mc;
+	/* what the previous line wrote beyond demand and units, so only that is
+	 * cleared before the next one (a full clear per line costs more than
+	 * the sizing on large specs) */
+	int dirty_datastore, dirty_extra;
 };
 
 static size_t idx3(int a, int b, int c, int B, int C)
@@ -851,7 +855,8 @@ static void line_percentiles(struct worker *w, struct sp_fc_line *line)
 			}
 			if (src)
 				memcpy(x, src, (size_t)P * sizeof(double));
-			percentiles(&line->v[((size_t)m * SP_FC_NMETRICS + mt) * f->npcts], x, (size_t)P, f->pcts,
+			percentiles(&line->v[((size_t)(m - f->line_m0) * SP_FC_NMETRICS + mt) * f->npcts], x, (size_t)P,
+				    f->pcts,
 				    f->npcts);
 		}
 }
@@ -874,7 +879,10 @@ static void region_percentiles(struct worker *w, struct sp_fc_line *line)
 				const int *row = &src[k][idx3(ri, m, 0, M, P)];
 				for (int p = 0; p < P; p++)
 					x[p] = row[p];
-				percentiles(&line->rv[(((size_t)ri * M + m) * SP_FC_NREGION_METRICS + k) * f->npcts], x,
+				percentiles(&line->rv[(((size_t)ri * f->line_months + (size_t)(m - f->line_m0)) *
+							       SP_FC_NREGION_METRICS +
+						       k) * f->npcts],
+					    x,
 					    (size_t)P, f->pcts, f->npcts);
 			}
 }
@@ -958,11 +966,22 @@ static void *worker_main(void *arg)
 		if (li >= n)
 			break;
 		struct sp_fc_line *line = &r->f->lines[li];
-		memset(w->metric, 0, (size_t)SP_FC_NMETRICS * r->M * r->P * sizeof(double));
-		memset(w->extra, 0, (size_t)r->M * r->P * sizeof(double));
-		memset(w->units, 0, (size_t)r->R * r->M * r->P * sizeof(int));
-		memset(w->rshards, 0, (size_t)r->R * r->M * r->P * sizeof(int));
-		memset(w->rreplicas, 0, (size_t)r->R * r->M * r->P * sizeof(int));
+		size_t MP = (size_t)r->M * r->P;
+		/* demand and units: every kind writes them, some only in part */
+		memset(metric_row(w, SP_FC_DEMAND, 0), 0, MP * sizeof(double));
+		memset(w->units, 0, (size_t)r->R * MP * sizeof(int));
+		/* the rest: only datastores (and GPUs, extra) write them */
+		if (w->dirty_datastore) {
+			memset(metric_row(w, SP_FC_REPLICAS, 0), 0, MP * sizeof(double));
+			memset(metric_row(w, SP_FC_SHARDS, 0), 0, MP * sizeof(double));
+			memset(metric_row(w, SP_FC_STORAGE_GB, 0), 0, MP * sizeof(double));
+			memset(w->rshards, 0, (size_t)r->R * MP * sizeof(int));
+			memset(w->rreplicas, 0, (size_t)r->R * MP * sizeof(int));
+		}
+		if (w->dirty_extra)
+			memset(w->extra, 0, MP * sizeof(double));
+		w->dirty_datastore = line->kind == SP_NODE_DATASTORE;
+		w->dirty_extra = line->kind == SP_NODE_DATASTORE || line->kind == SP_NODE_GPU;
 		switch (line->kind) {
 		case SP_NODE_SERVICE:
 			line_service(w, (uint32_t)li, line);
@@ -1181,6 +1200,8 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 	f->start = spec->start;
 	f->months = opts->months > 0 && opts->months < spec->months ? opts->months : spec->months;
 	f->years = (f->months + 11) / 12;
+	f->line_m0 = opts->only_month_set ? opts->only_month : 0;
+	f->line_months = opts->only_month_set ? 1 : f->months;
 	f->paths = any_uncertain(spec) ? (opts->paths > 0 ? opts->paths : SP_FC_DEFAULT_PATHS) : 1;
 	f->seed = opts->seed;
 	if (opts->npcts) {
@@ -1231,9 +1252,9 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 		l->name = node->name;
 		l->kind = node->kind;
 		l->risk_month = l->risk_any_month = l->outgrow_month = -1;
-		l->v = SP_NEWN(&f->arena, double, (size_t)r.M * SP_FC_NMETRICS * f->npcts);
+		l->v = SP_NEWN(&f->arena, double, (size_t)f->line_months * SP_FC_NMETRICS * f->npcts);
 		l->commit_levels = SP_NEWN(&f->arena, int, (size_t)(r.M + 11) / 12 + 1);
-		l->rv = SP_NEWN(&f->arena, double, (size_t)r.R * r.M * SP_FC_NREGION_METRICS * f->npcts);
+		l->rv = SP_NEWN(&f->arena, double, (size_t)r.R * f->line_months * SP_FC_NREGION_METRICS * f->npcts);
 		switch (node->kind) {
 		case SP_NODE_SERVICE:
 			l->group_class = sp_class_names[node->service->cls];

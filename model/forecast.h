@@ -118,6 +118,8 @@ struct sp_forecast {
 	sp_month start;
 	int months;
 	int years;                     /* ceil(months / 12); the last may be partial */
+	int line_m0, line_months;      /* months the per-line figures (v, rv) hold: all, or the one of
+					* sp_forecast_opts.only_month; others read as 0 */
 	int paths;
 	uint64_t seed;
 	size_t npcts;
@@ -167,13 +169,19 @@ void sp_forecast_free(struct sp_forecast *f);
 static inline double sp_fc_value(const struct sp_forecast *f, const struct sp_fc_line *l, int m,
 				 enum sp_fc_metric metric, size_t k)
 {
-	return l->v[((size_t)m * SP_FC_NMETRICS + metric) * f->npcts + k];
+	if (m < f->line_m0 || m >= f->line_m0 + f->line_months)
+		return 0;
+	return l->v[((size_t)(m - f->line_m0) * SP_FC_NMETRICS + metric) * f->npcts + k];
 }
 
 static inline double sp_fc_region_value(const struct sp_forecast *f, const struct sp_fc_line *l, int region,
 					int m, enum sp_fc_region_metric metric, size_t k)
 {
-	return l->rv[(((size_t)region * f->months + m) * SP_FC_NREGION_METRICS + metric) * f->npcts + k];
+	if (m < f->line_m0 || m >= f->line_m0 + f->line_months)
+		return 0;
+	return l->rv[(((size_t)region * f->line_months + (size_t)(m - f->line_m0)) * SP_FC_NREGION_METRICS + metric) *
+			     f->npcts +
+		     k];
 }
 
 /* Index of the percentile closest to 50 (the median row in tables). */
