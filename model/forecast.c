@@ -425,13 +425,18 @@ static int size_service(struct svc_size *z, double lambda, int *binds)
  * serves a service's region for the whole horizon. */
 static int cached_size(struct svc_size *z, struct mono_cache *mc, double lambda, int *binds)
 {
-	int lo = 0, hi = mc->n;
-	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
-		if (mc->x[mid] < lambda)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* lower bound, branch-free: the rates of successive paths are random,
+	 * so a branching search mispredicts about every other step */
+	int lo = 0;
+	if (mc->n > 0) {
+		const double *b = mc->x;
+		int len = mc->n;
+		while (len > 1) {
+			int half = len / 2;
+			b = b[half] < lambda ? b + half : b;
+			len -= half;
+		}
+		lo = (int)(b - mc->x) + (*b < lambda);
 	}
 	if (lo < mc->n && mc->x[lo] == lambda) {
 		*binds = mc->b[lo];
@@ -798,11 +803,13 @@ static void accumulate(struct worker *w, const struct sp_fc_line *line, size_t l
 	for (int m = 0; m < M; m++) {
 		/* region split: proportional to the region's share of active capacity */
 		double wsum = 0, wr[16] = { 0 };
-		int nr = r->R < 16 ? r->R : 16;
+		int nr = r->R < 16 ? r->R : 16, last = -1;
 		for (int ri = 0; ri < nr; ri++)
 			if (r->region_active[ri * M + m]) {
 				wr[ri] = r->spec->regions[ri].share;
 				wsum += wr[ri];
+				if (wr[ri] > 0)
+					last = ri;
 			}
 		for (int p = 0; p < P; p++) {
 			size_t i = (size_t)m * P + p;
@@ -814,10 +821,6 @@ static void accumulate(struct worker *w, const struct sp_fc_line *line, size_t l
 			w->acc.group[2][gcat * (size_t)M * P + i] += c;
 			if (wsum > 0) {
 				int64_t left = c;
-				int last = -1;
-				for (int ri = 0; ri < nr; ri++)
-					if (wr[ri] > 0)
-						last = ri;
 				for (int ri = 0; ri < nr; ri++) {
 					if (wr[ri] <= 0)
 						continue;
