@@ -548,8 +548,10 @@ static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
 		if (w->binds[m] * 2 >= P && w->binds[m] > 0 && line->risk_month < 0)
 			line->risk_month = m;
 	}
+	/* web: commitments for the base; worker: commitments, spot above; batch
+	 * and dev/test: the lowest cost, all spot (they tolerate interruptions) */
 	static const enum sp_fc_purchase by_class[] = { SP_BUY_COMMIT_OD, SP_BUY_COMMIT_SPOT, SP_BUY_SPOT,
-							 SP_BUY_ON_DEMAND };
+							 SP_BUY_SPOT };
 	struct rates x = rates_for(r, sku, by_class[s->cls], 12);
 	price_line(w, line, &x, 0);
 }

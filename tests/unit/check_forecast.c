@@ -166,6 +166,23 @@ START_TEST(test_internet_egress)
 }
 END_TEST
 
+START_TEST(test_dev_is_lowest_cost)
+{
+	/* dev/test: all spot, 0.1 x (1 - 0.6) = 0.04 an hour, plus the 10 %
+	 * interruption overhead on capacity */
+	struct sp_catalog cat;
+	struct run_ctx x;
+	char *text = replace(one_service, "    instance: m7i.large\n", "    class: dev\n    instance: m7i.large\n");
+	make_catalog(&cat, 1.0);
+	ck_assert_int_eq(run_text(&x, text, &cat, 0, 1), 0);
+	ck_assert_int_eq(x.f->lines[0].purchase, SP_BUY_SPOT);
+	ck_assert_double_lt(sp_fc_value(x.f, &x.f->lines[0], 0, SP_FC_COST, 1),
+			    sp_fc_value(x.f, &x.f->lines[0], 0, SP_FC_COST_OD, 1));
+	run_free(&x);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_slo_drives_servers)
 {
 	struct sp_catalog cat;
@@ -440,6 +457,7 @@ Suite *suite_forecast(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_hand_computed_service);
 	tcase_add_test(tc, test_internet_egress);
+	tcase_add_test(tc, test_dev_is_lowest_cost);
 	tcase_add_test(tc, test_slo_drives_servers);
 	tcase_add_test(tc, test_percentiles_ordered);
 	tcase_add_test(tc, test_threads_identical);
