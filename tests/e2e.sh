@@ -58,6 +58,21 @@ run 0 apply --auto-approve
 s2=$("$BIN" state pull | grep '"serial"')
 same "$s1" "$s2" "serial after an empty apply"
 
+# ---- apply on a terminal asks, and only "yes" goes ahead --------------------
+if command -v script >/dev/null 2>&1; then
+    fresh approval
+    printf 'no\n' | script -qec "'$BIN' apply" /dev/null >"$ROOT/out" 2>&1
+    same "$?" 1 "apply answered 'no'"
+    has "Apply cancelled; nothing was changed."
+    same "$(ninfra)" 0 "resources after 'no'"
+    printf 'yes\n' | script -qec "'$BIN' apply" /dev/null >"$ROOT/out" 2>&1
+    same "$?" 0 "apply answered 'yes'"
+    has "Apply complete: 11 created"
+    CASE=converge; cd "$ROOT/converge" || exit 1
+else
+    echo "note: e2e/approval skipped (no script(1) for a terminal)"
+fi
+
 # ---- growth: a later month updates in place ---------------------------------
 run 2 plan --detailed-exitcode --at 2029-06
 has "to update"
