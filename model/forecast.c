@@ -819,6 +819,8 @@ static void accumulate(struct worker *w, const struct sp_fc_line *line, size_t l
 			int64_t co = (int64_t)(w->cost_od[i] * MICRO + 0.5);
 			w->acc.total[i] += c;
 			w->acc.total_od[i] += co;
+			if (r->opts->no_groupings)
+				continue;
 			w->acc.group[0][gclass * (size_t)M * P + i] += c;
 			w->acc.group[2][gcat * (size_t)M * P + i] += c;
 			if (wsum > 0) {
@@ -940,6 +942,8 @@ static void add_transfer(struct run *r, struct acc *acc)
 			c = (int64_t)llround(sp_catalog_egress_cost(r->cat, (double)acc->egress[i] / MICRO) * MICRO);
 			acc->total[i] += c;
 			acc->total_od[i] += c;
+			if (r->opts->no_groupings)
+				continue;
 			acc->group[0][gclass * MP + i] += c;
 			acc->group[2][gcat * MP + i] += c;
 			if (wsum > 0) {

@@ -152,6 +152,9 @@ struct sp_forecast_opts {
 	 * of the percentile work on large specs. */
 	int only_month_set;
 	int only_month;
+	/* totals only: the class, region and category groupings stay 0 (a plan
+	 * needs the total; the groupings cost a fifth of the run) */
+	int no_groupings;
 	/* called now and then from one worker thread with lines done / total */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;

@@ -213,6 +213,7 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	fo.threads = o->threads;
 	fo.only_month_set = 1;   /* the desired state needs one month; totals stay complete */
 	fo.only_month = p->month;
+	fo.no_groupings = 1;
 	fo.pcts[fo.npcts++] = 10;
 	fo.pcts[fo.npcts++] = 50;
 	fo.pcts[fo.npcts++] = 90;
