@@ -506,6 +506,9 @@ static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
 
 	memset(w->units_total, 0, (size_t)M * P * sizeof(int));
 	memset(w->binds, 0, (size_t)M * sizeof(int));
+	/* the peak rate of every path and month, once for all regions */
+	for (int m = 0; m < M; m++)
+		path_rates(r, c->peak, r->peak, m, metric_row(w, SP_FC_DEMAND, m));
 	for (int ri = 0; ri < r->R; ri++) {
 		struct svc_size z = { s, sku, &r->spec->regions[ri], r->queue_worker[v], 60, 0 };
 		double share = r->spec->regions[ri].share;
@@ -527,18 +530,14 @@ static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
 				memset(u, 0, (size_t)P * sizeof(int));
 				continue;
 			}
-			path_rates(r, c->peak, r->peak, m, w->rate);
+			const double *dem = metric_row(w, SP_FC_DEMAND, m);
 			for (int p = 0; p < P; p++)
-				u[p] = cached_size(&z, &w->mc, w->rate[p] * share, &pbinds[p]);
+				u[p] = cached_size(&z, &w->mc, dem[p] * share, &pbinds[p]);
 			for (int p = 0; p < P; p++) {
 				w->units_total[(size_t)m * P + p] += u[p];
 				w->binds[m] += pbinds[p];
 			}
 		}
-	}
-	for (int m = 0; m < M; m++) {
-		double *dem = metric_row(w, SP_FC_DEMAND, m);
-		path_rates(r, c->peak, r->peak, m, dem);
 	}
 	for (int m = 0; m < M; m++) {
 		if (w->binds[m] > 0 && line->risk_any_month < 0) {
