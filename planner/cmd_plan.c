@@ -20,7 +20,7 @@
 #define SP_PLANFILE_MAX (512u << 20)
 
 enum { O_TARGET = 0x2000, O_EXCLUDE, O_REFRESH, O_AT, O_PCT, O_PATHS, O_SEED, O_DETAILED, O_LOCKTO, O_PAR,
-       O_AUTO, O_THREADS, O_FORMAT, O_OUT };
+       O_AUTO, O_THREADS, O_FORMAT, O_OUT, O_JSON };
 
 struct plan_args {
 	struct sp_plan_opts o;
@@ -47,6 +47,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "out", required_argument, NULL, O_OUT },
+		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
@@ -113,6 +114,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *
 			a->auto_approve = 1;
 			break;
 		case O_FORMAT: a->format = optarg; bad_for_apply = 1; break;
+		case O_JSON: a->format = "json"; bad_for_apply = 1; break;
 		case 'o':
 		case O_OUT: a->out = optarg; bad_for_apply = 1; break;
 		case 'h': sp_cli_print_usage(stdout, sp_cmd_find(cmd)); *exit_now = SP_EXIT_OK; return -1;

@@ -85,6 +85,7 @@ int cmd_drift(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "state", required_argument, NULL, 's' },
 		{ "infra", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
@@ -106,6 +107,7 @@ int cmd_drift(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
+		case 'j': format = "json"; break;
 		case 's': w.state_path = optarg; break;
 		case 'i': w.infra_path = optarg; break;
 		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("drift")); return SP_EXIT_OK;

@@ -1,0 +1,1 @@
+plan --json examples/saas-web.yaml
