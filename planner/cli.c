@@ -44,6 +44,27 @@ int sp_cli_usage_error(const char *cmd, const char *fmt, ...)
 	return SP_EXIT_USAGE;
 }
 
+void sp_cli_progress_cb(void *ctx, size_t done, size_t total)
+{
+	struct sp_cli_progress *p = ctx;
+	int pct = total ? (int)(done * 100 / total) : 100;
+	if (pct == p->last)
+		return;
+	p->last = pct;
+	p->shown = 1;
+	fprintf(stderr, "\rscaleplan: %s: %3d%%", p->what, pct);
+	fflush(stderr);
+}
+
+void sp_cli_progress_end(struct sp_cli_progress *p)
+{
+	if (!p->shown)
+		return;
+	fputs("\r                              \r", stderr);
+	fflush(stderr);
+	p->shown = 0;
+}
+
 int sp_cli_load(const char *path, struct sp_spec **spec, struct sp_graph **g)
 {
 	struct sp_diags d;

@@ -45,6 +45,17 @@ int sp_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 /* Prints the full usage of a command to f. */
 void sp_cli_print_usage(FILE *f, const struct sp_cmd *c);
 
+/* A percentage on stderr, rewritten in place, for long work when stderr is
+ * a terminal (the model's progress callback); sp_cli_progress_end clears it. */
+struct sp_cli_progress {
+	const char *what;     /* "forecast", "plan" */
+	int shown, last;
+};
+/* Work (components x paths) from which progress is worth showing. */
+#define SP_PROGRESS_MIN_WORK 100000
+void sp_cli_progress_cb(void *ctx, size_t done, size_t total);
+void sp_cli_progress_end(struct sp_cli_progress *p);
+
 /* Default spec path when none is given. */
 #define SP_DEFAULT_SPEC "scaleplan.yaml"
 

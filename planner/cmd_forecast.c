@@ -23,8 +23,6 @@
 
 #define MAX_PATHS 100000
 #define MAX_THREADS 64
-/* progress is shown for runs with at least this many component-paths */
-#define PROGRESS_MIN_WORK 100000
 
 enum { OPT_MONTHS = 0x2000, OPT_PATHS, OPT_SEED, OPT_BY, OPT_PCTS, OPT_THREADS };
 
@@ -100,23 +98,6 @@ static int parse_pcts(const char *s, double *pcts, size_t *n, char *msg, size_t 
 	return 0;
 }
 
-struct progress {
-	int shown;
-	int last;
-};
-
-static void progress_cb(void *ctx, size_t done, size_t total)
-{
-	struct progress *p = ctx;
-	int pct = total ? (int)(done * 100 / total) : 100;
-	if (pct == p->last)
-		return;
-	p->last = pct;
-	p->shown = 1;
-	fprintf(stderr, "\rscaleplan: forecast: %3d%%", pct);
-	fflush(stderr);
-}
-
 static int any_uncertain(const struct sp_spec *s)
 {
 	for (size_t i = 0; i < s->ndrivers; i++)
@@ -173,7 +154,7 @@ int cmd_forecast(int argc, char **argv)
 	struct sp_forecast *fc = NULL;
 	struct sp_diags d;
 	struct sp_err err;
-	struct progress prog = { 0, -1 };
+	struct sp_cli_progress prog = { "forecast", 0, -1 };
 	FILE *f = stdout;
 	char tmp[PATH_MAX + 16], msg[256];
 	uint64_t v;
@@ -263,16 +244,13 @@ int cmd_forecast(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (isatty(2) && sp_graph_nnodes(g) * (size_t)(any_uncertain(spec) ? fo.paths : 1) >= PROGRESS_MIN_WORK) {
-		fo.progress = progress_cb;
+	if (isatty(2) && sp_graph_nnodes(g) * (size_t)(any_uncertain(spec) ? fo.paths : 1) >= SP_PROGRESS_MIN_WORK) {
+		fo.progress = sp_cli_progress_cb;
 		fo.progress_ctx = &prog;
 	}
 	sp_diags_init(&d);
 	ret = sp_forecast_run(&fc, spec, g, cat, &fo, &d) < 0 ? SP_EXIT_ERROR : SP_EXIT_OK;
-	if (prog.shown) {
-		fputs("\r                         \r", stderr);
-		fflush(stderr);
-	}
+	sp_cli_progress_end(&prog);
 	if (d.n) {
 		sp_diags_sort(&d);
 		sp_diags_print(stderr, &d, sp_cli.color_err);

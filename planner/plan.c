@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "model/desired.h"
 #include "planner/cli.h"
@@ -214,13 +215,20 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	fo.only_month_set = 1;   /* the desired state needs one month; totals stay complete */
 	fo.only_month = p->month;
 	fo.no_groupings = 1;
+	struct sp_cli_progress prog = { "plan", 0, -1 };
+	if (isatty(2) && sp_graph_nnodes(p->graph) * (size_t)fo.paths >= SP_PROGRESS_MIN_WORK) {
+		fo.progress = sp_cli_progress_cb;
+		fo.progress_ctx = &prog;
+	}
 	fo.pcts[fo.npcts++] = 10;
 	fo.pcts[fo.npcts++] = 50;
 	fo.pcts[fo.npcts++] = 90;
 	if (want != 10 && want != 50 && want != 90)
 		fo.pcts[fo.npcts++] = want;
 	qsort(fo.pcts, fo.npcts, sizeof(double), cmp_double);
-	if (sp_forecast_run(&p->forecast, p->spec, p->graph, p->catalog, &fo, &d) < 0) {
+	int frc = sp_forecast_run(&p->forecast, p->spec, p->graph, p->catalog, &fo, &d);
+	sp_cli_progress_end(&prog);
+	if (frc < 0) {
 		sp_diags_sort(&d);
 		sp_diags_print(stderr, &d, sp_cli.color_err);
 		goto out;
