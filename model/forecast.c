@@ -372,6 +372,44 @@ static void price_line(struct worker *w, struct sp_fc_line *line, const struct r
 	}
 }
 
+/* Expected cost of the priced line over the horizon (mean over the paths),
+ * plus what its last commitment still costs after the horizon ends. */
+static double expected_cost(const struct worker *w, const struct sp_fc_line *line, const struct rates *x)
+{
+	const struct run *r = w->run;
+	size_t MP = (size_t)r->M * r->P;
+	double sum = 0;
+	for (size_t i = 0; i < MP; i++)
+		sum += w->cost[i];
+	sum /= r->P;
+	if (x->term > 0 && line->ncommit_windows > 0) {
+		int last = line->ncommit_windows - 1, len = r->M - last * x->term;
+		sum += (double)line->commit_levels[last] * x->commit * (x->term - len);
+	}
+	return sum;
+}
+
+/* Capacity bought with commitments takes the term that costs less: 1-year
+ * windows, or 3-year ones when they are cheaper in expectation over the
+ * paths by more than 1 % (the longer lock-in carries a risk the paths do not
+ * show), counting the months a 3-year commitment runs past the horizon. */
+static void price_best(struct worker *w, struct sp_fc_line *line, const struct sp_sku *sku, enum sp_fc_purchase want,
+		       int with_extra)
+{
+	struct run *r = w->run;
+	struct rates x1 = rates_for(r, sku, want, 12), x3 = rates_for(r, sku, want, 36);
+	double c1, c3;
+
+	price_line(w, line, &x1, with_extra);
+	if (x3.term != 36)
+		return;
+	c1 = expected_cost(w, line, &x1);
+	price_line(w, line, &x3, with_extra);
+	c3 = expected_cost(w, line, &x3);
+	if (!(c3 < c1 * 0.99))
+		price_line(w, line, &x1, with_extra);
+}
+
 /* ---- services ---------------------------------------------------------------------------- */
 
 struct svc_size {
@@ -551,8 +589,7 @@ static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
 	 * and dev/test: the lowest cost, all spot (they tolerate interruptions) */
 	static const enum sp_fc_purchase by_class[] = { SP_BUY_COMMIT_OD, SP_BUY_COMMIT_SPOT, SP_BUY_SPOT,
 							 SP_BUY_SPOT };
-	struct rates x = rates_for(r, sku, by_class[s->cls], 12);
-	price_line(w, line, &x, 0);
+	price_best(w, line, sku, by_class[s->cls], 0);
 }
 
 static void line_datastore(struct worker *w, uint32_t v, struct sp_fc_line *line)
@@ -641,8 +678,7 @@ static void line_datastore(struct worker *w, uint32_t v, struct sp_fc_line *line
 		}
 	}
 	line->outgrow_month = outgrow_paths_month;
-	struct rates x = rates_for(r, sku, SP_BUY_COMMIT_OD, 12);
-	price_line(w, line, &x, 1);
+	price_best(w, line, sku, SP_BUY_COMMIT_OD, 1);
 }
 
 static void line_cache(struct worker *w, uint32_t v, struct sp_fc_line *line)
@@ -678,8 +714,7 @@ static void line_cache(struct worker *w, uint32_t v, struct sp_fc_line *line)
 			w->units_total[(size_t)m * P + p] = nodes;
 		}
 	}
-	struct rates x = rates_for(r, sku, SP_BUY_COMMIT_OD, 12);
-	price_line(w, line, &x, 0);
+	price_best(w, line, sku, SP_BUY_COMMIT_OD, 0);
 }
 
 static void line_queue(struct worker *w, uint32_t v, struct sp_fc_line *line)

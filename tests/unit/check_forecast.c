@@ -166,6 +166,29 @@ START_TEST(test_internet_egress)
 }
 END_TEST
 
+START_TEST(test_commitment_term)
+{
+	/* constant demand of 3 instances: over 36 months a 3-year commitment
+	 * (0.04 an hour) beats three 1-year ones (0.06); over 24 months it would
+	 * still run 12 months past the horizon: 36 x 0.04 = 24 x 0.06, a tie,
+	 * and a tie keeps the shorter term */
+	struct sp_catalog cat;
+	struct run_ctx x;
+	char *text = replace(one_service, "months: 24", "months: 36");
+	make_catalog(&cat, 1.0);
+	ck_assert_int_eq(run_text(&x, text, &cat, 0, 1), 0);
+	ck_assert_int_eq(x.f->lines[0].commit_term_months, 36);
+	ck_assert_int_eq(x.f->lines[0].ncommit_windows, 1);
+	ck_assert_int_eq(x.f->lines[0].commit_levels[0], 3);
+	ck_assert_double_eq_tol(sp_fc_value(x.f, &x.f->lines[0], 35, SP_FC_COST, 1), 3 * 0.04 * 730, 1e-6);
+	run_free(&x);
+	free(text);
+	ck_assert_int_eq(run_text(&x, one_service, &cat, 0, 1), 0);
+	ck_assert_int_eq(x.f->lines[0].commit_term_months, 12);
+	run_free(&x);
+}
+END_TEST
+
 START_TEST(test_dev_is_lowest_cost)
 {
 	/* dev/test: all spot, 0.1 x (1 - 0.6) = 0.04 an hour, plus the 10 %
@@ -458,6 +481,7 @@ Suite *suite_forecast(void)
 	tcase_add_test(tc, test_hand_computed_service);
 	tcase_add_test(tc, test_internet_egress);
 	tcase_add_test(tc, test_dev_is_lowest_cost);
+	tcase_add_test(tc, test_commitment_term);
 	tcase_add_test(tc, test_slo_drives_servers);
 	tcase_add_test(tc, test_percentiles_ordered);
 	tcase_add_test(tc, test_threads_identical);
