@@ -155,19 +155,23 @@ clean:
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 
 # ---- fuzzing (clang's libFuzzer) --------------------------------------------
-#   make fuzz [FUZZ_TARGET=spec|catalog] [FUZZ_TIME=60]
+#   make fuzz [FUZZ_TARGET=spec|catalog|state] [FUZZ_TIME=60]
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_TARGET ?= spec
 # each target's sources: what the parser under test needs, nothing more
 FUZZ_SRC_spec := $(LIB_SRC) $(addprefix $(SRCDIR)/model/,load.c load_util.c yaml.c graph.c)
 FUZZ_SRC_catalog := $(LIB_SRC) $(SRCDIR)/model/catalog.c $(SRCDIR)/providers/catalog.c
+FUZZ_SRC_state := $(LIB_SRC) $(SRCDIR)/model/resource.c $(SRCDIR)/providers/state.c $(SRCDIR)/providers/uuid.c \
+  $(SRCDIR)/planner/planfile.c $(SRCDIR)/planner/diff.c $(SRCDIR)/planner/price.c $(SRCDIR)/model/catalog.c $(SRCDIR)/model/load_util.c \
+  $(SRCDIR)/model/yaml.c
 FUZZ_SEEDS_spec := $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml
 FUZZ_SEEDS_catalog := $(SRCDIR)/catalogs/*.json
+FUZZ_SEEDS_state := $(SRCDIR)/tests/fuzz/seeds/*.json
 .PHONY: fuzz
 fuzz: | deps
 	@mkdir -p $(O)/fuzz/corpus-$(FUZZ_TARGET)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -DSP_ARENA_DEBUG $(CSTD) -I$(SRCDIR) \
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -DSP_ARENA_DEBUG -DSP_VERSION='"$(VERSION)"' $(CSTD) -I$(SRCDIR) \
 	  $(PKG_CFLAGS) -o $(O)/fuzz/fuzz_$(FUZZ_TARGET) $(SRCDIR)/tests/fuzz/fuzz_$(FUZZ_TARGET).c $(FUZZ_SRC_$(FUZZ_TARGET)) \
 	  $(PKG_LIBS) -lm -lpthread
 	cp $(FUZZ_SEEDS_$(FUZZ_TARGET)) $(O)/fuzz/corpus-$(FUZZ_TARGET)/
