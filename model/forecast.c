@@ -78,7 +78,8 @@ struct worker {
 	int *units;              /* [r][m][p] capacity per region (services: instances) */
 	int *rshards, *rreplicas;/* [r][m][p] datastores: per region */
 	int *units_total;        /* [m][p] */
-	int *binds;              /* [m] paths where the maximum binds */
+	int *binds;              /* [m] paths where the maximum binds (in any region) */
+	unsigned char *bind_any; /* [m][p] the maximum binds in some region */
 	int *pbinds;             /* [p] the maximum binds on this path (one region, one month) */
 	double *cost;            /* [m][p] */
 	double *cost_od;         /* [m][p] */
@@ -544,6 +545,7 @@ static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
 
 	memset(w->units_total, 0, (size_t)M * P * sizeof(int));
 	memset(w->binds, 0, (size_t)M * sizeof(int));
+	memset(w->bind_any, 0, (size_t)M * P);
 	/* the peak rate of every path and month, once for all regions */
 	for (int m = 0; m < M; m++)
 		path_rates(r, c->peak, r->peak, m, metric_row(w, SP_FC_DEMAND, m));
@@ -573,14 +575,18 @@ static void line_service(struct worker *w, uint32_t v, struct sp_fc_line *line)
 				u[p] = cached_size(&z, &w->mc, dem[p] * share, &pbinds[p]);
 			for (int p = 0; p < P; p++) {
 				w->units_total[(size_t)m * P + p] += u[p];
-				w->binds[m] += pbinds[p];
+				w->bind_any[(size_t)m * P + p] |= pbinds[p] != 0;
 			}
 		}
 	}
+	/* a path is at risk in a month when the maximum binds in any region */
+	for (int m = 0; m < M; m++)
+		for (int p = 0; p < P; p++)
+			w->binds[m] += w->bind_any[(size_t)m * P + p];
 	for (int m = 0; m < M; m++) {
 		if (w->binds[m] > 0 && line->risk_any_month < 0) {
 			line->risk_any_month = m;
-			line->risk_share = (double)w->binds[m] / ((double)P * r->R);
+			line->risk_share = (double)w->binds[m] / P;
 		}
 		if (w->binds[m] * 2 >= P && w->binds[m] > 0 && line->risk_month < 0)
 			line->risk_month = m;
@@ -1060,6 +1066,7 @@ static void worker_init(struct worker *w, struct run *r, int id)
 	w->rreplicas = sp_xcalloc((size_t)r->R * MP, sizeof(int));
 	w->units_total = sp_xcalloc(MP, sizeof(int));
 	w->binds = sp_xcalloc((size_t)r->M, sizeof(int));
+	w->bind_any = sp_xcalloc(MP, 1);
 	w->pbinds = sp_xcalloc((size_t)r->P, sizeof(int));
 	w->cost = sp_xcalloc(MP, sizeof(double));
 	w->cost_od = sp_xcalloc(MP, sizeof(double));
@@ -1087,6 +1094,7 @@ static void worker_free(struct worker *w)
 	free(w->rreplicas);
 	free(w->units_total);
 	free(w->binds);
+	free(w->bind_any);
 	free(w->pbinds);
 	free(w->cost);
 	free(w->cost_od);
