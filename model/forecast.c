@@ -80,6 +80,7 @@ struct worker {
 	int *units_total;        /* [m][p] */
 	int *binds;              /* [m] paths where the maximum binds (in any region) */
 	unsigned char *bind_any; /* [m][p] the maximum binds in some region */
+	double *wr;              /* [r] region weights (cost split by region) */
 	int *pbinds;             /* [p] the maximum binds on this path (one region, one month) */
 	double *cost;            /* [m][p] */
 	double *cost_od;         /* [m][p] */
@@ -843,16 +844,19 @@ static void accumulate(struct worker *w, const struct sp_fc_line *line, size_t l
 		if (!strcmp(r->f->groupings[0].groups[i].name, line->group_class))
 			gclass = i;
 	for (int m = 0; m < M; m++) {
-		/* region split: proportional to the region's share of active capacity */
-		double wsum = 0, wr[16] = { 0 };
-		int nr = r->R < 16 ? r->R : 16, last = -1;
-		for (int ri = 0; ri < nr; ri++)
+		/* region split: by the capacity each region holds on the path, or,
+		 * when the line has none there, by the shares of the active regions */
+		double wsum = 0, *wr = w->wr;
+		int nr = r->R, last = -1;
+		for (int ri = 0; ri < nr; ri++) {
+			wr[ri] = 0;
 			if (r->region_active[ri * M + m]) {
 				wr[ri] = r->spec->regions[ri].share;
 				wsum += wr[ri];
 				if (wr[ri] > 0)
 					last = ri;
 			}
+		}
 		for (int p = 0; p < P; p++) {
 			size_t i = (size_t)m * P + p;
 			int64_t c = (int64_t)(w->cost[i] * MICRO + 0.5);
@@ -863,7 +867,26 @@ static void accumulate(struct worker *w, const struct sp_fc_line *line, size_t l
 				continue;
 			w->acc.group[0][gclass * (size_t)M * P + i] += c;
 			w->acc.group[2][gcat * (size_t)M * P + i] += c;
-			if (wsum > 0) {
+			double usum = 0;
+			int ulast = -1;
+			for (int ri = 0; ri < nr; ri++) {
+				int u = w->units[idx3(ri, m, p, M, P)];
+				if (u > 0) {
+					usum += u;
+					ulast = ri;
+				}
+			}
+			if (usum > 0) {
+				int64_t left = c;
+				for (int ri = 0; ri < nr; ri++) {
+					int u = w->units[idx3(ri, m, p, M, P)];
+					if (u <= 0)
+						continue;
+					int64_t part = ri == ulast ? left : llround((double)c * u / usum);
+					left -= part;
+					w->acc.group[1][(size_t)ri * M * P + i] += part;
+				}
+			} else if (wsum > 0) {
 				int64_t left = c;
 				for (int ri = 0; ri < nr; ri++) {
 					if (wr[ri] <= 0)
@@ -1067,6 +1090,7 @@ static void worker_init(struct worker *w, struct run *r, int id)
 	w->units_total = sp_xcalloc(MP, sizeof(int));
 	w->binds = sp_xcalloc((size_t)r->M, sizeof(int));
 	w->bind_any = sp_xcalloc(MP, 1);
+	w->wr = sp_xcalloc((size_t)r->R + 1, sizeof(double));
 	w->pbinds = sp_xcalloc((size_t)r->P, sizeof(int));
 	w->cost = sp_xcalloc(MP, sizeof(double));
 	w->cost_od = sp_xcalloc(MP, sizeof(double));
@@ -1095,6 +1119,7 @@ static void worker_free(struct worker *w)
 	free(w->units_total);
 	free(w->binds);
 	free(w->bind_any);
+	free(w->wr);
 	free(w->pbinds);
 	free(w->cost);
 	free(w->cost_od);
