@@ -627,8 +627,9 @@ static void line_datastore(struct worker *w, uint32_t v, struct sp_fc_line *line
 		double *sh = metric_row(w, SP_FC_SHARDS, m), *st = metric_row(w, SP_FC_STORAGE_GB, m);
 		path_rates(r, c->reads, r->peak, m, reads);
 		path_rates(r, c->writes, r->peak, m, writes);
-		int outgrow = 0;
+		int outgrown_paths = 0;   /* paths where some active region needs a second primary */
 		for (int p = 0; p < P; p++) {
+			int path_out = 0;
 			double data_total = ds->storage_start_gb +
 					    (sd >= 0 ? ds->storage_gb_per_unit_month * r->cum[idx3(sd, p, m, P, M)] : 0);
 			int nodes = 0, max_shards = 0, max_rep = 0;
@@ -644,7 +645,7 @@ static void line_datastore(struct worker *w, uint32_t v, struct sp_fc_line *line
 				if (ds->sharded)
 					shards = need > 1 ? (int)ceil(need) : 1;
 				else if (need > 1)
-					outgrow = 1;
+					path_out = 1;
 				int rep_n = (int)ceil(rd / shards / ds->read_qps_per_replica);
 				if (ds->availability >= HA_AVAILABILITY)
 					rep_n += 1;
@@ -660,6 +661,7 @@ static void line_datastore(struct worker *w, uint32_t v, struct sp_fc_line *line
 				if (rep_n > max_rep)
 					max_rep = rep_n;
 			}
+			outgrown_paths += path_out;
 			w->units_total[(size_t)m * P + p] = nodes;
 			w->extra[(size_t)m * P + p] = storage_cost;
 			dem[p] = reads[p] + writes[p];
@@ -667,22 +669,9 @@ static void line_datastore(struct worker *w, uint32_t v, struct sp_fc_line *line
 			sh[p] = max_shards;
 			st[p] = data_total;
 		}
-		if (outgrow) {
-			/* outgrown at p50: more than half the paths need a second primary */
-			int count = 0;
-			for (int p = 0; p < P; p++) {
-				double share = r->spec->regions[0].share;
-				double wr = writes[p] * share;
-				double gb = (ds->storage_start_gb +
-					     (sd >= 0 ? ds->storage_gb_per_unit_month * r->cum[idx3(sd, p, m, P, M)] : 0)) *
-					    share;
-				if (wr / (ds->write_utilization * ds->write_tps_per_node) > 1 ||
-				    (ds->max_gb_per_shard > 0 && gb > ds->max_gb_per_shard))
-					count++;
-			}
-			if (count * 2 >= P && outgrow_paths_month < 0)
-				outgrow_paths_month = m;
-		}
+		/* outgrown at p50: half the paths or more need a second primary */
+		if (outgrown_paths > 0 && outgrown_paths * 2 >= P && outgrow_paths_month < 0)
+			outgrow_paths_month = m;
 	}
 	line->outgrow_month = outgrow_paths_month;
 	price_best(w, line, sku, SP_BUY_COMMIT_OD, 1);

@@ -189,6 +189,43 @@ START_TEST(test_commitment_term)
 }
 END_TEST
 
+START_TEST(test_outgrow_any_region)
+{
+	/* 864000 users x 10 / 86400 = 100 rps, each writing once; a primary
+	 * takes 0.65 x 100 = 65 writes/s: the small first region (10 %, 10 w/s)
+	 * fits, the large second one (90 %, 90 w/s) needs a second primary */
+	static const char text[] =
+		"scaleplan: 1\n"
+		"name: t\n"
+		"horizon: {start: 2027-01, months: 12}\n"
+		"drivers:\n"
+		"  users: {start: 864000, model: constant}\n"
+		"regions:\n"
+		"  - {name: small, zones: 3, share: 0.1}\n"
+		"  - {name: large, zones: 3, share: 0.9}\n"
+		"services:\n"
+		"  web:\n"
+		"    demand: {driver: users, requests_per_unit_per_day: 10}\n"
+		"    work: {cpu_ms_per_request: 10}\n"
+		"    instance: m7i.large\n"
+		"    calls:\n"
+		"      - {to: db, writes_per_request: 1}\n"
+		"datastores:\n"
+		"  db:\n"
+		"    engine: postgres\n"
+		"    instance: db.r6g.xlarge\n"
+		"    write_tps_per_node: 100\n"
+		"    read_qps_per_replica: 20000\n";
+	struct sp_catalog cat;
+	struct run_ctx x;
+	make_catalog(&cat, 1.0);
+	ck_assert_int_eq(run_text(&x, text, &cat, 0, 1), 0);
+	ck_assert_int_eq(x.f->lines[1].kind, SP_NODE_DATASTORE);
+	ck_assert_int_eq(x.f->lines[1].outgrow_month, 0);
+	run_free(&x);
+}
+END_TEST
+
 START_TEST(test_dev_is_lowest_cost)
 {
 	/* dev/test: all spot, 0.1 x (1 - 0.6) = 0.04 an hour, plus the 10 %
@@ -482,6 +519,7 @@ Suite *suite_forecast(void)
 	tcase_add_test(tc, test_internet_egress);
 	tcase_add_test(tc, test_dev_is_lowest_cost);
 	tcase_add_test(tc, test_commitment_term);
+	tcase_add_test(tc, test_outgrow_any_region);
 	tcase_add_test(tc, test_slo_drives_servers);
 	tcase_add_test(tc, test_percentiles_ordered);
 	tcase_add_test(tc, test_threads_identical);
