@@ -135,7 +135,7 @@ int cmd_drift(int argc, char **argv)
 	ndrift = d.n - d.counts[SP_ACT_NOOP];
 	if (!strcmp(format, "json")) {
 		json_t *root = json_object(), *arr = json_array();
-		char *s;
+		char *s = NULL;
 		json_object_set_new(root, "format_version", json_integer(1));
 		json_object_set_new(root, "state", json_string(w.state_path));
 		json_object_set_new(root, "provider", json_string(w.infra_path));
@@ -161,8 +161,8 @@ int cmd_drift(int argc, char **argv)
 			json_array_append_new(arr, o);
 		}
 		json_object_set_new(root, "drift", arr);
-		s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-		puts(s);
+		if (sp_json_dump(root, 0, &s, &err) == 0)
+			fputs(s, stdout);
 		free(s);
 		json_decref(root);
 	} else if (!ndrift) {

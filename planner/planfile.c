@@ -11,6 +11,7 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "planner/price.h"
+#include "providers/state_json.h"
 
 /* ---- encoding ------------------------------------------------------------- */
 
@@ -204,7 +205,6 @@ int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 	json_t *root = json_object(), *st = json_object(), *pr = json_object(), *rc = json_array(),
 	       *sum = json_object(), *tg = json_array(), *ex = json_array();
 	struct sp_plan_cost cost;
-	char *s;
 
 	json_object_set_new(root, "format_version", json_integer(SP_PLAN_FORMAT_VERSION));
 	json_object_set_new(root, "scaleplan_version", json_string(SP_VERSION));
@@ -238,18 +238,11 @@ int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 	sp_plan_cost_fill(&cost, p);
 	json_object_set_new(root, "cost", cost_block(&cost));
 
-	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15) | JSON_ENSURE_ASCII);
+	/* every real with the fewest digits that read back to it, so what
+	 * apply reads is exactly what plan saw */
+	int ret = sp_json_dump(root, SP_JSON_ASCII, out, err);
 	json_decref(root);
-	if (!s)
-		return sp_err_set(err, SP_EINVAL, "", 0, 0, "cannot encode the plan");
-	/* a final newline, in a buffer the caller frees with free() */
-	size_t n = strlen(s);
-	*out = sp_xmalloc(n + 2);
-	memcpy(*out, s, n);
-	(*out)[n] = '\n';
-	(*out)[n + 1] = '\0';
-	free(s);
-	return 0;
+	return ret;
 }
 
 /* ---- decoding ------------------------------------------------------------- */

@@ -321,9 +321,10 @@ out:
 
 /* Dumps root with the house format (indent 2, or one line when compact;
  * fixed order; shortest reals; a final newline). */
-static int dump(json_t *root, int compact, char **out, struct sp_err *err)
+int sp_json_dump(json_t *root, int compact, char **out, struct sp_err *err)
 {
-	size_t flags = (compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17);
+	size_t flags = ((compact & SP_JSON_COMPACT) ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER |
+		       JSON_REAL_PRECISION(17) | ((compact & SP_JSON_ASCII) ? JSON_ENSURE_ASCII : 0);
 	char *text = json_dumps(root, flags), *shortened;
 	size_t n;
 
@@ -439,7 +440,7 @@ int sp_state_to_json(const struct sp_state *s, char **out, struct sp_err *err)
 		json_array_append_new(arr, o);
 	}
 	json_object_set(root, "resources", arr);
-	rc = dump(root, 0, out, err);
+	rc = sp_json_dump(root, 0, out, err);
 out:
 	json_decref(root);
 	json_decref(arr);
@@ -455,7 +456,7 @@ int sp_resource_to_json(const struct sp_resource *r, char **out, struct sp_err *
 	*out = NULL;
 	if ((rc = enc_resource(r, 0, &o, err)) < 0)
 		return rc;
-	rc = dump(o, 0, out, err);
+	rc = sp_json_dump(o, 0, out, err);
 	json_decref(o);
 	return rc;
 }
@@ -491,7 +492,7 @@ int sp_state_journal_line(const char *lineage, uint64_t serial, const char *addr
 	json_object_set_new(root, "serial", json_integer((json_int_t)serial));
 	json_object_set_new(root, "address", json_string(address));
 	json_object_set_new(root, "resource", res ? res : json_null());
-	rc = dump(root, 1, out, err);
+	rc = sp_json_dump(root, SP_JSON_COMPACT, out, err);
 out:
 	json_decref(root);
 	return rc;

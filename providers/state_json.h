@@ -60,4 +60,13 @@ int sp_state_journal_line(const char *lineage, uint64_t serial, const char *addr
 int sp_state_journal_replay(struct sp_state *s, const char *text, size_t len, const char *origin, int adopt_lineage,
 			    struct sp_err *err);
 
+/* Dumps a jansson document in the house format: two-space indentation (or
+ * one line with SP_JSON_COMPACT), keys in insertion order, every real with
+ * the fewest digits that read back to exactly the same double, a final
+ * newline; SP_JSON_ASCII escapes every non-ASCII character. *out is malloc'd. */
+#define SP_JSON_COMPACT 1
+#define SP_JSON_ASCII 2
+typedef struct json_t json_t;
+int sp_json_dump(json_t *root, int flags, char **out, struct sp_err *err);
+
 #endif

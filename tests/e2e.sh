@@ -101,6 +101,12 @@ f=".scaleplan/infra/service.web-api[us-east-1].json"
 sed -i 's/"instances": [0-9]*/"instances": 77/' "$f"
 run 1 apply p4.json
 has "changed outside scaleplan since the plan"
+# a value that needs all 17 digits survives the plan file: the saved plan applies
+run 0 apply --auto-approve --at 2030-06
+sed -i 's/"instances": [0-9]*/"instances": 2.0000000000000004/' "$f"
+run 0 plan --at 2030-06 -out p5.json
+run 0 apply p5.json
+has "Apply complete: 0 created, 1 updated"
 # a damaged plan file is an error with its place
 printf '{"format_version": 1,\n  "spec_digest": 5}\n' >bad.json
 run 1 apply bad.json
