@@ -80,6 +80,9 @@ struct worker {
 	int *units_total;        /* [m][p] */
 	int *binds;              /* [m] paths where the maximum binds (in any region) */
 	unsigned char *bind_any; /* [m][p] the maximum binds in some region */
+	size_t *hist, hist_cap;  /* counts of unit values (newsvendor levels) */
+	int *umin, *umax;        /* [m] the line's smallest and largest count over the paths */
+	int mm_valid;            /* umin/umax hold this line's */
 	double *wr;              /* [r] region weights (cost split by region) */
 	int *pbinds;             /* [p] the maximum binds on this path (one region, one month) */
 	double *cost;            /* [m][p] */
@@ -307,8 +310,10 @@ static struct rates rates_for(const struct run *r, const struct sp_sku *sku, enu
 	return x;
 }
 
-/* Integer k-th smallest via a copy in doubles (newsvendor level over a window). */
-static int newsvendor_level(struct worker *w, const int *units, size_t n, const struct rates *x)
+#define SP_FC_HIST_MAX (1u << 20)   /* counting when the units span less than this */
+
+/* The newsvendor commitment level over a window of unit counts. */
+static int newsvendor_level(struct worker *w, const int *units, size_t n, int lo, int hi, const struct rates *x)
 {
 	/* L* is the (1 - rc/r_over) quantile of demand: the order statistic
 	 * D_(k), k = ceil(n (1 - rc/r_over)) (model/stats.h, sp_stats_newsvendor) */
@@ -320,6 +325,26 @@ static int newsvendor_level(struct worker *w, const int *units, size_t n, const 
 		k = 1;
 	if (k > n)
 		k = n;
+	/* units are small whole numbers within [lo, hi]: count them, then
+	 * walk to the k-th (linear, where a selection costs several passes) */
+	if (lo == hi)
+		return lo;
+	if ((size_t)(hi - lo) < SP_FC_HIST_MAX) {
+		size_t span = (size_t)(hi - lo) + 1, seen = 0;
+		if (span > w->hist_cap) {
+			free(w->hist);
+			w->hist_cap = span;
+			w->hist = sp_xcalloc(span, sizeof(*w->hist));
+		}
+		memset(w->hist, 0, span * sizeof(*w->hist));
+		for (size_t i = 0; i < n; i++)
+			w->hist[units[i] - lo]++;
+		for (size_t v = 0; v < span; v++) {
+			seen += w->hist[v];
+			if (seen >= k)
+				return lo + (int)v;
+		}
+	}
 	double *tmp = w->tmp;
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = units[i];
@@ -328,11 +353,28 @@ static int newsvendor_level(struct worker *w, const int *units, size_t n, const 
 
 /* Prices one line's units[m][p] into cost[m][p] (plus extra[m][p]) and the
  * all-on-demand cost_od[m][p]; records the commitment levels. */
-static void price_line(struct worker *w, struct sp_fc_line *line, const struct rates *x, int with_extra)
+static double price_line(struct worker *w, struct sp_fc_line *line, const struct rates *x, int with_extra)
 {
 	struct run *r = w->run;
 	int M = r->M, P = r->P;
 	int term = x->term;
+	double sum = 0;
+
+	/* each month's smallest and largest count, once per line (the counts
+	 * do not change between the terms tried) */
+	if (!w->mm_valid) {
+		for (int m = 0; m < M; m++) {
+			const int *u = &w->units_total[(size_t)m * P];
+			int lo = u[0], hi = u[0];
+			for (int p = 1; p < P; p++) {
+				lo = u[p] < lo ? u[p] : lo;
+				hi = u[p] > hi ? u[p] : hi;
+			}
+			w->umin[m] = lo;
+			w->umax[m] = hi;
+		}
+		w->mm_valid = 1;
+	}
 
 	line->purchase = x->purchase;
 	line->commit_term_months = term;
@@ -346,7 +388,13 @@ static void price_line(struct worker *w, struct sp_fc_line *line, const struct r
 		int m1 = term > 0 ? (m0 + term < M ? m0 + term : M) : M;
 		int level = 0;
 		if (term > 0) {
-			level = newsvendor_level(w, &w->units_total[(size_t)m0 * P], (size_t)(m1 - m0) * (size_t)P, x);
+			int lo = w->umin[m0], hi = w->umax[m0];
+			for (int m = m0 + 1; m < m1; m++) {
+				lo = w->umin[m] < lo ? w->umin[m] : lo;
+				hi = w->umax[m] > hi ? w->umax[m] : hi;
+			}
+			level = newsvendor_level(w, &w->units_total[(size_t)m0 * P], (size_t)(m1 - m0) * (size_t)P, lo,
+						 hi, x);
 			line->commit_levels[m0 / term] = level;
 		}
 		for (int m = m0; m < m1; m++)
@@ -370,20 +418,19 @@ static void price_line(struct worker *w, struct sp_fc_line *line, const struct r
 				}
 				w->cost[i] = c + (with_extra ? w->extra[i] : 0);
 				w->cost_od[i] = n * x->od + (with_extra ? w->extra[i] : 0);
+				sum += w->cost[i];
 			}
 	}
+	return sum;
 }
 
 /* Expected cost of the priced line over the horizon (mean over the paths),
  * plus what its last commitment still costs after the horizon ends. */
-static double expected_cost(const struct worker *w, const struct sp_fc_line *line, const struct rates *x)
+static double expected_cost(const struct worker *w, const struct sp_fc_line *line, const struct rates *x,
+			    double total)
 {
 	const struct run *r = w->run;
-	size_t MP = (size_t)r->M * r->P;
-	double sum = 0;
-	for (size_t i = 0; i < MP; i++)
-		sum += w->cost[i];
-	sum /= r->P;
+	double sum = total / r->P;
 	if (x->term > 0 && line->ncommit_windows > 0) {
 		int last = line->ncommit_windows - 1, len = r->M - last * x->term;
 		sum += (double)line->commit_levels[last] * x->commit * (x->term - len);
@@ -402,12 +449,12 @@ static void price_best(struct worker *w, struct sp_fc_line *line, const struct s
 	struct rates x1 = rates_for(r, sku, want, 12), x3 = rates_for(r, sku, want, 36);
 	double c1, c3;
 
-	price_line(w, line, &x1, with_extra);
+	double t1 = price_line(w, line, &x1, with_extra);
 	if (x3.term != 36)
 		return;
-	c1 = expected_cost(w, line, &x1);
-	price_line(w, line, &x3, with_extra);
-	c3 = expected_cost(w, line, &x3);
+	c1 = expected_cost(w, line, &x1, t1);
+	double t3 = price_line(w, line, &x3, with_extra);
+	c3 = expected_cost(w, line, &x3, t3);
 	if (!(c3 < c1 * 0.99))
 		price_line(w, line, &x1, with_extra);
 }
@@ -1041,6 +1088,7 @@ static void *worker_main(void *arg)
 		}
 		if (w->dirty_extra)
 			memset(w->extra, 0, MP * sizeof(double));
+		w->mm_valid = 0;
 		w->dirty_datastore = line->kind == SP_NODE_DATASTORE;
 		w->dirty_extra = line->kind == SP_NODE_DATASTORE || line->kind == SP_NODE_GPU;
 		switch (line->kind) {
@@ -1079,6 +1127,8 @@ static void worker_init(struct worker *w, struct run *r, int id)
 	w->units_total = sp_xcalloc(MP, sizeof(int));
 	w->binds = sp_xcalloc((size_t)r->M, sizeof(int));
 	w->bind_any = sp_xcalloc(MP, 1);
+	w->umin = sp_xcalloc((size_t)r->M, sizeof(int));
+	w->umax = sp_xcalloc((size_t)r->M, sizeof(int));
 	w->wr = sp_xcalloc((size_t)r->R + 1, sizeof(double));
 	w->pbinds = sp_xcalloc((size_t)r->P, sizeof(int));
 	w->cost = sp_xcalloc(MP, sizeof(double));
@@ -1108,6 +1158,9 @@ static void worker_free(struct worker *w)
 	free(w->units_total);
 	free(w->binds);
 	free(w->bind_any);
+	free(w->hist);
+	free(w->umin);
+	free(w->umax);
 	free(w->wr);
 	free(w->pbinds);
 	free(w->cost);
