@@ -945,6 +945,13 @@ static void line_percentiles(struct worker *w, struct sp_fc_line *line)
 	double *x = w->tmp;
 	int m0 = 0, m1 = M;
 
+	/* the horizon's cost: summed along each path, percentiles last */
+	for (int p = 0; p < P; p++)
+		x[p] = 0;
+	for (int m = 0; m < M; m++)
+		for (int p = 0; p < P; p++)
+			x[p] += w->cost[(size_t)m * P + p];
+	percentiles(line->horizon, x, (size_t)P, f->pcts, f->npcts);
 	if (r->opts->only_month_set)
 		m0 = r->opts->only_month, m1 = r->opts->only_month + 1;
 	for (int m = m0; m < m1; m++)
@@ -1372,6 +1379,7 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 		l->risk_month = l->risk_any_month = l->outgrow_month = -1;
 		l->v = SP_NEWN(&f->arena, double, (size_t)f->line_months * SP_FC_NMETRICS * f->npcts);
 		l->commit_levels = SP_NEWN(&f->arena, int, (size_t)(r.M + 11) / 12 + 1);
+		l->horizon = SP_NEWN(&f->arena, double, f->npcts);
 		l->rv = SP_NEWN(&f->arena, double, (size_t)r.R * f->line_months * SP_FC_NREGION_METRICS * f->npcts);
 		switch (node->kind) {
 		case SP_NODE_SERVICE:

@@ -83,6 +83,8 @@ struct sp_fc_line {
 	int ncommit_windows;
 	double *v;                     /* [month][metric][pct]: use sp_fc_value */
 	double *rv;                    /* [region][month][region metric][pct]: use sp_fc_region_value */
+	double *horizon;               /* [pct] cost over the whole horizon: the percentile of the
+					* per-path sums, not the sum of monthly percentiles */
 	/* services: the maximum of `scaling` binds (an SLO at risk) */
 	int risk_month;                /* first month where it binds on >= half the paths; -1 none */
 	int risk_any_month;            /* first month where it binds on any path; -1 none */

@@ -222,10 +222,8 @@ struct ctx {
 
 static double line_horizon(const struct sp_forecast *f, const struct sp_fc_line *l, size_t k)
 {
-	double s = 0;
-	for (int m = 0; m < f->months; m++)
-		s += sp_fc_value(f, l, m, SP_FC_COST, k);
-	return s;
+	(void)f;
+	return l->horizon[k];
 }
 
 static const struct sp_fc_grouping *grouping(const struct sp_forecast *f, const char *by)
@@ -713,7 +711,7 @@ static void section_components(struct ctx *x)
 	emit_table(x, &t);
 	if (x->markdown)
 		sp_sb_addc(&x->o->sb, '\n');
-	prose(x, 0, "capacity: first month -> last month%s; a component's cost adds up its monthly percentiles",
+	prose(x, 0, "capacity: first month -> last month%s; costs are percentiles of each path's horizon total",
 	      training ? " (training: the busiest month)" : "");
 }
 

@@ -226,6 +226,58 @@ START_TEST(test_outgrow_any_region)
 }
 END_TEST
 
+START_TEST(test_component_horizon_percentiles)
+{
+	/* one service moved by two independent uncertain drivers: its horizon
+	 * band is the percentile of each path's sum (the total of a one-line
+	 * spec, priced the same way), not the sum of the monthly percentiles */
+	static const char text[] =
+		"scaleplan: 1\n"
+		"name: t\n"
+		"horizon: {start: 2027-01, months: 24}\n"
+		"drivers:\n"
+		"  a: {start: 500000, model: exponential, monthly_growth: 0.05, uncertainty: {p10: 0.3, p90: 2.5}}\n"
+		"  b: {start: 500000, model: exponential, monthly_growth: 0.05, uncertainty: {p10: 0.3, p90: 2.5}}\n"
+		"regions:\n"
+		"  - {name: r1, zones: 3}\n"
+		"services:\n"
+		"  web:\n"
+		"    demand: {driver: a, requests_per_unit_per_day: 20}\n"
+		"    work: {cpu_ms_per_request: 20}\n"
+		"    instance: m7i.large\n"
+		"    calls: [{to: api, per_request: 1}]\n"
+		"  app:\n"
+		"    demand: {driver: b, requests_per_unit_per_day: 20}\n"
+		"    work: {cpu_ms_per_request: 20}\n"
+		"    instance: m7i.large\n"
+		"    calls: [{to: api, per_request: 1}]\n"
+		"  api:\n"
+		"    work: {cpu_ms_per_request: 20}\n"
+		"    instance: m7i.large\n";
+	struct sp_catalog cat;
+	struct run_ctx x;
+	make_catalog(&cat, 1.0);
+	ck_assert_int_eq(run_text(&x, text, &cat, 400, 2), 0);
+	const struct sp_fc_line *api = NULL;
+	for (size_t i = 0; i < x.f->nlines; i++)
+		if (!strcmp(x.f->lines[i].name, "api"))
+			api = &x.f->lines[i];
+	ck_assert_ptr_nonnull(api);
+	double sum_of_medians = 0;
+	for (int m = 0; m < x.f->months; m++)
+		sum_of_medians += sp_fc_value(x.f, api, m, SP_FC_COST, 1);
+	ck_assert(api->horizon[0] <= api->horizon[1] && api->horizon[1] <= api->horizon[2]);
+	ck_assert(api->horizon[0] > 0);
+	/* the median of the sums differs from the sum of the medians here */
+	ck_assert(fabs(api->horizon[1] - sum_of_medians) > 1e-6 * sum_of_medians);
+	/* and each path's horizon totals add the lines' per-path sums: the
+	 * total's band lies above each line's */
+	for (size_t k = 0; k < 3; k++)
+		ck_assert(x.f->horizon_total[k] >= api->horizon[k]);
+	run_free(&x);
+}
+END_TEST
+
 START_TEST(test_dev_is_lowest_cost)
 {
 	/* dev/test: all spot, 0.1 x (1 - 0.6) = 0.04 an hour, plus the 10 %
@@ -520,6 +572,7 @@ Suite *suite_forecast(void)
 	tcase_add_test(tc, test_dev_is_lowest_cost);
 	tcase_add_test(tc, test_commitment_term);
 	tcase_add_test(tc, test_outgrow_any_region);
+	tcase_add_test(tc, test_component_horizon_percentiles);
 	tcase_add_test(tc, test_slo_drives_servers);
 	tcase_add_test(tc, test_percentiles_ordered);
 	tcase_add_test(tc, test_threads_identical);
