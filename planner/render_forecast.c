@@ -179,7 +179,8 @@ static int check_forecast(const struct sp_forecast *f, struct sp_err *err)
 		    l->outgrow_month < -1 || l->outgrow_month >= f->months)
 			return sp_err_set(err, SP_EINVAL, "", 0, 0, "the forecast's component %zu ('%s') is malformed", i,
 					  l->name ? l->name : "");
-		if (!what && (bad_array(l->v, M * SP_FC_NMETRICS * np) || bad_value(l->risk_share))) {
+		if (!what && (bad_array(l->v, M * SP_FC_NMETRICS * np) || bad_value(l->risk_share) ||
+			      bad_array(l->horizon, np))) {
 			what = "component";
 			name = l->name;
 		}
@@ -1308,6 +1309,8 @@ static void render_json(struct ctx *x)
 		add_qty(sb, l->risk_any_month >= 0 ? l->risk_share : 0, 4);
 		sp_sb_adds(sb, ",\n      \"outgrow_month\": ");
 		json_month(sb, f, l->outgrow_month);
+		sp_sb_adds(sb, ",\n      \"horizon_cost\": ");
+		json_pcts(sb, f, l->horizon, 1, SP_FC_COST);
 		sp_sb_adds(sb, ",\n      \"months\": [\n");
 		for (int m = 0; m < f->months; m++) {
 			sp_sb_adds(sb, "        {\"month\": ");
