@@ -283,18 +283,23 @@ static void report(const struct sp_apply *ap)
 	}
 	fprintf(stderr, "\nscaleplan: error: apply failed: %zu of %zu operations done, %zu failed, %zu skipped\n",
 		ap->done, ap->nops, ap->failed, ap->skipped);
-	for (int st = SP_OP_FAILED; st <= SP_OP_SKIPPED; st++) {
+	static const char *const label[] = { "", "done", "failed", "skipped" };
+	for (int st = SP_OP_DONE; st <= SP_OP_SKIPPED; st++) {
 		shown = 0;
 		for (size_t k = 0; k < ap->nops; k++) {
 			const struct sp_op *op = &ap->ops[k];
 			if ((int)op->status != st)
 				continue;
-			if (shown++ < cap)
-				fprintf(stderr, "  %-7s %s (%s): %s\n", st == SP_OP_FAILED ? "failed" : "skipped",
-					op->change->address, op_verb(op), op->error);
+			if (shown++ >= cap)
+				continue;
+			if (st == SP_OP_DONE)
+				fprintf(stderr, "  %-7s %s (%s)\n", label[st], op->change->address, op_verb(op));
+			else
+				fprintf(stderr, "  %-7s %s (%s): %s\n", label[st], op->change->address, op_verb(op),
+					op->error);
 		}
 		if (shown > cap)
-			fprintf(stderr, "  ... and %zu more %s\n", shown - cap, st == SP_OP_FAILED ? "failed" : "skipped");
+			fprintf(stderr, "  ... and %zu more %s\n", shown - cap, label[st]);
 	}
 	fputs("The state records every operation that was done; run apply again to continue.\n", stderr);
 }

@@ -173,8 +173,13 @@ done
 # a fault during an update and a delete converges too
 fresh fault-update
 run 0 apply --auto-approve
-SCALEPLAN_FAULT_AT=2 "$BIN" apply --auto-approve --at 2030-06 >"$ROOT/out" 2>&1
+SCALEPLAN_FAULT_AT=2 "$BIN" apply --auto-approve --at 2030-06 --parallelism 1 >"$ROOT/out" 2>&1
 same "$?" 1 "exit status of a failed update"
+# the report says what was done, what failed and why, and what was skipped
+has "operations done, 1 failed, 3 skipped"
+has "  done    "
+has "  failed  .*injected fault at operation 2"
+has "run apply again to continue"
 run 0 apply --auto-approve --at 2030-06
 run 0 plan --detailed-exitcode --at 2030-06
 
