@@ -12,6 +12,7 @@ enum {
 	SP_ELOCKED = -4,
 	SP_ESTALE = -5,
 	SP_ETOOBIG = -6,
+	SP_ECORRUPT = -7, /* stored data that was damaged after it was written (a checksum, a lost journal) */
 };
 
 struct sp_err {

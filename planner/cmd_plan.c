@@ -320,6 +320,14 @@ static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_s
 	ap.parallelism = parallelism;
 	ap.verify_before = verify;
 	ap.log = stdout;
+	/* the journal and the state must be writable before the provider is
+	 * touched: an operation that could not be recorded would be lost */
+	sp_err_clear(&err);
+	if (d->n > d->counts[SP_ACT_NOOP] && b->ops->begin && b->ops->begin(b, st, &err) < 0) {
+		sp_cli_print_err(&err);
+		sp_cli_error("apply cannot record its operations, so it changed nothing");
+		return SP_EXIT_ERROR;
+	}
 	if (sp_apply_run(&ap) < 0)
 		ret = SP_EXIT_ERROR;
 	if (cost && ret == SP_EXIT_OK) {

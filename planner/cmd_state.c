@@ -311,8 +311,14 @@ static int state_push(struct where *w, const char *file, int force, int lock_ms)
 	}
 	if (sp_state_from_json(&in, sb.buf, sb.len, file, &err) < 0) {
 		sp_cli_print_err(&err);
+		if (err.code == SP_ECORRUPT)
+			fprintf(stderr, "scaleplan: a file that is damaged is never pushed; if you edited '%s' on purpose, "
+					"delete its \"checksum\" line and push it again\n",
+				file);
 		goto out;
 	}
+	/* the journal an apply was recording to is the backend's, never a file's */
+	in->journal[0] = '\0';
 	if (sp_cli_lock(w->b, "state push", lock_ms) < 0)
 		goto out;
 	if (w->b->ops->read(w->b, &cur, &err) < 0) {

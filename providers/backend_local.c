@@ -395,9 +395,39 @@ static int read_raw(const char *path, struct sp_sb *sb, int *missing, struct sp_
 	return 0;
 }
 
+/* How a damaged state file is recovered. */
+static void hint_backup(struct sp_err *err)
+{
+	size_t n;
+
+	if (!err || err->code != SP_ECORRUPT)
+		return;
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n,
+		 "; restore the state as it was before its last write with 'scaleplan state pull --backup > s.json', "
+		 "then 'scaleplan state push --force s.json'");
+}
+
+/* Decodes a state file's bytes and checks that a format that has a checksum
+ * carries one. */
+static int decode_file(const char *path, struct sp_sb *raw, struct sp_state **out, struct sp_err *err)
+{
+	int rc = sp_state_from_json(out, raw->buf, raw->len, path, err);
+
+	if (rc == 0 && (*out)->read_version >= 2 && !(*out)->checksummed) {
+		sp_state_free(*out);
+		*out = NULL;
+		rc = sp_err_set(err, SP_ECORRUPT, path, 0, 0, "damaged: the file has no checksum, which every state "
+								  "of format 2 carries");
+	}
+	hint_backup(err);
+	return rc;
+}
+
 /* The stored state: the state file with the journal replayed over it. *out is
  * NULL when nothing is stored (no state file, no journal entry); raw gets the
- * state file's bytes and *journal whether a journal file exists. */
+ * state file's bytes and *journal whether a journal file exists. A state that
+ * names a journal is never read without it. */
 static int load_stored(struct local *l, struct sp_state **out, struct sp_sb *raw, int *journal, struct sp_err *err)
 {
 	struct sp_sb jraw = SP_SB_INIT;
@@ -408,16 +438,25 @@ static int load_stored(struct local *l, struct sp_state **out, struct sp_sb *raw
 	*journal = 0;
 	if ((rc = read_raw(l->path, raw, &missing, err)) < 0)
 		goto out;
-	if (!missing && (rc = sp_state_from_json(&s, raw->buf, raw->len, l->path, err)) < 0)
+	if (!missing && (rc = decode_file(l->path, raw, &s, err)) < 0)
 		goto out;
 	if ((rc = read_raw(l->journal, &jraw, &jmissing, err)) < 0)
 		goto out;
 	*journal = !jmissing;
+	if (jmissing && s && s->journal[0]) {
+		rc = sp_err_set(err, SP_ECORRUPT, l->journal, 0, 0,
+				"missing: the state names journal %s, which an apply was recording to, but the file is "
+				"gone, and with it the operations recorded since serial %llu; " SP_STATE_RECOVER_HINT,
+				s->journal, (unsigned long long)s->serial);
+		goto out;
+	}
 	if (!jmissing) {
 		int fresh = !s;
+		int flags = fresh ? SP_JOURNAL_ADOPT | SP_JOURNAL_LEGACY : s->read_version == 1 ? SP_JOURNAL_LEGACY : 0;
 		if (fresh)
 			s = sp_state_new();
-		if ((rc = sp_state_journal_replay(s, jraw.buf, jraw.len, l->journal, fresh, err)) < 0)
+		if ((rc = sp_state_journal_replay(s, jraw.buf, jraw.len, l->journal, fresh ? NULL : s->journal, flags,
+						  err)) < 0)
 			goto out;
 		if (fresh && rc == 0) {
 			sp_state_free(s);
@@ -471,17 +510,25 @@ static void refuse_unreadable(struct sp_err *err, const char *backup)
 		 "; refusing to replace a state that cannot be read (fix it, or restore '%s')", backup);
 }
 
-/* write and write_force: force skips every check against the stored state
- * (which need not even be readable) and always replaces the file. */
-static int write_state(struct local *l, const struct sp_state *s, int force, struct sp_err *err)
+/* write, write_force and begin. WRITE_FORCE skips every check against the
+ * stored state (which need not even be readable) and always replaces the
+ * file; WRITE_BEGIN writes the stored state as it is, naming the journal
+ * 'journal', and leaves the journal in place. The others fold the journal in. */
+enum { WRITE_NORMAL, WRITE_FORCE, WRITE_BEGIN };
+
+static int write_state(struct local *l, const struct sp_state *s, int mode, const char *journal_name,
+		       struct sp_err *err)
 {
 	struct sp_state stamped = *s, *disk = NULL;
 	struct sp_sb raw = SP_SB_INIT;
 	char *text = NULL, *old = NULL, *dir = sp_fs_dirname(l->path);
-	int rc, guard = -1, journal = 0, missing;
+	int rc, guard = -1, journal = 0, missing, force = mode == WRITE_FORCE;
 
 	/* the version that last wrote the state, as Terraform records it */
 	stamped.scaleplan_version = SP_VERSION;
+	stamped.version = SP_STATE_VERSION;
+	/* only begin names a journal: every other write folds it in */
+	snprintf(stamped.journal, sizeof(stamped.journal), "%s", mode == WRITE_BEGIN ? journal_name : "");
 	if ((rc = sp_state_to_json(&stamped, &text, err)) < 0)
 		goto out;
 	if ((rc = sp_fs_mkdir_p(dir, err)) < 0)
@@ -504,7 +551,7 @@ static int write_state(struct local *l, const struct sp_state *s, int force, str
 			goto out;
 		journal = access(l->journal, F_OK) == 0;
 	} else if ((rc = load_stored(l, &disk, &raw, &journal, err)) < 0) {
-		if (rc == SP_EINVAL)
+		if (rc == SP_EINVAL || rc == SP_ECORRUPT)
 			refuse_unreadable(err, l->backup);
 		goto out;
 	}
@@ -523,8 +570,15 @@ static int write_state(struct local *l, const struct sp_state *s, int force, str
 					(unsigned long long)s->serial, (unsigned long long)disk->serial);
 			goto out;
 		}
-		if (s->serial == disk->serial) {
+		if (mode == WRITE_BEGIN && s->serial != disk->serial) {
+			rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+					"the state changed since it was read (serial %llu, stored %llu)",
+					(unsigned long long)s->serial, (unsigned long long)disk->serial);
+			goto out;
+		}
+		if (s->serial == disk->serial && mode != WRITE_BEGIN) {
 			disk->scaleplan_version = SP_VERSION;
+			disk->journal[0] = '\0';
 			if ((rc = sp_state_to_json(disk, &old, err)) < 0)
 				goto out;
 			if (strcmp(old, text)) {
@@ -541,12 +595,31 @@ static int write_state(struct local *l, const struct sp_state *s, int force, str
 			/* the same state, but recorded in the journal: fold it into the file */
 		}
 	}
+	if (mode == WRITE_BEGIN) {
+		/* begin changes nothing but the journal's name: the stored state as
+		 * it is (or an empty one of s's lineage), never the caller's copy */
+		struct sp_state base;
+		if (disk) {
+			base = *disk;
+		} else {
+			memset(&base, 0, sizeof(base));
+			base.lineage = s->lineage;
+			base.serial = s->serial;
+		}
+		base.version = SP_STATE_VERSION;
+		base.scaleplan_version = SP_VERSION;
+		snprintf(base.journal, sizeof(base.journal), "%s", journal_name);
+		free(text);
+		text = NULL;
+		if ((rc = sp_state_to_json(&base, &text, err)) < 0)
+			goto out;
+	}
 	/* the file being replaced becomes the backup */
 	if (raw.len && (rc = sp_fs_write_atomic(l->backup, raw.buf, raw.len, SP_FS_REPLACE, err)) < 0)
 		goto out;
 	if ((rc = sp_fs_write_atomic(l->path, text, strlen(text), SP_FS_REPLACE, err)) < 0)
 		goto out;
-	if (journal) {
+	if (journal && mode != WRITE_BEGIN) {
 		/* the state file now holds every entry: the journal can go */
 		if (l->journal_fd >= 0) {
 			close(l->journal_fd);
@@ -574,56 +647,97 @@ out:
 
 static int local_write(struct sp_backend *b, const struct sp_state *s, struct sp_err *err)
 {
-	return write_state(L(b), s, 0, err);
+	return write_state(L(b), s, WRITE_NORMAL, NULL, err);
 }
 
 static int local_write_force(struct sp_backend *b, const struct sp_state *s, struct sp_err *err)
 {
-	return write_state(L(b), s, 1, err);
+	return write_state(L(b), s, WRITE_FORCE, NULL, err);
 }
 
-/* Opens the journal for appending; a last line cut short by a killed append
- * (never acknowledged) is cut off, so the next entry starts on its own line. */
-static int journal_open(struct local *l, struct sp_err *err)
+static int write_all(int fd, const char *p, size_t left)
 {
-	struct stat st;
-	char buf[4096];
-	int fd = open(l->journal, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-
-	if (fd < 0)
-		return sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot open the journal: %s", strerror(errno));
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (st.st_size > 0) {
-		off_t pos = st.st_size, keep = 0;
-		if (pread(fd, buf, 1, pos - 1) != 1)
-			goto fail;
-		if (buf[0] != '\n') {
-			while (pos > 0 && !keep) {
-				size_t n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
-				if (pread(fd, buf, n, pos - (off_t)n) != (ssize_t)n)
-					goto fail;
-				for (size_t i = n; i-- > 0;)
-					if (buf[i] == '\n') {
-						keep = pos - (off_t)n + (off_t)i + 1;
-						break;
-					}
-				pos -= (off_t)n;
-			}
-			if (ftruncate(fd, keep) < 0 || fsync(fd) < 0)
-				goto fail;
-		}
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		left -= (size_t)n;
 	}
-	if (sp_fs_sync_parent(l->journal, err) < 0) {
-		close(fd);
-		return SP_EIO;
-	}
-	l->journal_fd = fd;
 	return 0;
+}
+
+/* The state is read under the lock; before the provider changes anything:
+ * 1. a journal of an earlier apply (or one a fold left behind) is folded
+ *    into the state file and removed;
+ * 2. a new journal is created with its header and synced;
+ * 3. the state file is rewritten naming that journal (the old file becomes
+ *    the backup).
+ * A crash after 2 leaves a journal the state does not name, with no entry:
+ * read ignores it. After 3, a lost journal is found missing. Any step that
+ * fails leaves the state as it was, and the provider untouched. */
+static int local_begin(struct sp_backend *b, struct sp_state *s, struct sp_err *err)
+{
+	struct local *l = L(b);
+	struct sp_state *stored = NULL;
+	struct sp_sb raw = SP_SB_INIT;
+	char id[37], *header = NULL;
+	int rc, fd = -1, journal;
+
+	if (l->journal_fd >= 0)
+		return 0;
+	if (!s || !s->lineage)
+		return sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording operations needs the state they change");
+	if (l->lock_fd < 0)
+		return sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording operations needs the state lock; take it first");
+	if (!l->known) {
+		if ((rc = load_stored(l, &stored, &raw, &journal, err)) < 0)
+			goto out;
+		set_known(l, stored);
+	}
+	if ((l->known_lineage[0] && strcmp(s->lineage, l->known_lineage)) || s->serial != l->known_serial) {
+		rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+				"the state being recorded has serial %llu, but the stored state has serial %llu: read the "
+				"state again under the lock",
+				(unsigned long long)s->serial, (unsigned long long)l->known_serial);
+		goto out;
+	}
+	if (access(l->journal, F_OK) == 0 && (rc = write_state(l, s, WRITE_NORMAL, NULL, err)) < 0)
+		goto out;
+	if ((rc = sp_uuid_v4(id, err)) < 0 || (rc = sp_state_journal_header(id, s->lineage, s->serial, &header, err)) < 0)
+		goto out;
+	fd = open(l->journal, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0 || write_all(fd, header, strlen(header)) < 0 || fdatasync(fd) < 0) {
+		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot write the journal: %s; nothing was changed",
+				strerror(errno));
+		goto fail;
+	}
+	if ((rc = sp_fs_sync_parent(l->journal, err)) < 0)
+		goto fail;
+	if ((rc = write_state(l, s, WRITE_BEGIN, id, err)) < 0) {
+		size_t n = strlen(err ? err->msg : "");
+		if (err)
+			snprintf(err->msg + n, sizeof(err->msg) - n, "; nothing was changed");
+		goto fail;
+	}
+	snprintf(s->journal, sizeof(s->journal), "%s", id);
+	l->journal_fd = fd;
+	fd = -1;
+	rc = 0;
+	goto out;
 fail:
-	sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot prepare the journal: %s", strerror(errno));
-	close(fd);
-	return SP_EIO;
+	if (fd >= 0) {
+		close(fd);
+		fd = -1;
+		unlink(l->journal);
+	}
+out:
+	sp_state_free(stored);
+	sp_sb_release(&raw);
+	free(header);
+	return rc;
 }
 
 static int local_record(struct sp_backend *b, struct sp_state *s, const char *address, const struct sp_resource *now,
@@ -633,8 +747,6 @@ static int local_record(struct sp_backend *b, struct sp_state *s, const char *ad
 	struct sp_state *stored = NULL;
 	struct sp_sb raw = SP_SB_INIT;
 	char *line = NULL;
-	const char *p;
-	size_t left;
 	off_t start;
 	int rc, journal;
 
@@ -661,22 +773,13 @@ static int local_record(struct sp_backend *b, struct sp_state *s, const char *ad
 	}
 	if ((rc = sp_state_journal_line(s->lineage, s->serial + 1, address, now, &line, err)) < 0)
 		goto out;
-	if (l->journal_fd < 0 && (rc = journal_open(l, err)) < 0)
+	if (l->journal_fd < 0 && (rc = local_begin(b, s, err)) < 0)
 		goto out;
 	if ((start = lseek(l->journal_fd, 0, SEEK_END)) < 0) {
 		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot append: %s", strerror(errno));
 		goto out;
 	}
-	for (p = line, left = strlen(line); left;) {
-		ssize_t n = write(l->journal_fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		p += n;
-		left -= (size_t)n;
-	}
-	if (left || fdatasync(l->journal_fd) < 0) {
+	if (write_all(l->journal_fd, line, strlen(line)) < 0 || fdatasync(l->journal_fd) < 0) {
 		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot append the record of '%s': %s", address,
 				strerror(errno));
 		/* leave no half entry behind (replay would ignore it, the next append would not) */
@@ -691,6 +794,28 @@ out:
 	sp_state_free(stored);
 	sp_sb_release(&raw);
 	free(line);
+	return rc;
+}
+
+static int local_read_recovery(struct sp_backend *b, int which, struct sp_state **out, struct sp_err *err)
+{
+	struct local *l = L(b);
+	struct sp_sb raw = SP_SB_INIT;
+	const char *path = which == SP_READ_BACKUP ? l->backup : l->path;
+	int rc, missing;
+
+	*out = NULL;
+	if ((rc = read_raw(path, &raw, &missing, err)) < 0)
+		goto out;
+	if (missing) {
+		rc = sp_err_set(err, SP_ENOTFOUND, path, 0, 0, "there is no such file");
+		goto out;
+	}
+	rc = sp_state_from_json(out, raw.buf, raw.len, path, err);
+	if (rc == 0)
+		(*out)->journal[0] = '\0';
+out:
+	sp_sb_release(&raw);
 	return rc;
 }
 
@@ -719,6 +844,8 @@ static const struct sp_backend_ops local_ops = {
 	.close = local_close,
 	.record = local_record,
 	.write_force = local_write_force,
+	.begin = local_begin,
+	.read_recovery = local_read_recovery,
 };
 
 int sp_backend_local_open(struct sp_backend **out, const char *state_path, struct sp_err *err)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/crc32c.h"
 #include "lib/hmap.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
@@ -392,6 +393,130 @@ static json_t *enc_cost(const struct sp_state_cost *c)
 	return o;
 }
 
+/* ---- checksums ---------------------------------------------------------------------------------- */
+
+/* The state file's checksum is a top-level key, written right after
+ * scaleplan_version as
+ *     "checksum": "crc32c:1a2b3c4d",
+ * and it covers every byte of the file, with its own eight hex digits read
+ * as zeros. Two spaces of indentation make the line unique: a string value
+ * cannot hold a raw newline, and deeper keys are indented further. */
+#define CHECKSUM_PLACEHOLDER "crc32c:00000000"
+static const char checksum_key[] = "\n  \"checksum\": \"crc32c:";
+
+/* The offset of the eight hex digits of the state's checksum, or -1. */
+static long checksum_at(const char *text, size_t len)
+{
+	const char *p = memmem(text, len, checksum_key, sizeof(checksum_key) - 1);
+	if (!p || (size_t)(p - text) + sizeof(checksum_key) - 1 + 9 > len)
+		return -1;
+	return (long)(p - text) + (long)sizeof(checksum_key) - 1;
+}
+
+static uint32_t crc_with_zeros(const char *text, size_t len, const char *digits)
+{
+	size_t at = (size_t)(digits - text);
+	uint32_t c = sp_crc32c(0, text, at);
+	c = sp_crc32c(c, "00000000", 8);
+	return sp_crc32c(c, digits + 8, len - at - 8);
+}
+
+/* Fills in the checksum of an encoded state. */
+static void seal(char *text, size_t len)
+{
+	long at = checksum_at(text, len);
+	char hex[9];
+	if (at < 0)
+		return;
+	snprintf(hex, sizeof(hex), "%08x", crc_with_zeros(text, len, text + at));
+	memcpy(text + at, hex, 8);
+}
+
+static int parse_hex8(const char *p, uint32_t *out)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 8; i++) {
+		char c = p[i];
+		int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (x < 0)
+			return -1;
+		v = v << 4 | (uint32_t)x;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Checks the checksum line of a state's text, when it has one: 1 found and
+ * right, 0 none, SP_ECORRUPT when it does not match. */
+static int verify_state_checksum(const char *text, size_t len, const char *origin, struct sp_err *err)
+{
+	long at = checksum_at(text, len);
+	const char *d = text + at;
+	uint32_t want, got;
+
+	if (at < 0)
+		return 0;
+	if (parse_hex8(d, &want) < 0 || d[8] != '"')
+		return sp_err_set(err, SP_ECORRUPT, origin, 0, 0,
+				  "damaged: its checksum is not 'crc32c:' and 8 lowercase hex digits");
+	got = crc_with_zeros(text, len, d);
+	if (got != want)
+		return sp_err_set(err, SP_ECORRUPT, origin, 0, 0,
+				  "damaged: its content does not match its checksum (crc32c:%08x recorded, crc32c:%08x "
+				  "computed): the file was changed after scaleplan wrote it",
+				  want, got);
+	return 1;
+}
+
+int sp_state_is_removed(const struct sp_state *s, const char *address)
+{
+	size_t lo = 0, hi = s->nremoved;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->removed[mid], address);
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+int sp_state_set_removed(struct sp_state *s, const char *address, int on)
+{
+	size_t lo = 0, hi = s->nremoved;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(s->removed[mid], address) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	int present = lo < s->nremoved && !strcmp(s->removed[lo], address);
+	if (!!on == present)
+		return 0;
+	if (on) {
+		if (s->nremoved == s->removed_cap) {
+			/* doubling in the arena: amortised O(1) growth (a memmove per insert) */
+			size_t cap = s->removed_cap ? s->removed_cap * 2 : 16;
+			const char **v = SP_NEWN(&s->arena, const char *, cap);
+			if (s->nremoved)
+				memcpy(v, s->removed, s->nremoved * sizeof(*v));
+			s->removed = v;
+			s->removed_cap = cap;
+		}
+		memmove(s->removed + lo + 1, s->removed + lo, (s->nremoved - lo) * sizeof(*s->removed));
+		s->removed[lo] = sp_arena_strdup(&s->arena, address);
+		s->nremoved++;
+	} else {
+		memmove(s->removed + lo, s->removed + lo + 1, (s->nremoved - lo - 1) * sizeof(*s->removed));
+		s->nremoved--;
+	}
+	return 1;
+}
+
 int sp_state_to_json(const struct sp_state *s, char **out, struct sp_err *err)
 {
 	const struct sp_resource **rs = sp_xmalloc((s->resources.n + 1) * sizeof(*rs));
@@ -424,8 +549,29 @@ int sp_state_to_json(const struct sp_state *s, char **out, struct sp_err *err)
 		rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "scaleplan_version is not valid UTF-8");
 		goto out;
 	}
+	/* the checksum's value is filled in once the bytes are known (below) */
+	json_object_set_new(root, "checksum", json_string(CHECKSUM_PLACEHOLDER));
+	if (s->journal[0]) {
+		if (!sp_uuid_valid(s->journal)) {
+			rc = sp_err_set(err, SP_EINVAL, "", 0, 0, "the journal name '%s' is not a UUID", s->journal);
+			goto out;
+		}
+		json_object_set_new(root, "journal", json_string(s->journal));
+	}
 	if (s->cost.present)
 		json_object_set_new(root, "cost", enc_cost(&s->cost));
+	json_t *rm = json_array();
+	for (size_t i = 0; i < s->nremoved; i++) {
+		if (sp_resource_parse_address(NULL, s->removed[i], NULL, NULL, NULL) < 0 ||
+		    (i && strcmp(s->removed[i - 1], s->removed[i]) >= 0)) {
+			json_decref(rm);
+			rc = sp_err_set(err, SP_EINVAL, s->removed[i], 0, 0,
+					"the removed addresses must be valid, sorted and unique");
+			goto out;
+		}
+		json_array_append_new(rm, json_string(s->removed[i]));
+	}
+	json_object_set_new(root, "removed", rm);
 	for (size_t i = 0; i < s->resources.n; i++)
 		rs[i] = &s->resources.v[i];
 	qsort(rs, s->resources.n, sizeof(*rs), cmp_res_ptr);
@@ -440,7 +586,8 @@ int sp_state_to_json(const struct sp_state *s, char **out, struct sp_err *err)
 		json_array_append_new(arr, o);
 	}
 	json_object_set(root, "resources", arr);
-	rc = sp_json_dump(root, 0, out, err);
+	if ((rc = sp_json_dump(root, 0, out, err)) == 0)
+		seal(*out, strlen(*out));
 out:
 	json_decref(root);
 	json_decref(arr);
@@ -459,6 +606,50 @@ int sp_resource_to_json(const struct sp_resource *r, char **out, struct sp_err *
 	rc = sp_json_dump(o, 0, out, err);
 	json_decref(o);
 	return rc;
+}
+
+/* A journal line's checksum closes its object: {...,"crc32c":"1a2b3c4d"}
+ * over every byte before the comma. */
+static const char line_crc_key[] = ",\"crc32c\":\"";
+#define LINE_CRC_TAIL (sizeof(line_crc_key) - 1 + 8 + 2) /* ,"crc32c":"12345678"} */
+
+static char *seal_line(char *line)
+{
+	size_t n = strlen(line); /* "{...}\n" */
+	char *out;
+
+	if (n < 3 || line[n - 1] != '\n' || line[n - 2] != '}')
+		return line;
+	out = sp_xmalloc(n + LINE_CRC_TAIL + 1);
+	n -= 2; /* drop "}\n" */
+	memcpy(out, line, n);
+	snprintf(out + n, LINE_CRC_TAIL + 2, "%s%08x\"}\n", line_crc_key, sp_crc32c(0, line, n));
+	free(line);
+	return out;
+}
+
+/* Checks a journal line's checksum: 1 right, 0 the line has none,
+ * SP_ECORRUPT (err at origin:lineno) when it does not match. */
+static int verify_line(const char *p, size_t n, const char *origin, int lineno, struct sp_err *err)
+{
+	uint32_t want, got;
+	const char *t;
+
+	if (n < LINE_CRC_TAIL + 2)
+		return 0;
+	t = p + n - LINE_CRC_TAIL;
+	if (memcmp(t, line_crc_key, sizeof(line_crc_key) - 1) || p[n - 2] != '"' || p[n - 1] != '}')
+		return 0;
+	if (parse_hex8(t + sizeof(line_crc_key) - 1, &want) < 0)
+		return sp_err_set(err, SP_ECORRUPT, origin, lineno, 0,
+				  "damaged journal record: its checksum is not 8 lowercase hex digits");
+	got = sp_crc32c(0, p, (size_t)(t - p));
+	if (got != want)
+		return sp_err_set(err, SP_ECORRUPT, origin, lineno, 0,
+				  "damaged journal record: its content does not match its checksum (crc32c:%08x "
+				  "recorded, crc32c:%08x computed)",
+				  want, got);
+	return 1;
 }
 
 int sp_state_journal_line(const char *lineage, uint64_t serial, const char *address, const struct sp_resource *now,
@@ -492,8 +683,31 @@ int sp_state_journal_line(const char *lineage, uint64_t serial, const char *addr
 	json_object_set_new(root, "serial", json_integer((json_int_t)serial));
 	json_object_set_new(root, "address", json_string(address));
 	json_object_set_new(root, "resource", res ? res : json_null());
-	rc = sp_json_dump(root, SP_JSON_COMPACT, out, err);
+	if ((rc = sp_json_dump(root, SP_JSON_COMPACT, out, err)) == 0)
+		*out = seal_line(*out);
 out:
+	json_decref(root);
+	return rc;
+}
+
+int sp_state_journal_header(const char *journal, const char *lineage, uint64_t serial, char **out,
+			    struct sp_err *err)
+{
+	json_t *root;
+	int rc;
+
+	*out = NULL;
+	if (!journal || !sp_uuid_valid(journal) || !lineage || !sp_uuid_valid(lineage))
+		return sp_err_set(err, SP_EINVAL, "", 0, 0, "a journal header needs a journal name and a lineage");
+	if (serial > INT64_MAX)
+		return sp_err_set(err, SP_EINVAL, "", 0, 0, "serial %llu is out of range", (unsigned long long)serial);
+	root = json_object();
+	json_object_set_new(root, "journal", json_string(journal));
+	json_object_set_new(root, "lineage", json_string(lineage));
+	json_object_set_new(root, "serial", json_integer((json_int_t)serial));
+	json_object_set_new(root, "version", json_integer(SP_STATE_VERSION));
+	if ((rc = sp_json_dump(root, SP_JSON_COMPACT, out, err)) == 0)
+		*out = seal_line(*out);
 	json_decref(root);
 	return rc;
 }
@@ -505,6 +719,7 @@ struct dec {
 	struct sp_arena *a;
 	struct sp_err *err;
 	struct sp_sb path;   /* "resources[2].attributes.nodes" */
+	int checksum_seen;   /* the text's checksum line was found and matched */
 };
 
 static size_t push_key(struct dec *d, const char *key)
@@ -849,8 +1064,10 @@ static json_t *load(const char *text, size_t len, const char *origin, struct sp_
 
 static int dec_state(struct dec *d, json_t *root, struct sp_state *s)
 {
-	static const char *const keys[] = { "version", "lineage", "serial", "scaleplan_version", "cost", "resources",
-					    NULL };
+	static const char *const keys_v1[] = { "version", "lineage", "serial", "scaleplan_version", "cost",
+					       "resources", NULL };
+	static const char *const keys_v2[] = { "version", "lineage", "serial", "scaleplan_version", "checksum",
+					       "journal", "cost", "removed", "resources", NULL };
 	json_t *v, *res;
 	struct sp_hmap seen;
 	size_t i, mark;
@@ -858,16 +1075,18 @@ static int dec_state(struct dec *d, json_t *root, struct sp_state *s)
 
 	if (!json_is_object(root))
 		return bad(d, "a state must be a JSON object, not %s", kind_of(root));
-	if ((rc = check_keys(d, root, keys)) < 0)
-		return rc;
 	if (!(v = json_object_get(root, "version")))
 		return bad(d, "missing key 'version' (the state format version, %d)", SP_STATE_VERSION);
 	if (!json_is_integer(v))
 		return bad(d, "version: must be an integer, not %s", kind_of(v));
-	if (json_integer_value(v) != SP_STATE_VERSION)
+	if (json_integer_value(v) < 1 || json_integer_value(v) > SP_STATE_VERSION)
 		return bad(d, "version: unsupported state format version %" JSON_INTEGER_FORMAT
-			      "; this scaleplan reads version %d",
+			      "; this scaleplan reads versions 1 to %d",
 			   json_integer_value(v), SP_STATE_VERSION);
+	s->read_version = (int)json_integer_value(v);
+	if ((rc = check_keys(d, root, s->read_version == 1 ? keys_v1 : keys_v2)) < 0)
+		return rc;
+	/* an older format is read, and written as this one on the next write */
 	s->version = SP_STATE_VERSION;
 	s->lineage = NULL;
 	if ((rc = get_str(d, root, "lineage", 1, &s->lineage)) < 0)
@@ -883,6 +1102,42 @@ static int dec_state(struct dec *d, json_t *root, struct sp_state *s)
 	s->scaleplan_version = NULL;
 	if ((rc = get_str(d, root, "scaleplan_version", 0, &s->scaleplan_version)) < 0)
 		return rc;
+	if ((v = json_object_get(root, "checksum"))) {
+		/* its value was checked against the bytes before decoding */
+		if (!d->checksum_seen)
+			return bad(d, "checksum: the file is not laid out as scaleplan writes it, so its checksum cannot "
+				      "be checked; remove the checksum from a state edited by hand");
+		s->checksummed = 1;
+	}
+	if ((v = json_object_get(root, "journal"))) {
+		const char *j = NULL;
+		if ((rc = get_str(d, root, "journal", 1, &j)) < 0)
+			return rc;
+		if (!sp_uuid_valid(j) || strlen(j) >= sizeof(s->journal))
+			return bad(d, "journal: '%s' is not a UUID", j);
+		snprintf(s->journal, sizeof(s->journal), "%s", j);
+	}
+	if ((v = json_object_get(root, "removed"))) {
+		json_t *x;
+		mark = push_key(d, "removed");
+		if (!json_is_array(v))
+			return bad(d, "must be an array, not %s", kind_of(v));
+		s->nremoved = s->removed_cap = json_array_size(v);
+		s->removed = SP_NEWN(d->a, const char *, s->nremoved);
+		json_array_foreach(v, i, x) {
+			size_t m = push_idx(d, i);
+			if (!json_is_string(x))
+				return bad(d, "must be a string, not %s", kind_of(x));
+			s->removed[i] = sp_arena_strndup(d->a, json_string_value(x), json_string_length(x));
+			if (sp_resource_parse_address(NULL, s->removed[i], NULL, NULL, NULL) < 0)
+				return bad(d, "'%s' is not a resource address", s->removed[i]);
+			if (i && strcmp(s->removed[i - 1], s->removed[i]) >= 0)
+				return bad(d, "the addresses must be sorted, each once ('%s' after '%s')", s->removed[i],
+					   s->removed[i - 1]);
+			pop(d, m);
+		}
+		pop(d, mark);
+	}
 	if ((v = json_object_get(root, "cost"))) {
 		mark = push_key(d, "cost");
 		if ((rc = dec_cost(d, v, &s->cost)) < 0)
@@ -919,12 +1174,16 @@ out:
 int sp_state_from_json(struct sp_state **out, const char *text, size_t len, const char *origin, struct sp_err *err)
 {
 	struct sp_state *s = sp_xcalloc(1, sizeof(*s));
-	struct dec d = { origin ? origin : "state", &s->arena, err, SP_SB_INIT };
-	json_t *root;
+	struct dec d = { origin ? origin : "state", &s->arena, err, SP_SB_INIT, 0 };
+	json_t *root = NULL;
 	int rc;
 
 	*out = NULL;
 	sp_arena_init(&s->arena);
+	/* the bytes first: a damaged file is named as damaged, whatever the JSON says */
+	if ((rc = verify_state_checksum(text, len, d.origin, err)) < 0)
+		goto out;
+	d.checksum_seen = rc;
 	if (!(root = load(text, len, d.origin, err))) {
 		rc = SP_EINVAL;
 		goto out;
@@ -943,7 +1202,7 @@ out:
 int sp_resource_from_json(struct sp_resource *out, struct sp_arena *a, const char *text, size_t len,
 			  const char *origin, struct sp_err *err)
 {
-	struct dec d = { origin ? origin : "resource", a, err, SP_SB_INIT };
+	struct dec d = { origin ? origin : "resource", a, err, SP_SB_INIT, 0 };
 	json_t *root;
 	int rc;
 
@@ -968,7 +1227,7 @@ struct jentry {
 
 static int dec_jentry(struct dec *d, json_t *o, struct jentry *e)
 {
-	static const char *const keys[] = { "lineage", "serial", "address", "resource", NULL };
+	static const char *const keys[] = { "lineage", "serial", "address", "resource", "crc32c", NULL };
 	json_t *v;
 	size_t mark;
 	int rc;
@@ -1004,22 +1263,58 @@ static int dec_jentry(struct dec *d, json_t *o, struct jentry *e)
 	return 0;
 }
 
-int sp_state_journal_replay(struct sp_state *s, const char *text, size_t len, const char *origin, int adopt_lineage,
-			    struct sp_err *err)
+/* The header line: which journal, of which lineage, from which serial. */
+struct jheader {
+	const char *journal, *lineage;
+	uint64_t serial;
+};
+
+static int dec_jheader(struct dec *d, json_t *o, struct jheader *h)
 {
-	struct dec d = { origin ? origin : "journal", &s->arena, err, SP_SB_INIT };
+	static const char *const keys[] = { "journal", "lineage", "serial", "version", "crc32c", NULL };
+	json_t *v;
+	int rc;
+
+	if ((rc = check_keys(d, o, keys)) < 0 || (rc = get_str(d, o, "journal", 1, &h->journal)) < 0 ||
+	    (rc = get_str(d, o, "lineage", 1, &h->lineage)) < 0)
+		return rc;
+	if (!sp_uuid_valid(h->journal) || !sp_uuid_valid(h->lineage))
+		return bad(d, "the journal's name and lineage must be UUIDs");
+	v = json_object_get(o, "serial");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return bad(d, "serial: must be a non-negative integer");
+	h->serial = (uint64_t)json_integer_value(v);
+	v = json_object_get(o, "version");
+	if (!json_is_integer(v) || json_integer_value(v) < 2 || json_integer_value(v) > SP_STATE_VERSION)
+		return bad(d, "version: this scaleplan reads journal versions 2 to %d", SP_STATE_VERSION);
+	return 0;
+}
+
+#define RECOVER_HINT "; " SP_STATE_RECOVER_HINT
+
+int sp_state_journal_replay(struct sp_state *s, const char *text, size_t len, const char *origin, const char *expect,
+			    int flags, struct sp_err *err)
+{
+	struct dec d = { origin ? origin : "journal", &s->arena, err, SP_SB_INIT, 0 };
 	struct sp_hmap idx;
 	struct sp_resource *v;
 	char *alive;
 	size_t lines = 0, n = s->resources.n, lineno = 0;
-	int applied = 0, rc = 0;
+	int applied = 0, rc = 0, header = 0, leftover = 0;
 	const char *p = text, *end = text + len, *lineage = s->lineage;
 	uint64_t serial = s->serial;   /* s changes only when the whole journal is good */
 
+	if (expect && !*expect)
+		expect = NULL;
 	for (size_t i = 0; i < len; i++)
 		lines += text[i] == '\n';
-	if (!lines)
+	if (!lines) {
+		if (expect)
+			return sp_err_set(err, SP_ECORRUPT, d.origin, 0, 0,
+					  "damaged journal: the state names journal %s, but this file is %s%s", expect,
+					  len ? "cut inside its header" : "empty", RECOVER_HINT);
 		return 0;
+	}
 	/* a working copy of the resources, addressable by address, with room for every entry */
 	v = SP_NEWN(&s->arena, struct sp_resource, n + lines);
 	alive = sp_xmalloc(n + lines);
@@ -1029,48 +1324,123 @@ int sp_state_journal_replay(struct sp_state *s, const char *text, size_t len, co
 		alive[i] = 1;
 		sp_hmap_put(&idx, v[i].address, (uint32_t)i, NULL);
 	}
-	/* every complete line; a last line without its newline is an append cut short, never acknowledged */
+	/* every complete line; a last line without its newline is an append cut
+	 * short (by a kill, or a crash before its sync), never acknowledged */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		json_error_t je;
 		json_t *o;
 		struct jentry e;
 		uint32_t j;
+		int sealed;
 
 		if (!nl)
 			break;
 		lineno++;
+		if ((sealed = verify_line(p, (size_t)(nl - p), d.origin, (int)lineno, err)) < 0) {
+			rc = sealed;
+			if (err) {
+				size_t k = strlen(err->msg);
+				snprintf(err->msg + k, sizeof(err->msg) - k, "%s", RECOVER_HINT);
+			}
+			goto out;
+		}
 		o = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, &je);
 		p = nl + 1;
 		if (!o) {
-			rc = sp_err_set(err, SP_EINVAL, d.origin, (int)lineno, je.column > 0 ? je.column : 0,
-					"invalid JSON in the journal: %s", je.text);
+			rc = sp_err_set(err, sealed || header ? SP_ECORRUPT : SP_EINVAL, d.origin, (int)lineno,
+					je.column > 0 ? je.column : 0, "invalid JSON in the journal: %s", je.text);
+			goto out;
+		}
+		if (lineno == 1 && json_is_object(o) && json_object_get(o, "journal")) {
+			struct jheader h;
+			rc = dec_jheader(&d, o, &h);
+			json_decref(o);
+			pop(&d, 0);
+			if (rc < 0) {
+				if (err)
+					err->line = 1;
+				goto out;
+			}
+			if (!sealed) {
+				rc = sp_err_set(err, SP_ECORRUPT, d.origin, 1, 0, "damaged journal: its header has no checksum%s",
+						RECOVER_HINT);
+				goto out;
+			}
+			if ((flags & SP_JOURNAL_ADOPT) && !expect)
+				lineage = h.lineage;
+			if (strcmp(h.lineage, lineage)) {
+				rc = sp_err_set(err, SP_ECORRUPT, d.origin, 1, 0,
+						"this journal belongs to lineage %s, but the state has lineage %s: it is "
+						"another state's journal%s",
+						h.lineage, lineage, RECOVER_HINT);
+				goto out;
+			}
+			if (expect && strcmp(h.journal, expect)) {
+				rc = sp_err_set(err, SP_ECORRUPT, d.origin, 1, 0,
+						"this is journal %s, but the state names journal %s: it belongs to another "
+						"apply%s",
+						h.journal, expect, RECOVER_HINT);
+				goto out;
+			}
+			if (expect && h.serial != serial) {
+				rc = sp_err_set(err, SP_ECORRUPT, d.origin, 1, 0,
+						"this journal starts at serial %llu, but the state that names it has serial "
+						"%llu%s",
+						(unsigned long long)h.serial, (unsigned long long)serial, RECOVER_HINT);
+				goto out;
+			}
+			/* a journal the state does not name was folded in by a write that
+			 * stopped before removing it: every entry must be in the state */
+			leftover = !expect;
+			header = 1;
+			continue;
+		}
+		if (lineno == 1 && (expect || !(flags & SP_JOURNAL_LEGACY))) {
+			json_decref(o);
+			rc = sp_err_set(err, SP_ECORRUPT, d.origin, 1, 0,
+					"damaged journal: its first line is not the journal's header%s", RECOVER_HINT);
+			goto out;
+		}
+		if (header && !sealed) {
+			json_decref(o);
+			rc = sp_err_set(err, SP_ECORRUPT, d.origin, (int)lineno, 0,
+					"damaged journal record: it has no checksum%s", RECOVER_HINT);
 			goto out;
 		}
 		rc = dec_jentry(&d, o, &e);
 		json_decref(o);
 		pop(&d, 0);
 		if (rc < 0) {
-			if (err)
+			if (err) {
 				err->line = (int)lineno;
+				if (header)
+					err->code = rc = SP_ECORRUPT;
+			}
 			goto out;
 		}
-		if (adopt_lineage && lineno == 1)
-			lineage = e.lineage; /* no state file yet: the journal names the history */
+		if ((flags & SP_JOURNAL_ADOPT) && !header && lineno == 1)
+			lineage = e.lineage; /* a format-1 journal with no state file names the history */
 		if (strcmp(e.lineage, lineage)) {
-			rc = sp_err_set(err, SP_EINVAL, d.origin, (int)lineno, 0,
-					"this journal entry belongs to lineage %s, but the state has lineage %s; move the "
-					"journal away to drop what it records",
-					e.lineage, lineage);
+			rc = sp_err_set(err, SP_ECORRUPT, d.origin, (int)lineno, 0,
+					"this journal entry belongs to lineage %s, but the state has lineage %s%s", e.lineage,
+					lineage, RECOVER_HINT);
 			goto out;
 		}
 		if (e.serial <= serial)
 			continue; /* already in the state: a write folded it in and stopped before removing the journal */
+		if (leftover) {
+			rc = sp_err_set(err, SP_ECORRUPT, d.origin, (int)lineno, 0,
+					"this journal records serial %llu, past the state's serial %llu, but the state "
+					"names no journal: the state file was replaced while an apply was recording%s",
+					(unsigned long long)e.serial, (unsigned long long)serial, RECOVER_HINT);
+			goto out;
+		}
 		if (e.serial != serial + 1) {
-			rc = sp_err_set(err, SP_EINVAL, d.origin, (int)lineno, 0,
+			rc = sp_err_set(err, SP_ECORRUPT, d.origin, (int)lineno, 0,
 					"this journal entry has serial %llu, but the state's serial is %llu: the entries "
-					"between are missing; move the journal away to drop what it records",
-					(unsigned long long)e.serial, (unsigned long long)serial);
+					"between are missing%s",
+					(unsigned long long)e.serial, (unsigned long long)serial, RECOVER_HINT);
 			goto out;
 		}
 		if (sp_hmap_get(&idx, e.address, &j) < 0) {
@@ -1086,6 +1456,12 @@ int sp_state_journal_replay(struct sp_state *s, const char *text, size_t len, co
 		}
 		serial = e.serial;
 		applied++;
+	}
+	if (expect && !header) {
+		rc = sp_err_set(err, SP_ECORRUPT, d.origin, 0, 0,
+				"damaged journal: the state names journal %s, but this file is cut inside its header%s",
+				expect, RECOVER_HINT);
+		goto out;
 	}
 	if (applied) {
 		s->lineage = lineage;

@@ -10,7 +10,9 @@
 #include "lib/err.h"
 #include "model/resource.h"
 
-#define SP_STATE_VERSION 1
+/* Version 2 added the checksum, the journal an apply in progress records to,
+ * and the addresses removed from management (docs/providers.md). */
+#define SP_STATE_VERSION 2
 
 /* What the model said the spec costs over its horizon at the last apply (the
  * low, middle and high percentile), so the next plan shows the change. */
@@ -30,7 +32,24 @@ struct sp_state {
 	const char *scaleplan_version;
 	struct sp_resource_set resources;
 	struct sp_state_cost cost;  /* written as "cost" (absent when !present) */
+	/* Addresses that 'state rm' took out of management: plan neither adopts
+	 * nor deletes the provider's copy until 'state import'. Sorted, unique,
+	 * strings in arena. */
+	const char **removed;
+	size_t nremoved, removed_cap;
+	/* The journal of an apply in progress, as the backend names it ("" when
+	 * none): a state that names a journal is never read without it. Set and
+	 * cleared by the backend only. */
+	char journal[40];
+	int checksummed;            /* read: the file carried a checksum, and it matched */
+	int read_version;           /* read: the format version of the file (it is written as SP_STATE_VERSION) */
 };
+
+/* Whether address is one of s->removed (binary search). */
+int sp_state_is_removed(const struct sp_state *s, const char *address);
+/* Adds (on != 0) or drops address in s->removed, keeping it sorted; returns
+ * 1 when that changed the list, 0 when it was already so. */
+int sp_state_set_removed(struct sp_state *s, const char *address, int on);
 
 /* Who holds a lock, recorded in the lock file and printed to a blocked command. */
 struct sp_lock_info {
@@ -68,7 +87,21 @@ struct sp_backend_ops {
 	/* Replaces the stored state whatever its lineage and serial (state push
 	 * --force), atomically and keeping the backup; the caller holds the lock. */
 	int (*write_force)(struct sp_backend *b, const struct sp_state *s, struct sp_err *err);
+	/* Makes ready to record the operations of an apply on s (read under the
+	 * lock just before): proves that the journal and the state can be
+	 * written, and makes the state name its journal, so that a journal lost
+	 * later is found missing rather than silently dropped. Called before
+	 * the provider is changed at all; fails (SP_EIO) when anything cannot be
+	 * written, and then nothing was changed. */
+	int (*begin)(struct sp_backend *b, struct sp_state *s, struct sp_err *err);
+	/* For recovery (state pull --backup | --no-journal): the state as it was
+	 * before its last write (SP_READ_BACKUP), or the state file without the
+	 * journal it names (SP_READ_NO_JOURNAL); checksums are checked, the
+	 * journal's name is dropped. SP_ENOTFOUND when there is no such file. */
+	int (*read_recovery)(struct sp_backend *b, int which, struct sp_state **out, struct sp_err *err);
 };
+
+enum { SP_READ_BACKUP = 1, SP_READ_NO_JOURNAL = 2 };
 
 struct sp_backend {
 	const struct sp_backend_ops *ops;

@@ -49,7 +49,7 @@ run 0 drift
 has "No drift"
 # the state file: version, lineage, serial, sorted resources
 run 0 state pull
-has '"version": 1'
+has '"version": 2'
 has '"lineage": "'
 "$BIN" state list >"$ROOT/out"; sort -c "$ROOT/out" && ok || bad "state list is not sorted"
 # an apply with nothing to do changes nothing, not even the serial
@@ -256,6 +256,11 @@ run 0 state push --force old.json
 same "$(nstate)" 11 "resources after a forced push"
 # another lineage is refused
 sed 's/"lineage": "[^"]*"/"lineage": "00000000-0000-4000-8000-000000000000"/' old.json >other.json
+# an edited file no longer matches its checksum: push says how to push it on purpose
+run 1 state push other.json
+has "does not match its checksum"
+has "delete its \"checksum\" line"
+sed -i '/"checksum":/d' other.json
 run 1 state push other.json
 has "different history"
 # a damaged state is an error everywhere, never replaced silently; push --force mends it

@@ -22,6 +22,8 @@
 #include "model/resource.h"
 #include "providers/backend_local.h"
 #include "providers/state.h"
+#include "lib/crc32c.h"
+#include "lib/xalloc.h"
 #include "providers/state_json.h"
 #include "providers/uuid.h"
 
@@ -335,10 +337,11 @@ static struct sp_state *golden_state(void)
 
 static const char golden_json[] =
 	"{\n"
-	"  \"version\": 1,\n"
+	"  \"version\": 2,\n"
 	"  \"lineage\": \"" LINEAGE "\",\n"
 	"  \"serial\": 7,\n"
 	"  \"scaleplan_version\": \"9.9.9\",\n"
+	"  \"checksum\": \"crc32c:c957aae7\",\n"
 	"  \"cost\": {\n"
 	"    \"at\": \"2027-03\",\n"
 	"    \"currency\": \"USD\",\n"
@@ -353,6 +356,7 @@ static const char golden_json[] =
 	"      2100000\n"
 	"    ]\n"
 	"  },\n"
+	"  \"removed\": [],\n"
 	"  \"resources\": [\n"
 	"    {\n"
 	"      \"address\": \"datastore.orders-db[us-east-1]\",\n"
@@ -531,8 +535,19 @@ START_TEST(test_state_decode_errors)
 		{ "{\"lineage\":\"" LINEAGE "\",\"serial\":1,\"resources\":[]}", "missing key 'version'", 0 },
 		{ "{\"version\":\"1\",\"lineage\":\"" LINEAGE "\",\"serial\":1,\"resources\":[]}",
 		  "version: must be an integer, not a string", 0 },
-		{ "{\"version\":2,\"lineage\":\"" LINEAGE "\",\"serial\":1,\"resources\":[]}",
-		  "version: unsupported state format version 2; this scaleplan reads version 1", 0 },
+		{ "{\"version\":3,\"lineage\":\"" LINEAGE "\",\"serial\":1,\"resources\":[]}",
+		  "version: unsupported state format version 3; this scaleplan reads versions 1 to 2", 0 },
+		{ "{\"version\":1,\"lineage\":\"" LINEAGE "\",\"serial\":1,\"removed\":[],\"resources\":[]}",
+		  "removed: unknown key", 0 },
+		{ "{\"version\":2,\"lineage\":\"" LINEAGE "\",\"serial\":1,\"checksum\":\"crc32c:00000000\",\"resources\":[]}",
+		  "checksum: the file is not laid out as scaleplan writes it, so its checksum cannot be checked; remove the "
+		  "checksum from a state edited by hand", 0 },
+		{ "{\"version\":2,\"lineage\":\"" LINEAGE "\",\"serial\":1,\"removed\":[\"service.b[r]\",\"service.a[r]\"],\"resources\":[]}",
+		  "removed[1]: the addresses must be sorted, each once ('service.a[r]' after 'service.b[r]')", 0 },
+		{ "{\"version\":2,\"lineage\":\"" LINEAGE "\",\"serial\":1,\"removed\":[\"x\"],\"resources\":[]}",
+		  "removed[0]: 'x' is not a resource address", 0 },
+		{ "{\"version\":2,\"lineage\":\"" LINEAGE "\",\"serial\":1,\"journal\":\"j\",\"resources\":[]}",
+		  "journal: 'j' is not a UUID", 0 },
 		{ "{\"version\":1,\"serial\":1,\"resources\":[]}", "missing key 'lineage'", 0 },
 		{ "{\"version\":1,\"lineage\":7,\"serial\":1,\"resources\":[]}", "lineage: must be a string, not an integer",
 		  0 },
@@ -711,9 +726,9 @@ START_TEST(test_state_encode_errors)
 	s->lineage = "not-a-uuid";
 	EXPECT_BAD(s, "", "lineage 'not-a-uuid' is not a UUID");
 	s->lineage = LINEAGE;
-	s->version = 2;
-	EXPECT_BAD(s, "", "cannot write state format version 2");
-	s->version = 1;
+	s->version = 3;
+	EXPECT_BAD(s, "", "cannot write state format version 3");
+	s->version = SP_STATE_VERSION;
 	s->cost.present = 1;
 	s->cost.pct[0] = 10;
 	s->cost.pct[1] = 50;
@@ -823,10 +838,15 @@ START_TEST(test_journal_replay)
 	ck_assert_str_eq(line, "{\"lineage\":\"" LINEAGE "\",\"serial\":2,\"address\":\"service.b[r]\",\"resource\":"
 			       "{\"address\":\"service.b[r]\",\"type\":\"service\",\"name\":\"b\",\"region\":\"r\","
 			       "\"attributes\":{\"nodes\":0.5},\"force_new\":[],\"depends_on\":[],\"lifecycle\":"
-			       "{\"prevent_destroy\":false,\"allow_zero\":false}}}\n");
+			       "{\"prevent_destroy\":false,\"allow_zero\":false}},\"crc32c\":\"a8c30b2f\"}\n");
+	/* the checksum is CRC-32C of the bytes before ',"crc32c"' */
+	ck_assert_uint_eq(sp_crc32c(0, "123456789", 9), 0xe3069283u);
+	ck_assert_uint_eq(sp_crc32c(0, line, strlen(line) - 22), 0xa8c30b2fu);
+	ck_assert_uint_eq(sp_crc32c(sp_crc32c(0, line, 10), line + 10, strlen(line) - 32), 0xa8c30b2fu);
 	free(line);
 	ck_assert_int_eq(sp_state_journal_line(LINEAGE, 3, "service.a[r]", NULL, &line, &err), 0);
-	ck_assert_str_eq(line, "{\"lineage\":\"" LINEAGE "\",\"serial\":3,\"address\":\"service.a[r]\",\"resource\":null}\n");
+	ck_assert_str_eq(line, "{\"lineage\":\"" LINEAGE "\",\"serial\":3,\"address\":\"service.a[r]\",\"resource\":null,"
+			       "\"crc32c\":\"925d62eb\"}\n");
 	free(line);
 	ck_assert_int_eq(sp_state_journal_line(LINEAGE, 3, "service.b[r]", &r[0], &line, &err), SP_EINVAL);
 	ck_assert_int_eq(sp_state_journal_line(LINEAGE, 0, "service.a[r]", NULL, &line, &err), SP_EINVAL);
@@ -846,26 +866,26 @@ START_TEST(test_journal_replay)
 		free(line);
 	}
 	sp_sb_adds(&j, "{\"lineage\":\"" LINEAGE "\",\"ser"); /* an append cut short */
-	ck_assert_int_eq(sp_state_journal_replay(s, j.buf, j.len, "state.json.journal", 0, &err), 3);
+	ck_assert_int_eq(sp_state_journal_replay(s, j.buf, j.len, "state.json.journal", NULL, SP_JOURNAL_LEGACY, &err), 3);
 	ck_assert_uint_eq(s->serial, 4);
 	ck_assert_uint_eq(s->resources.n, 1);
 	ck_assert_str_eq(s->resources.v[0].address, "service.a[r]");
 	ck_assert_double_eq(sp_resource_attr(&s->resources.v[0], "nodes")->n, 4);
 	/* replaying again changes nothing */
-	ck_assert_int_eq(sp_state_journal_replay(s, j.buf, j.len, "state.json.journal", 0, &err), 0);
+	ck_assert_int_eq(sp_state_journal_replay(s, j.buf, j.len, "state.json.journal", NULL, SP_JOURNAL_LEGACY, &err), 0);
 	ck_assert_uint_eq(s->serial, 4);
 	sp_state_free(s);
 
 	/* a fresh state takes the journal's lineage, and starts at serial 1 */
 	s = sp_state_new();
-	ck_assert_int_eq(sp_state_journal_replay(s, j.buf, j.len, "j", 1, &err), 4);
+	ck_assert_int_eq(sp_state_journal_replay(s, j.buf, j.len, "j", NULL, SP_JOURNAL_ADOPT | SP_JOURNAL_LEGACY, &err), 4);
 	ck_assert_str_eq(s->lineage, LINEAGE);
 	ck_assert_uint_eq(s->serial, 4);
 	ck_assert_uint_eq(s->resources.n, 1);
 	sp_state_free(s);
 	s = sp_state_new();
 	const char *tail = strchr(j.buf, '\n') + 1, *lin = s->lineage;
-	ck_assert_int_eq(sp_state_journal_replay(s, tail, strlen(tail), "j", 1, &err), SP_EINVAL);
+	ck_assert_int_eq(sp_state_journal_replay(s, tail, strlen(tail), "j", NULL, SP_JOURNAL_ADOPT | SP_JOURNAL_LEGACY, &err), SP_ECORRUPT);
 	ck_assert_int_eq(err.line, 1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "serial 2, but the state's serial is 0"));
 	ck_assert_ptr_eq(s->lineage, lin); /* a failed replay leaves the state alone */
@@ -873,7 +893,7 @@ START_TEST(test_journal_replay)
 	sp_state_free(s);
 	s = sp_state_new();
 	ck_assert_int_eq(sp_state_journal_line(LINEAGE2, 1, "service.b[r]", &r[1], &line, &err), 0);
-	ck_assert_int_eq(sp_state_journal_replay(s, line, strlen(line), "j", 1, &err), 1);
+	ck_assert_int_eq(sp_state_journal_replay(s, line, strlen(line), "j", NULL, SP_JOURNAL_ADOPT | SP_JOURNAL_LEGACY, &err), 1);
 	ck_assert_str_eq(s->lineage, LINEAGE2);
 	ck_assert_uint_eq(s->serial, 1);
 	ck_assert_uint_eq(s->resources.n, 1);
@@ -881,7 +901,7 @@ START_TEST(test_journal_replay)
 	s->lineage = LINEAGE;
 	s->serial = 0;
 	sp_err_clear(&err);
-	ck_assert_int_eq(sp_state_journal_replay(s, line, strlen(line), "j", 0, &err), SP_EINVAL);
+	ck_assert_int_eq(sp_state_journal_replay(s, line, strlen(line), "j", NULL, SP_JOURNAL_LEGACY, &err), SP_ECORRUPT);
 	ck_assert_str_eq(err.file, "j");
 	ck_assert_int_eq(err.line, 1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "belongs to lineage " LINEAGE2));
@@ -889,12 +909,12 @@ START_TEST(test_journal_replay)
 	/* bad lines name their line number */
 	static const char badj[] = "\n";
 	sp_err_clear(&err);
-	ck_assert_int_eq(sp_state_journal_replay(s, badj, strlen(badj), "j", 0, &err), SP_EINVAL);
+	ck_assert_int_eq(sp_state_journal_replay(s, badj, strlen(badj), "j", NULL, SP_JOURNAL_LEGACY, &err), SP_EINVAL);
 	ck_assert_int_eq(err.line, 1);
 	static const char badk[] = "{\"lineage\":\"" LINEAGE "\",\"serial\":1,\"address\":\"service.a[r]\",\"resource\":null}\n"
 				   "{\"lineage\":\"" LINEAGE "\",\"serial\":2,\"address\":\"service.a[r]\",\"resource\":3}\n";
 	sp_err_clear(&err);
-	ck_assert_int_eq(sp_state_journal_replay(s, badk, strlen(badk), "j", 0, &err), SP_EINVAL);
+	ck_assert_int_eq(sp_state_journal_replay(s, badk, strlen(badk), "j", NULL, SP_JOURNAL_LEGACY, &err), SP_EINVAL);
 	ck_assert_int_eq(err.line, 2);
 	ck_assert_str_eq(err.msg, "resource: must be an object (a resource), not an integer");
 	ck_assert_uint_eq(s->serial, 0); /* line 1 was good, but the journal as a whole was not */
@@ -1313,7 +1333,12 @@ START_TEST(test_backend_journal)
 	ck_assert_int_eq(b->ops->record(b, s, "service.a[r]", NULL, &err), 0);
 	ck_assert_uint_eq(s->serial, 3);
 	ck_assert(exists(tp("dot/state.json.journal")));
-	ck_assert(!exists(tp("dot/state.json")));
+	/* the first record began the journal: the state file names it (serial 0, nothing else yet) */
+	disk = slurp(tp("dot/state.json"));
+	ck_assert_ptr_nonnull(strstr(disk, "\"serial\": 0"));
+	ck_assert_ptr_nonnull(strstr(disk, "\"journal\": \""));
+	ck_assert_ptr_nonnull(strstr(disk, s->journal));
+	free(disk);
 	/* the address must match the resource */
 	ck_assert_int_eq(b->ops->record(b, s, "cache.x[r]", &r[1], &err), SP_EINVAL);
 	ck_assert_uint_eq(s->serial, 3);
@@ -1337,8 +1362,8 @@ START_TEST(test_backend_journal)
 	/* a write of the same serial and content folds the journal into the file */
 	ck_assert_int_eq(bwrite(b, got, &err), 0);
 	ck_assert(!exists(tp("dot/state.json.journal")));
-	ck_assert(!exists(tp("dot/state.json.backup")));
 	bytes3 = slurp(tp("dot/state.json"));
+	ck_assert_ptr_null(strstr(bytes3, "\"journal\""));
 	ck_assert_ptr_nonnull(strstr(bytes3, "\"serial\": 3"));
 	sp_state_free(got);
 
@@ -1356,8 +1381,10 @@ START_TEST(test_backend_journal)
 	snprintf(got->cost.currency, sizeof(got->cost.currency), "USD");
 	ck_assert_int_eq(bwrite(b, got, &err), 0);
 	ck_assert(!exists(tp("dot/state.json.journal")));
+	/* the backup is the state as the apply began: serial 3, naming its journal */
 	disk = slurp(tp("dot/state.json.backup"));
-	ck_assert_str_eq(disk, bytes3);
+	ck_assert_ptr_nonnull(strstr(disk, "\"serial\": 3"));
+	ck_assert_ptr_nonnull(strstr(disk, "\"journal\": \""));
 	free(disk);
 	sp_state_free(got);
 	ck_assert_int_eq(other->ops->read(other, &got, &err), 0);
@@ -1407,15 +1434,171 @@ START_TEST(test_backend_journal)
 	spew(tp("dot/state.json.journal"),
 	     "{\"lineage\":\"" LINEAGE "\",\"serial\":9,\"address\":\"service.a[r]\",\"resource\":null}\n");
 	sp_err_clear(&err);
-	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_EINVAL);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
 	ck_assert_str_eq(err.file, tp("dot/state.json.journal"));
 	ck_assert_int_eq(err.line, 1);
-	ck_assert_int_eq(bwrite(b, s, &err), SP_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "its first line is not the journal's header"));
+	ck_assert_int_eq(bwrite(b, s, &err), SP_ECORRUPT);
 	free(bytes3);
 	sp_state_free(s);
 	b->ops->close(b);
 	other->ops->close(other);
 	sp_arena_free(&a);
+}
+END_TEST
+
+/* Damage after a write is found on read, named, never taken for content. */
+START_TEST(test_backend_integrity)
+{
+	struct sp_backend *b = open_backend(), *other = open_backend();
+	struct sp_state *s = state_with(5, 3), *got = NULL;
+	struct sp_err err;
+	char *good, *jgood, *p, *hdr;
+
+	ck_assert_int_eq(bwrite(b, s, &err), 0);
+	good = slurp(tp("dot/state.json"));
+	ck_assert_ptr_nonnull(strstr(good, "\"checksum\": \"crc32c:"));
+	ck_assert_ptr_nonnull(strstr(good, "\"version\": 2"));
+	/* every single byte changed inside a value is found */
+	for (p = strstr(good, "\"nodes\": 3") + 9; *p != '\n'; p++) {
+		char *bad = sp_xstrdup(good);
+		bad[p - good] ^= 0x01;
+		spew(tp("dot/state.json"), bad);
+		sp_err_clear(&err);
+		ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+		ck_assert_ptr_nonnull(strstr(err.msg, "does not match its checksum"));
+		ck_assert_ptr_nonnull(strstr(err.msg, "state pull --backup"));
+		/* and a write never replaces it */
+		ck_assert_int_eq(bwrite(b, s, &err), SP_ECORRUPT);
+		free(bad);
+	}
+	/* so is a flip in the lineage, and in the checksum itself */
+	char *bad = sp_xstrdup(good);
+	bad[strstr(bad, LINEAGE) - bad] = 'a';
+	spew(tp("dot/state.json"), bad);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	strcpy(bad, good);
+	p = strstr(bad, "crc32c:") + 7;
+	*p = *p == '0' ? '1' : '0';
+	spew(tp("dot/state.json"), bad);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	/* a format-2 state without its checksum line is damaged too */
+	strcpy(bad, good);
+	p = strstr(bad, "  \"checksum\"");
+	memmove(p, strchr(p, '\n') + 1, strlen(strchr(p, '\n') + 1) + 1);
+	spew(tp("dot/state.json"), bad);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has no checksum"));
+	free(bad);
+	spew(tp("dot/state.json"), good);
+
+	/* an apply begins: the state names its journal */
+	ck_assert_int_eq(b->ops->lock(b, "apply", 0, NULL, NULL, &err), 0);
+	sp_state_free(s);
+	ck_assert_int_eq(b->ops->read(b, &s, &err), 0);
+	ck_assert_int_eq(b->ops->begin(b, s, &err), 0);
+	ck_assert_int_eq(b->ops->record(b, s, "service.web[us]", NULL, &err), 0);
+	ck_assert_int_eq(b->ops->record(b, s, "service.x[us]", NULL, &err), 0);
+	jgood = slurp(tp("dot/state.json.journal"));
+	hdr = sp_xstrndup(jgood, (size_t)(strchr(jgood, '\n') - jgood + 1));
+	ck_assert_ptr_nonnull(strstr(hdr, s->journal));
+	ck_assert_int_eq(other->ops->read(other, &got, &err), 0);
+	ck_assert_uint_eq(got->serial, 7);
+	sp_state_free(got);
+	/* a deleted journal */
+	unlink(tp("dot/state.json.journal"));
+	sp_err_clear(&err);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	ck_assert_str_eq(err.file, tp("dot/state.json.journal"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "missing: the state names journal"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "since serial 5"));
+	/* an empty one, or one cut inside its header */
+	spew(tp("dot/state.json.journal"), "");
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "empty"));
+	spew(tp("dot/state.json.journal"), "{\"journal\":");
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	/* a byte flipped in a record */
+	bad = sp_xstrdup(jgood);
+	p = strstr(strchr(bad, '\n') + 1, "service.web");
+	p[8] = 'W';
+	spew(tp("dot/state.json.journal"), bad);
+	sp_err_clear(&err);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	ck_assert_int_eq(err.line, 2);
+	ck_assert_ptr_nonnull(strstr(err.msg, "damaged journal record"));
+	/* a record whose checksum was taken off */
+	strcpy(bad, jgood);
+	p = strstr(strchr(bad, '\n') + 1, ",\"crc32c\"");
+	memmove(p, p + 21, strlen(p + 21) + 1);
+	memmove(p + 1, p, strlen(p) + 1);
+	*p = '}';
+	spew(tp("dot/state.json.journal"), bad);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no checksum"));
+	free(bad);
+	/* another apply's journal, and another state's */
+	char *h2;
+	ck_assert_int_eq(sp_state_journal_header(LINEAGE2, s->lineage, 5, &h2, &err), 0);
+	spew(tp("dot/state.json.journal"), h2);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "belongs to another apply"));
+	free(h2);
+	ck_assert_int_eq(sp_state_journal_header(s->journal, LINEAGE2, 5, &h2, &err), 0);
+	spew(tp("dot/state.json.journal"), h2);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), SP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "another state's journal"));
+	free(h2);
+	/* a record cut short at the end was never acknowledged: read as far as it goes */
+	bad = sp_xstrdup(jgood);
+	bad[strlen(bad) - 10] = '\0';
+	spew(tp("dot/state.json.journal"), bad);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), 0);
+	ck_assert_uint_eq(got->serial, 6);
+	sp_state_free(got);
+	free(bad);
+
+	/* recovery: the state file without its journal, and the backup */
+	ck_assert_int_eq(other->ops->read_recovery(other, SP_READ_NO_JOURNAL, &got, &err), 0);
+	ck_assert_uint_eq(got->serial, 5);
+	ck_assert_str_eq(got->journal, "");
+	sp_state_free(got);
+	ck_assert_int_eq(other->ops->read_recovery(other, SP_READ_BACKUP, &got, &err), 0);
+	ck_assert_uint_eq(got->serial, 5);
+	sp_state_free(got);
+	spew(tp("dot/state.json.journal"), jgood);
+	b->ops->close(b);
+
+	/* begin proves the journal can be written before anything changes */
+	b = open_backend();
+	ck_assert_int_eq(b->ops->lock(b, "apply", 0, NULL, NULL, &err), 0);
+	sp_state_free(s);
+	ck_assert_int_eq(b->ops->read(b, &s, &err), 0);
+	ck_assert_uint_eq(s->serial, 7);
+	b->ops->close(b);
+	/* fold what the journal holds (a plain write does) */
+	b = open_backend();
+	ck_assert_int_eq(bwrite(b, s, &err), 0);
+	ck_assert(!exists(tp("dot/state.json.journal")));
+	free(good);
+	good = slurp(tp("dot/state.json"));
+	ck_assert(symlink(tp("no-such-dir/journal"), tp("dot/state.json.journal")) == 0);
+	ck_assert_int_eq(b->ops->lock(b, "apply", 0, NULL, NULL, &err), 0);
+	sp_err_clear(&err);
+	ck_assert_int_eq(b->ops->begin(b, s, &err), SP_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot write the journal"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "nothing was changed"));
+	p = slurp(tp("dot/state.json"));
+	ck_assert_str_eq(p, good);
+	free(p);
+	unlink(tp("dot/state.json.journal"));
+
+	free(good);
+	free(jgood);
+	free(hdr);
+	sp_state_free(s);
+	b->ops->close(b);
+	other->ops->close(other);
 }
 END_TEST
 
@@ -1517,6 +1700,7 @@ Suite *suite_state(void)
 	tcase_add_test(tc, test_backend_dead_holder);
 	tcase_add_test(tc, test_backend_unlock_nothing);
 	tcase_add_test(tc, test_backend_journal);
+	tcase_add_test(tc, test_backend_integrity);
 	tcase_add_test(tc, test_backend_write_force);
 	tcase_add_test(tc, test_backend_temps_cleaned_on_lock);
 	suite_add_tcase(s, tc);
