@@ -87,6 +87,14 @@ extern const char *const sp_tier_names[];
 struct sp_lifecycle {
 	int prevent_destroy;        /* a plan that would destroy it fails */
 	int allow_zero;             /* the planner may scale it to zero without a protection error */
+	struct sp_pos prevent_destroy_pos;   /* where prevent_destroy: true is set */
+};
+
+/* The top-level lifecycle: rules for a whole plan. */
+struct sp_plan_rules {
+	int has_max_deletes;        /* lifecycle.max_deletes given */
+	int max_deletes;            /* a plan that destroys more resources fails (exit 3) */
+	struct sp_pos max_deletes_pos;
 };
 
 /* A demand source fed by a driver. */
@@ -292,6 +300,7 @@ struct sp_spec {
 	struct sp_state_cfg state;
 	struct sp_pricing_cfg pricing;
 	struct sp_budgets budgets;
+	struct sp_plan_rules lifecycle;
 
 	struct sp_driver *drivers;             size_t ndrivers;
 	struct sp_region *regions;             size_t nregions;

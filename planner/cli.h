@@ -18,6 +18,7 @@ enum {
 	SP_EXIT_OK = 0,
 	SP_EXIT_ERROR = 1,    /* bad input, failed operation */
 	SP_EXIT_USAGE = 2,    /* unknown command or option */
+	SP_EXIT_DELETES = 3,  /* plan or apply refused: it destroys more than --max-deletes */
 };
 
 struct sp_cmd {

@@ -20,7 +20,7 @@
 #define SP_PLANFILE_MAX (512u << 20)
 
 enum { O_TARGET = 0x2000, O_EXCLUDE, O_REFRESH, O_AT, O_PCT, O_PATHS, O_SEED, O_DETAILED, O_LOCKTO, O_PAR,
-       O_AUTO, O_THREADS, O_FORMAT, O_OUT, O_JSON };
+       O_AUTO, O_THREADS, O_FORMAT, O_OUT, O_JSON, O_MAXDEL };
 
 struct plan_args {
 	struct sp_plan_opts o;
@@ -48,6 +48,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "max-deletes", required_argument, NULL, O_MAXDEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
@@ -60,6 +61,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *
 	a->o.refresh = 1;
 	a->o.percentile = 50;
 	a->o.seed = SP_FC_DEFAULT_SEED;
+	a->o.max_deletes = -2;
 	a->parallelism = 10;
 	a->format = "text";
 	a->targets = sp_xcalloc((size_t)argc + 1, sizeof(char *));
@@ -97,6 +99,15 @@ static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *
 			if (sp_parse_count(optarg, 1, 64, &n) < 0)
 				goto bad_value;
 			a->o.threads = (int)n;
+			break;
+		case O_MAXDEL:
+			if (!strcmp(optarg, "off")) {
+				a->o.max_deletes = -1;
+			} else {
+				if (sp_parse_count(optarg, 0, 1000000, &n) < 0)
+					goto bad_value;
+				a->o.max_deletes = (int)n;
+			}
 			break;
 		case O_DETAILED: a->detailed = 1; bad_for_apply = 1; break;
 		case O_LOCKTO:
@@ -172,6 +183,8 @@ static void view_of(struct sp_plan_view *v, const struct sp_plan *p, const struc
 	v->catalog = p->catalog;
 	v->cost = cost;
 	v->color = sp_cli.color_out;
+	v->left_alone = p->left_alone;
+	v->nleft_alone = p->nleft_alone;
 }
 
 static int save_plan(const struct sp_plan *p, const char *path)
@@ -228,6 +241,11 @@ int cmd_plan(int argc, char **argv)
 	} else {
 		sp_render_plan_text(stdout, &v);
 	}
+	char from[300];
+	int max = sp_plan_max_deletes(&a.o, p.spec, from, sizeof(from));
+	if ((ret = sp_plan_check_deletes(&p.diff, max, from,
+					 a.out ? "the plan was not saved" : "refusing this plan")) != 0)
+		goto out;
 	if (a.out) {
 		if (save_plan(&p, a.out) < 0) {
 			ret = SP_EXIT_ERROR;
@@ -404,6 +422,10 @@ static int apply_saved(const char *path, struct plan_args *a)
 		      stderr);
 		goto out;
 	}
+	if ((ret = sp_plan_check_deletes(&sp.diff, a->o.max_deletes >= 0 ? a->o.max_deletes : -1, "--max-deletes",
+					 "nothing was changed")) != 0)
+		goto out;
+	ret = SP_EXIT_ERROR;
 	if (sp.diff.n == sp.diff.counts[SP_ACT_NOOP]) {
 		printf("No changes in the plan; nothing to do.\n");
 		ret = SP_EXIT_OK;
@@ -468,6 +490,11 @@ int cmd_apply(int argc, char **argv)
 	sp_plan_cost_fill(&cost, &p);
 	view_of(&v, &p, &cost);
 	sp_render_plan_text(stdout, &v);
+	fflush(stdout);
+	char from[300];
+	int max = sp_plan_max_deletes(&a.o, p.spec, from, sizeof(from));
+	if ((ret = sp_plan_check_deletes(&p.diff, max, from, "nothing was changed")) != 0)
+		goto out;
 	if (!a.auto_approve && p.diff.n > p.diff.counts[SP_ACT_NOOP]) {
 		ok = confirm();
 		if (ok <= 0) {

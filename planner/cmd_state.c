@@ -131,7 +131,13 @@ int cmd_drift(int argc, char **argv)
 		sp_cli_print_err(&err);
 		goto out;
 	}
-	sp_diff_build(&d, &a, &actual, &st->resources, NULL, 0, NULL, 0, &dg);
+	/* what 'state rm' took out of management is left alone, not drift */
+	size_t kept = 0;
+	for (size_t i = 0; i < actual.n; i++)
+		if (!sp_state_is_removed(st, actual.v[i].address))
+			actual.v[kept++] = actual.v[i];
+	actual.n = kept;
+	sp_diff_build(&d, &a, &actual, &st->resources, NULL, 0, NULL, 0, NULL, &dg);
 	ndrift = d.n - d.counts[SP_ACT_NOOP];
 	if (!strcmp(format, "json")) {
 		json_t *root = json_object(), *arr = json_array();
@@ -273,11 +279,13 @@ static int state_rm(struct where *w, int argc, char **argv, int lock_ms)
 			goto out;
 		}
 	}
+	/* forgotten, and left alone: plan neither adopts the provider's copy
+	 * nor deletes it until 'state import' (Terraform's removed block) */
+	const char **addrs = sp_xcalloc(st->resources.n + 1, sizeof(*addrs));
 	for (size_t i = 0; i < st->resources.n; i++) {
 		if (gone[i]) {
-			printf("Removed %s from the state (the resource itself is left as it is)\n",
-			       st->resources.v[i].address);
-			removed++;
+			addrs[removed++] = st->resources.v[i].address;
+			sp_state_set_removed(st, st->resources.v[i].address, 1);
 		} else {
 			st->resources.v[n++] = st->resources.v[i];
 		}
@@ -286,14 +294,137 @@ static int state_rm(struct where *w, int argc, char **argv, int lock_ms)
 	st->serial++;
 	if (w->b->ops->write(w->b, st, &err) < 0) {
 		sp_cli_print_err(&err);
+		sp_cli_error("the state could not be written; nothing was removed");
+		free(addrs);
 		goto out;
 	}
+	for (size_t i = 0; i < removed; i++)
+		printf("Removed %s from the state; plan and apply leave it as it is until 'scaleplan state import "
+		       "%s'\n",
+		       addrs[i], addrs[i]);
+	free(addrs);
 	printf("%zu resource%s removed; state serial %llu.\n", removed, removed == 1 ? "" : "s",
 	       (unsigned long long)st->serial);
 	ret = SP_EXIT_OK;
 out:
 	free(gone);
 	sp_state_free(st);
+	return ret;
+}
+
+/* The spec's lifecycle of a component, by type and name; NULL when the spec
+ * has no such component. */
+static const struct sp_lifecycle *spec_lifecycle(const struct sp_spec *s, const char *type, const char *name)
+{
+	if (!s)
+		return NULL;
+	if (!strcmp(type, "service"))
+		for (size_t i = 0; i < s->nservices; i++)
+			if (!strcmp(s->services[i].name, name))
+				return &s->services[i].lifecycle;
+	if (!strcmp(type, "cache"))
+		for (size_t i = 0; i < s->ncaches; i++)
+			if (!strcmp(s->caches[i].name, name))
+				return &s->caches[i].lifecycle;
+	if (!strcmp(type, "datastore"))
+		for (size_t i = 0; i < s->ndatastores; i++)
+			if (!strcmp(s->datastores[i].name, name))
+				return &s->datastores[i].lifecycle;
+	if (!strcmp(type, "queue"))
+		for (size_t i = 0; i < s->nqueues; i++)
+			if (!strcmp(s->queues[i].name, name))
+				return &s->queues[i].lifecycle;
+	if (!strcmp(type, "gpu"))
+		for (size_t i = 0; i < s->ngpus; i++)
+			if (!strcmp(s->gpus[i].name, name))
+				return &s->gpus[i].lifecycle;
+	return NULL;
+}
+
+/* state import: what 'state rm' left alone is managed again; the provider's
+ * copy is adopted as it is (the next plan shows what the spec would change). */
+static int state_import(struct where *w, int argc, char **argv, int lock_ms)
+{
+	struct sp_state *st = NULL;
+	struct sp_resource_set add = { 0 };
+	struct sp_arena a;
+	struct sp_err err;
+	struct sp_sb msg = SP_SB_INIT;
+	int ret = SP_EXIT_ERROR;
+
+	sp_arena_init(&a);
+	sp_err_clear(&err);
+	add.v = SP_NEWN(&a, struct sp_resource, (size_t)argc);
+	if (sp_cli_lock(w->b, "state import", lock_ms) < 0)
+		goto out;
+	if (w->b->ops->read(w->b, &st, &err) < 0) {
+		sp_cli_print_err(&err);
+		goto out;
+	}
+	for (int k = 0; k < argc; k++) {
+		const char *addr = argv[k];
+		struct sp_resource r;
+		const char *type, *name, *region;
+		if (sp_resource_parse_address(&a, addr, &type, &name, &region) < 0) {
+			sp_cli_error("'%s' is not a resource address (like datastore.orders-db[us-east-1]); nothing was "
+				     "imported",
+				     addr);
+			goto out;
+		}
+		if (sp_resource_find(&st->resources, addr) || sp_resource_find(&add, addr)) {
+			sp_cli_error("%s: already in the state; nothing was imported", addr);
+			goto out;
+		}
+		int rc = w->p->ops->read(w->p, addr, &r, &a, &err);
+		if (rc == SP_ENOTFOUND) {
+			if (!sp_state_is_removed(st, addr)) {
+				sp_cli_error("%s: the provider (%s) holds no such resource, and it was not removed from the "
+					     "state; nothing was imported",
+					     addr, w->infra_path);
+				goto out;
+			}
+			sp_state_set_removed(st, addr, 0);
+			sp_sb_addf(&msg, "%s no longer exists in the provider: it is managed again, and the next plan "
+					 "creates it if the spec wants it\n",
+				   addr);
+			continue;
+		}
+		if (rc < 0) {
+			sp_cli_print_err(&err);
+			goto out;
+		}
+		const struct sp_lifecycle *lc = spec_lifecycle(w->spec, type, name);
+		if (lc) {
+			r.prevent_destroy = lc->prevent_destroy;
+			r.allow_zero = lc->allow_zero;
+		}
+		add.v[add.n++] = r;
+		sp_state_set_removed(st, addr, 0);
+		sp_sb_addf(&msg, "Imported %s: the state takes the provider's copy as it is; the next plan shows "
+				 "what the spec changes\n",
+			   addr);
+	}
+	/* merge the imported resources in, sorted */
+	struct sp_resource *v = SP_NEWN(&a, struct sp_resource, st->resources.n + add.n);
+	memcpy(v, st->resources.v, st->resources.n * sizeof(*v));
+	memcpy(v + st->resources.n, add.v, add.n * sizeof(*v));
+	st->resources.v = v;
+	st->resources.n += add.n;
+	sp_resource_set_sort(&st->resources);
+	st->serial++;
+	if (w->b->ops->write(w->b, st, &err) < 0) {
+		sp_cli_print_err(&err);
+		sp_cli_error("the state could not be written; nothing was imported");
+		goto out;
+	}
+	fputs(msg.buf ? msg.buf : "", stdout);
+	printf("%d address%s imported; state serial %llu.\n", argc, argc == 1 ? "" : "es",
+	       (unsigned long long)st->serial);
+	ret = SP_EXIT_OK;
+out:
+	sp_sb_release(&msg);
+	sp_state_free(st);
+	sp_arena_free(&a);
 	return ret;
 }
 
@@ -374,17 +505,19 @@ int cmd_state(int argc, char **argv)
 		{ "spec", required_argument, NULL, 'S' },
 		{ "state", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "backup", no_argument, NULL, 'B' },
+		{ "no-journal", no_argument, NULL, 'N' },
 		{ "lock-timeout", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "list", "show", "rm", "pull", "push", "unlock", NULL };
+	static const char *const subs[] = { "list", "show", "rm", "import", "pull", "push", "unlock", NULL };
 	struct where w = { 0 };
 	struct sp_state *st = NULL;
 	struct sp_err err;
 	const char *sub;
-	int c, force = 0, lock_ms = 0, ret = SP_EXIT_ERROR, nargs, known = 0;
+	int c, force = 0, lock_ms = 0, ret = SP_EXIT_ERROR, nargs, known = 0, recovery = 0;
 	char **args;
 
 	opterr = 0;
@@ -393,6 +526,8 @@ int cmd_state(int argc, char **argv)
 		case 'S': w.spec_path = optarg; break;
 		case 's': w.state_path = optarg; break;
 		case 'F': force = 1; break;
+		case 'B': recovery = SP_READ_BACKUP; break;
+		case 'N': recovery = SP_READ_NO_JOURNAL; break;
 		case 'L':
 			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
 				return sp_cli_usage_error("state", "invalid value '%s' for option '--lock-timeout'", optarg);
@@ -404,7 +539,7 @@ int cmd_state(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return sp_cli_usage_error("state", "missing subcommand: list, show, rm, pull, push or unlock");
+		return sp_cli_usage_error("state", "missing subcommand: list, show, rm, import, pull, push or unlock");
 	sub = argv[optind++];
 	for (int k = 0; subs[k]; k++)
 		known |= !strcmp(sub, subs[k]);
@@ -420,6 +555,8 @@ int cmd_state(int argc, char **argv)
 		case 'S': w.spec_path = optarg; break;
 		case 's': w.state_path = optarg; break;
 		case 'F': force = 1; break;
+		case 'B': recovery = SP_READ_BACKUP; break;
+		case 'N': recovery = SP_READ_NO_JOURNAL; break;
 		case 'L':
 			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
 				return sp_cli_usage_error("state", "invalid value '%s' for option '--lock-timeout'", optarg);
@@ -434,18 +571,31 @@ int cmd_state(int argc, char **argv)
 	nargs = argc - optind;
 	if ((!strcmp(sub, "show") || !strcmp(sub, "push") || !strcmp(sub, "unlock")) && nargs != 1)
 		return sp_cli_usage_error("state", "'state %s' takes one argument", sub);
-	if (!strcmp(sub, "rm") && nargs < 1)
-		return sp_cli_usage_error("state", "'state rm' needs at least one address");
+	if ((!strcmp(sub, "rm") || !strcmp(sub, "import")) && nargs < 1)
+		return sp_cli_usage_error("state", "'state %s' needs at least one address", sub);
+	if (recovery && strcmp(sub, "pull"))
+		return sp_cli_usage_error("state", "--backup and --no-journal are for 'state pull'");
 	if (!strcmp(sub, "pull") && nargs)
 		return sp_cli_usage_error("state", "'state pull' takes no argument");
 	if (force && strcmp(sub, "push"))
 		return sp_cli_usage_error("state", "--force is for 'state push'");
 
 	sp_err_clear(&err);
-	if (open_where(&w, 0) < 0)
+	if (open_where(&w, !strcmp(sub, "import")) < 0)
 		goto out;
 	if (!strcmp(sub, "rm")) {
 		ret = state_rm(&w, nargs, args, lock_ms);
+	} else if (!strcmp(sub, "import")) {
+		ret = state_import(&w, nargs, args, lock_ms);
+	} else if (recovery) {
+		char *text;
+		if (w.b->ops->read_recovery(w.b, recovery, &st, &err) < 0 || sp_state_to_json(st, &text, &err) < 0) {
+			sp_cli_print_err(&err);
+			goto out;
+		}
+		fputs(text, stdout);
+		free(text);
+		ret = SP_EXIT_OK;
 	} else if (!strcmp(sub, "push")) {
 		ret = state_push(&w, args[0], force, lock_ms);
 	} else if (!strcmp(sub, "unlock")) {

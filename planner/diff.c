@@ -91,7 +91,8 @@ static double count_of(const struct sp_resource *r)
 
 int sp_diff_build(struct sp_diff *out, struct sp_arena *a, const struct sp_resource_set *desired,
 		  const struct sp_resource_set *current, const char *const *targets, size_t ntargets,
-		  const char *const *excludes, size_t nexcludes, struct sp_diags *diags)
+		  const char *const *excludes, size_t nexcludes, const struct sp_protection *prot,
+		  struct sp_diags *diags)
 {
 	size_t i = 0, j = 0, n = 0;
 	struct sp_change *v = SP_NEWN(a, struct sp_change, desired->n + current->n);
@@ -132,19 +133,33 @@ int sp_diff_build(struct sp_diff *out, struct sp_arena *a, const struct sp_resou
 				c.attrs[k] = (struct sp_attr_change){ c.after->attrs[k].key, NULL, &c.after->attrs[k], 0 };
 			c.nattrs = c.after->nattrs;
 		}
-		/* lifecycle protections */
-		/* a replace follows the spec's protection as it is now; a delete
-		 * the protection recorded at the last apply, so removing a
-		 * protected component from the spec does not destroy it: the
-		 * protection must be lifted (and applied) first */
-		if (c.action == SP_ACT_REPLACE && c.after->prevent_destroy)
-			sp_error(diags, no_pos(a, c.address),
-				 "this plan would replace (destroy, then create) it, but its lifecycle has prevent_destroy: "
-				 "true; change the spec back, or set prevent_destroy: false first");
-		if (c.action == SP_ACT_DELETE && c.before->prevent_destroy)
-			sp_error(diags, no_pos(a, c.address),
-				 "this plan would destroy it, but it was applied with prevent_destroy: true; to remove it, "
-				 "set prevent_destroy: false and apply, then remove it from the spec");
+		/* lifecycle protections: a resource is protected when the spec
+		 * protects its component (whether or not the spec still wants it
+		 * in this region), or when the state or the provider recorded it
+		 * as protected: so a lost or edited state never unprotects what
+		 * the spec protects, and removing a protected component from the
+		 * spec does not destroy it (the protection must be lifted, and
+		 * applied, first) */
+		if (c.action == SP_ACT_REPLACE || c.action == SP_ACT_DELETE) {
+			struct sp_pos where = { 0 };
+			int by_spec = (prot && prot->lookup(prot->ctx, c.address, &where)) ||
+				      (c.after && c.after->prevent_destroy);
+			int by_record = c.before && c.before->prevent_destroy;
+			const char *what = c.action == SP_ACT_REPLACE ? "replace (destroy, then create)" : "destroy";
+			if (by_spec) {
+				sp_error(diags, no_pos(a, c.address),
+					 "this plan would %s it, but the spec protects it with prevent_destroy: true; "
+					 "change the spec back, or set prevent_destroy: false first",
+					 what);
+				if (where.src)
+					sp_note(diags, where, "prevent_destroy is set here");
+			} else if (by_record) {
+				sp_error(diags, no_pos(a, c.address),
+					 "this plan would %s it, but it was applied with prevent_destroy: true; to "
+					 "remove it, set prevent_destroy: false and apply, then remove it from the spec",
+					 what);
+			}
+		}
 		if (c.action == SP_ACT_UPDATE && count_of(c.before) > 0 && count_of(c.after) == 0 &&
 		    !c.after->allow_zero)
 			sp_error(diags, no_pos(a, c.address),
@@ -156,4 +171,9 @@ int sp_diff_build(struct sp_diff *out, struct sp_arena *a, const struct sp_resou
 	out->v = v;
 	out->n = n;
 	return diags->nerrors > errors ? -1 : 0;
+}
+
+size_t sp_diff_destroys(const struct sp_diff *d)
+{
+	return d->counts[SP_ACT_DELETE] + d->counts[SP_ACT_REPLACE];
 }

@@ -38,14 +38,28 @@ struct sp_diff {
  * ("service"), or is the region-less form. */
 int sp_address_matches(const char *address, const char *pattern);
 
+/* What protects an address beyond the flags its resources carry: the spec's
+ * lifecycle. lookup returns 1 and where prevent_destroy is set when the
+ * spec protects the address's component (in any region), else 0. */
+struct sp_protection {
+	int (*lookup)(void *ctx, const char *address, struct sp_pos *where);
+	void *ctx;
+};
+
 /* Diffs desired against current. Resources outside targets (when ntargets >
  * 0) or inside excludes are left alone (no-op, not listed). Lifecycle errors
  * go to diags with their address as the file: destroying or replacing a
- * prevent_destroy resource; a count (instances, nodes, gpus) dropping from
- * above zero to zero unless allow_zero. Returns 0, or -1 when any lifecycle
- * error was found (the diff is still filled, for display). */
+ * resource that the spec (prot, and the desired resource), the state or the
+ * provider (the current resource's flag) protects, with a note at the spec's
+ * prevent_destroy when it is the spec's; a count dropping from above zero to
+ * zero unless allow_zero. prot may be NULL. Returns 0, or -1 when any
+ * lifecycle error was found (the diff is still filled, for display). */
 int sp_diff_build(struct sp_diff *out, struct sp_arena *a, const struct sp_resource_set *desired,
 		  const struct sp_resource_set *current, const char *const *targets, size_t ntargets,
-		  const char *const *excludes, size_t nexcludes, struct sp_diags *diags);
+		  const char *const *excludes, size_t nexcludes, const struct sp_protection *prot,
+		  struct sp_diags *diags);
+
+/* Resources a diff destroys: deletes and replaces. */
+size_t sp_diff_destroys(const struct sp_diff *d);
 
 #endif

@@ -88,6 +88,9 @@ const struct sp_cmd sp_commands[] = {
 	  "      --exclude ADDR      leave this resource, component or type alone; repeatable\n"
 	  "      --refresh=false     trust the state instead of reading the provider\n"
 	  "      --detailed-exitcode exit 2 when there are changes\n"
+	  "      --max-deletes N     refuse a plan that destroys (deletes or replaces) more\n"
+	  "                          than N resources (default: the spec's\n"
+	  "                          lifecycle.max_deletes, else no limit; 'off': no limit)\n"
 	  "      --paths N           Monte Carlo paths of the cost model (default 200)\n"
 	  "      --seed S            random seed (default 20270101)\n"
 	  "      --threads N         threads for the model (default 2)\n"
@@ -96,7 +99,8 @@ const struct sp_cmd sp_commands[] = {
 	  "\n"
 	  "Options also work with one dash, as in -out=FILE or -target=ADDR.\n"
 	  "Exit status: 0 success (with --detailed-exitcode: no changes), 1 error,\n"
-	  "2 changes present (with --detailed-exitcode) or a usage error.\n" },
+	  "2 changes present (with --detailed-exitcode) or a usage error, 3 more\n"
+	  "resources destroyed than --max-deletes allows (nothing saved).\n" },
 	{ "apply", cmd_apply, "make the infrastructure match a saved plan or the spec",
 	  "usage: scaleplan apply [OPTIONS] [PLANFILE | FILE|DIR]\n"
 	  "\n"
@@ -111,12 +115,15 @@ const struct sp_cmd sp_commands[] = {
 	  "      --auto-approve      do not ask\n"
 	  "      --parallelism N     operations at once (default 10)\n"
 	  "      --lock-timeout D    wait up to D (30s, 2m, 500ms) for the state lock\n"
+	  "      --max-deletes N     refuse to destroy more than N resources (also for a\n"
+	  "                          saved plan)\n"
 	  "      --at, --percentile, --target, --exclude, --refresh, --paths, --seed,\n"
 	  "      --threads           as for plan, when planning here\n"
 	  "      --no-color          no colour\n"
 	  "  -h, --help              show this help\n"
 	  "\n"
-	  "Exit status: 0 applied, 1 error or a failed operation, 2 usage error.\n" },
+	  "Exit status: 0 applied, 1 error or a failed operation, 2 usage error, 3 more\n"
+	  "resources destroyed than --max-deletes allows (nothing changed).\n" },
 	{ "drift", cmd_drift, "show what changed outside scaleplan since the last apply",
 	  "usage: scaleplan drift [--format text|json] [--state FILE] [--infra DIR] [FILE|DIR]\n"
 	  "\n"
@@ -132,14 +139,21 @@ const struct sp_cmd sp_commands[] = {
 	  "  -h, --help         show this help\n"
 	  "\n"
 	  "Exit status: 0 no drift, 1 error, 2 drift found.\n" },
-	{ "state", cmd_state, "list, show, remove, pull, push or unlock state",
+	{ "state", cmd_state, "list, show, remove, import, pull, push or unlock state",
 	  "usage: scaleplan state [--spec FILE|DIR] [--state FILE] SUBCOMMAND [ARGS]\n"
 	  "\n"
 	  "  list [ADDR...]      the addresses in the state (those matching ADDR: a\n"
 	  "                      resource, a component like service.api, or a type)\n"
 	  "  show ADDR           one resource's attributes and dependencies\n"
-	  "  rm ADDR...          forget resources (they are left as they are)\n"
-	  "  pull                print the state file\n"
+	  "  rm ADDR...          take resources out of management: the state forgets\n"
+	  "                      them, and plan and apply leave them as they are (neither\n"
+	  "                      adopted nor deleted) until 'state import'\n"
+	  "  import ADDR...      manage again what 'state rm' took out (the provider's\n"
+	  "                      copy is adopted as it is), or adopt a resource the\n"
+	  "                      provider holds and the state does not\n"
+	  "  pull                print the state (--backup: the state before its last\n"
+	  "                      write; --no-journal: without the operations the journal\n"
+	  "                      of an interrupted apply records), to recover a damaged one\n"
 	  "  push FILE           replace the state with FILE; refused for another lineage\n"
 	  "                      or an older serial unless --force\n"
 	  "  unlock ID           clear the record of a lock whose process is gone\n"
@@ -148,7 +162,9 @@ const struct sp_cmd sp_commands[] = {
 	  "                         scaleplan.yaml when present)\n"
 	  "      --state FILE       the state file itself (default .scaleplan/state.json)\n"
 	  "      --force            push: replace whatever lineage or serial is stored\n"
-	  "      --lock-timeout D   rm, push: wait up to D (30s, 2m, 500ms) for the lock\n"
+	  "                         (even a state that cannot be read)\n"
+	  "      --lock-timeout D   rm, import, push: wait up to D (30s, 2m, 500ms) for\n"
+	  "                         the lock\n"
 	  "  -h, --help             show this help\n" },
 	{ "help", cmd_help, "show help for scaleplan or one command",
 	  "usage: scaleplan help [COMMAND]\n" },

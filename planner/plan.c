@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/xalloc.h"
 #include "model/desired.h"
 #include "planner/cli.h"
 #include "planner/price.h"
@@ -188,6 +189,112 @@ static int load_current(struct sp_plan *p, const struct sp_plan_opts *o)
 	return 0;
 }
 
+/* ---- protection and removed resources ----------------------------------------------------------- */
+
+static void protect_add(struct sp_plan *p, size_t *n, const char *type, const char *name,
+			const struct sp_lifecycle *lc)
+{
+	if (!lc->prevent_destroy)
+		return;
+	char *key = sp_arena_alloc(&p->arena, strlen(type) + strlen(name) + 2);
+	sprintf(key, "%s.%s", type, name);
+	p->protect_pos[*n] = lc->prevent_destroy_pos;
+	if (sp_hmap_put(&p->protect, key, (uint32_t)*n, NULL) == 0)
+		(*n)++;
+}
+
+static void protect_build(struct sp_plan *p)
+{
+	const struct sp_spec *s = p->spec;
+	size_t n = 0;
+
+	sp_hmap_init(&p->protect);
+	p->protect_pos = SP_NEWN(&p->arena, struct sp_pos,
+				 s->nservices + s->ncaches + s->ndatastores + s->nqueues + s->ngpus + 1);
+	for (size_t i = 0; i < s->nservices; i++)
+		protect_add(p, &n, "service", s->services[i].name, &s->services[i].lifecycle);
+	for (size_t i = 0; i < s->ncaches; i++)
+		protect_add(p, &n, "cache", s->caches[i].name, &s->caches[i].lifecycle);
+	for (size_t i = 0; i < s->ndatastores; i++)
+		protect_add(p, &n, "datastore", s->datastores[i].name, &s->datastores[i].lifecycle);
+	for (size_t i = 0; i < s->nqueues; i++)
+		protect_add(p, &n, "queue", s->queues[i].name, &s->queues[i].lifecycle);
+	for (size_t i = 0; i < s->ngpus; i++)
+		protect_add(p, &n, "gpu", s->gpus[i].name, &s->gpus[i].lifecycle);
+}
+
+/* The spec protects an address when it protects the address's component. */
+static int protect_lookup(void *ctx, const char *address, struct sp_pos *where)
+{
+	const struct sp_plan *p = ctx;
+	const char *br = strchr(address, '[');
+	char key[512];
+	uint32_t i;
+
+	if (!br || (size_t)(br - address) >= sizeof(key))
+		return 0;
+	memcpy(key, address, (size_t)(br - address));
+	key[br - address] = '\0';
+	if (sp_hmap_get(&p->protect, key, &i) < 0)
+		return 0;
+	*where = p->protect_pos[i];
+	return 1;
+}
+
+/* Drops from set every address the state lists as removed; the dropped
+ * addresses are appended to p->left_alone (once). */
+static void drop_removed(struct sp_plan *p, struct sp_resource_set *set, struct sp_hmap *seen, size_t *cap)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const char *addr = set->v[i].address;
+		if (!sp_state_is_removed(p->state, addr)) {
+			set->v[k++] = set->v[i];
+			continue;
+		}
+		if (sp_hmap_put(seen, addr, 0, NULL) == 0) {
+			SP_GROW(p->left_alone, *cap, p->nleft_alone + 1);
+			p->left_alone[p->nleft_alone++] = addr;
+		}
+	}
+	set->n = k;
+}
+
+static int cmp_strp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+int sp_plan_max_deletes(const struct sp_plan_opts *o, const struct sp_spec *spec, char *from, size_t n)
+{
+	snprintf(from, n, "--max-deletes");
+	if (o->max_deletes != -2)
+		return o->max_deletes;
+	if (spec && spec->lifecycle.has_max_deletes) {
+		const struct sp_pos *w = &spec->lifecycle.max_deletes_pos;
+		snprintf(from, n, "the spec's lifecycle.max_deletes (%s:%d:%d)", w->src ? w->src->name : "spec", w->line,
+			 w->col);
+		return spec->lifecycle.max_deletes;
+	}
+	return -1;
+}
+
+int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, const char *what)
+{
+	size_t n = sp_diff_destroys(d);
+
+	if (max < 0 || n <= (size_t)max)
+		return 0;
+	sp_cli_error("this plan destroys %zu resource%s (%zu deleted, %zu replaced), more than the %d that %s "
+		     "allows; %s",
+		     n, n == 1 ? "" : "s", d->counts[SP_ACT_DELETE], d->counts[SP_ACT_REPLACE], max, from, what);
+	fprintf(stderr, "Check that these deletions are intended (the plan above lists them), then allow them for "
+			"this run with --max-deletes %zu.\n",
+		n);
+	return SP_EXIT_DELETES;
+}
+
 int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 {
 	struct sp_forecast_opts fo;
@@ -264,6 +371,18 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	}
 	if (load_current(p, o) < 0)
 		goto out;
+	if (p->state->nremoved) {
+		/* 'state rm' took these out of management: neither adopted nor
+		 * deleted, nor created again, until 'state import' */
+		struct sp_hmap seen;
+		size_t cap = 0;
+		sp_hmap_init(&seen);
+		drop_removed(p, &p->current, &seen, &cap);
+		drop_removed(p, &p->desired, &seen, &cap);
+		sp_hmap_free(&seen);
+		qsort(p->left_alone, p->nleft_alone, sizeof(*p->left_alone), cmp_strp);
+	}
+	protect_build(p);
 	p->refreshed = o->refresh;
 	p->targets = o->targets;
 	p->ntargets = o->ntargets;
@@ -272,8 +391,9 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 
 	sp_diags_free(&d);
 	sp_diags_init(&d);
+	struct sp_protection prot = { protect_lookup, p };
 	if (sp_diff_build(&p->diff, &p->arena, &p->desired, &p->current, o->targets, o->ntargets, o->excludes,
-			  o->nexcludes, &d) < 0) {
+			  o->nexcludes, &prot, &d) < 0) {
 		p->lifecycle_errors = 1;
 	}
 	if (d.n) {
@@ -307,6 +427,9 @@ void sp_plan_free(struct sp_plan *p)
 	if (p->backend)
 		p->backend->ops->close(p->backend);
 	sp_state_free(p->state);
+	if (p->protect_pos)
+		sp_hmap_free(&p->protect);
+	free(p->left_alone);
 	sp_forecast_free(p->forecast);
 	sp_catalog_free(p->catalog);
 	sp_graph_free(p->graph);

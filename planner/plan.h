@@ -7,6 +7,7 @@
 
 #include "lib/arena.h"
 #include "lib/diag.h"
+#include "lib/hmap.h"
 #include "model/forecast.h"
 #include "planner/diff.h"
 #include "providers/catalog.h"
@@ -27,6 +28,7 @@ struct sp_plan_opts {
 	size_t ntargets;
 	const char *const *excludes;
 	size_t nexcludes;
+	int max_deletes;              /* --max-deletes: -2 unset (the spec's, if any), -1 off, else the limit */
 };
 
 struct sp_plan {
@@ -51,11 +53,24 @@ struct sp_plan {
 	const char *infra_path;
 	int lifecycle_errors;
 	int refreshed;
+	/* addresses the state says 'state rm' took out of management, that the
+	 * provider holds or the spec wants: left alone by this plan */
+	const char **left_alone;
+	size_t nleft_alone;
+	struct sp_hmap protect;       /* "type.name" of each component the spec protects -> index in protect_pos */
+	struct sp_pos *protect_pos;
 	const char *const *targets;   /* as given (for the plan document) */
 	size_t ntargets;
 	const char *const *excludes;
 	size_t nexcludes;
 };
+
+/* The limit on destroyed resources in force: --max-deletes, else the spec's
+ * lifecycle.max_deletes, else -1 (none); from names where it was set. */
+int sp_plan_max_deletes(const struct sp_plan_opts *o, const struct sp_spec *spec, char *from, size_t n);
+/* When the diff destroys more than max (>= 0), prints why and returns
+ * SP_EXIT_DELETES; else 0. what: "nothing was saved", "nothing was changed". */
+int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, const char *what);
 
 /* Runs the pipeline; prints diagnostics and errors itself (planner). Returns
  * 0, or SP_EXIT_ERROR with *p partially filled (free with sp_plan_free). */

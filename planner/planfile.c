@@ -229,6 +229,10 @@ int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 		json_array_append_new(ex, json_string(p->excludes[i]));
 	json_object_set_new(root, "targets", tg);
 	json_object_set_new(root, "excludes", ex);
+	json_t *la = json_array();
+	for (size_t i = 0; i < p->nleft_alone; i++)
+		json_array_append_new(la, json_string(p->left_alone[i]));
+	json_object_set_new(root, "left_alone", la);
 	for (int a = 0; a < 5; a++)
 		json_object_set_new(sum, sp_action_names[a], json_integer((json_int_t)p->diff.counts[a]));
 	json_object_set_new(root, "summary", sum);

@@ -147,6 +147,16 @@ void sp_render_plan_text(FILE *out, const struct sp_plan_view *v)
 	}
 	if (v->cost)
 		cost_lines(out, v->cost);
+	if (v->nleft_alone) {
+		const size_t cap = 20;
+		fprintf(out, "\n%zu resource%s left alone: removed from the state with 'scaleplan state rm', so this plan "
+			     "neither manages nor deletes %s; 'scaleplan state import ADDRESS' manages one again:\n",
+			v->nleft_alone, v->nleft_alone == 1 ? "" : "s", v->nleft_alone == 1 ? "it" : "them");
+		for (size_t i = 0; i < v->nleft_alone && i < cap; i++)
+			fprintf(out, "  = %s\n", v->left_alone[i]);
+		if (v->nleft_alone > cap)
+			fprintf(out, "  ... and %zu more\n", v->nleft_alone - cap);
+	}
 }
 
 /* ---- markdown ------------------------------------------------------------- */
@@ -237,6 +247,9 @@ void sp_render_plan_markdown(struct sp_sb *sb, const struct sp_plan_view *v, siz
 	sp_sb_adds(sb, "Spec `");
 	md_escape(sb, v->title ? v->title : "spec");
 	sp_sb_addf(sb, "` at %s (p%g); %zu resources unchanged.\n\n", v->at, v->percentile, d->counts[SP_ACT_NOOP]);
+	if (v->nleft_alone)
+		sp_sb_addf(sb, "%zu resource%s removed from the state with `scaleplan state rm` %s left alone.\n\n",
+			   v->nleft_alone, v->nleft_alone == 1 ? "" : "s", v->nleft_alone == 1 ? "is" : "are");
 	if (c) {
 		double delta[3];
 		sp_render_money(m1, sizeof(m1), c->monthly_before, c->currency);

@@ -19,6 +19,8 @@ struct sp_plan_view {
 	const struct sp_catalog *catalog; /* per-resource prices; NULL: none */
 	const struct sp_plan_cost *cost;  /* NULL: no cost lines */
 	int color;
+	const char *const *left_alone;    /* removed from the state: neither adopted nor deleted */
+	size_t nleft_alone;
 };
 
 /* One line per change with its attributes old -> new, then the summary and

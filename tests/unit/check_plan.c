@@ -227,7 +227,7 @@ START_TEST(test_diff_actions)
 	add_str(&r, "storage_gb", "100");
 	set_add(&want, r);
 
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 	ck_assert_uint_eq(dg.n, 0);
 	ck_assert_str_eq(addresses(&d), "cache.pc[r1] cache.qc[r1] datastore.db[r1] service.new[r1] service.old[r1] "
 					"service.same[r1] service.upd[r1]");
@@ -321,7 +321,7 @@ START_TEST(test_diff_empty_sets)
 
 	sp_arena_init(&a);
 	sp_diags_init(&dg);
-	ck_assert_int_eq(sp_diff_build(&d, &a, &none, &none, NULL, 0, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &none, &none, NULL, 0, NULL, 0, NULL, &dg), 0);
 	ck_assert_uint_eq(d.n, 0);
 	for (int k = 0; k < 5; k++)
 		ck_assert_uint_eq(d.counts[k], 0);
@@ -329,7 +329,7 @@ START_TEST(test_diff_empty_sets)
 	set_init(&a, &cur);
 	set_add(&cur, svc(&a, "b", 1));
 	set_add(&cur, svc(&a, "a", 1));
-	ck_assert_int_eq(sp_diff_build(&d, &a, &none, &cur, NULL, 0, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &none, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 	ck_assert_str_eq(addresses(&d), "service.a[r1] service.b[r1]");
 	ck_assert_uint_eq(d.counts[SP_ACT_DELETE], 2);
 	ck_assert_uint_eq(dg.nerrors, 0);
@@ -383,32 +383,32 @@ START_TEST(test_diff_targets_excludes)
 	}
 
 	const char *t1[] = { "service.web" };
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t1, 1, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t1, 1, NULL, 0, NULL, &dg), 0);
 	ck_assert_str_eq(addresses(&d), "service.web[r1] service.web[r2]");
 	ck_assert_uint_eq(d.counts[SP_ACT_CREATE], 2);
 	ck_assert_uint_eq(d.counts[SP_ACT_NOOP], 0);
 
 	const char *t2[] = { "service" };
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t2, 1, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t2, 1, NULL, 0, NULL, &dg), 0);
 	ck_assert_str_eq(addresses(&d), "service.web.v2[r1] service.web[r1] service.web[r2] service.webx[r1]");
 
 	const char *t3[] = { "service.web[r2]", "cache.web[r1]" };
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t3, 2, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t3, 2, NULL, 0, NULL, &dg), 0);
 	ck_assert_str_eq(addresses(&d), "cache.web[r1] service.web[r2]");
 
 	const char *x1[] = { "service.web[r1]" };
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, NULL, 0, x1, 1, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, NULL, 0, x1, 1, NULL, &dg), 0);
 	ck_assert_str_eq(addresses(&d), "cache.web[r1] service.web.v2[r1] service.web[r2] service.webx[r1]");
 
 	/* excludes win over targets */
 	const char *x2[] = { "service.web", "service.web.v2" };
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t2, 1, x2, 2, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t2, 1, x2, 2, NULL, &dg), 0);
 	ck_assert_str_eq(addresses(&d), "service.webx[r1]");
 	ck_assert_uint_eq(d.counts[SP_ACT_CREATE], 1);
 
 	/* a target that matches nothing: an empty diff */
 	const char *t4[] = { "queue" };
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t4, 1, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &none, t4, 1, NULL, 0, NULL, &dg), 0);
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_uint_eq(dg.n, 0);
 
@@ -424,6 +424,18 @@ static void expect_diag(const struct sp_diags *dg, size_t i, const char *file, c
 	ck_assert_int_eq(dg->v[i].sev, SP_ERROR);
 	ck_assert_str_eq(dg->v[i].file, file);
 	ck_assert_msg(strstr(dg->v[i].msg, needle), "'%s' not in '%s'", needle, dg->v[i].msg);
+}
+
+static const struct sp_src protect_src = { "spec.yaml", "", 0 };
+
+/* A spec that protects datastore.db in every region. */
+static int protect_db(void *ctx, const char *address, struct sp_pos *where)
+{
+	(void)ctx;
+	if (strncmp(address, "datastore.db[", 13))
+		return 0;
+	*where = (struct sp_pos){ &protect_src, 12, 34 };
+	return 1;
 }
 
 START_TEST(test_diff_prevent_destroy)
@@ -448,7 +460,7 @@ START_TEST(test_diff_prevent_destroy)
 	r.prevent_destroy = 1;
 	set_add(&want, r);
 	set_add(&want, svc(&a, "web", 2));
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), -1);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), -1);
 	ck_assert_uint_eq(dg.nerrors, 1);
 	expect_diag(&dg, 0, "datastore.db[r1]", "would replace (destroy, then create) it");
 	expect_diag(&dg, 0, "datastore.db[r1]", "prevent_destroy");
@@ -458,17 +470,47 @@ START_TEST(test_diff_prevent_destroy)
 	ck_assert_uint_eq(d.counts[SP_ACT_REPLACE], 1);
 	ck_assert_uint_eq(d.counts[SP_ACT_CREATE], 1);
 
-	/* protection lifted in the spec (only the old one had it): the replace is fine */
+	/* protection lifted in the spec, but still recorded by the state: the
+	 * lift must be applied first */
 	sp_diags_free(&dg);
 	sp_diags_init(&dg);
 	cur.v[0].prevent_destroy = 1;
 	want.v[0].prevent_destroy = 0;
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), -1);
+	expect_diag(&dg, 0, "datastore.db[r1]", "would replace (destroy, then create) it, but it was applied with "
+						"prevent_destroy: true");
+	sp_diags_free(&dg);
+	sp_diags_init(&dg);
+	cur.v[0].prevent_destroy = 0;
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 	ck_assert_uint_eq(dg.nerrors, 0);
+	cur.v[0].prevent_destroy = 1;
+
+	/* the spec protects a component in every region, even one it no longer
+	 * wants and the state forgot: the error names the spec's line */
+	sp_diags_free(&dg);
+	sp_diags_init(&dg);
+	{
+		struct sp_resource_set none;
+		set_init(&a, &none);
+		struct sp_protection prot = { protect_db, NULL };
+		cur.v[0].prevent_destroy = 0;
+		ck_assert_int_eq(sp_diff_build(&d, &a, &none, &cur, NULL, 0, NULL, 0, &prot, &dg), -1);
+		ck_assert_uint_eq(dg.nerrors, 1);
+		expect_diag(&dg, 0, "datastore.db[r1]", "would destroy it, but the spec protects it");
+		ck_assert_uint_eq(dg.n, 2);
+		ck_assert_int_eq(dg.v[1].sev, SP_NOTE);
+		ck_assert_str_eq(dg.v[1].file, "spec.yaml");
+		ck_assert_int_eq(dg.v[1].pos.line, 12);
+		ck_assert_int_eq(dg.v[1].pos.col, 34);
+		cur.v[0].prevent_destroy = 1;
+	}
+	sp_diags_free(&dg);
+	sp_diags_init(&dg);
 
 	/* a delete follows the protection recorded at the last apply (before) */
 	set_init(&a, &want);
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), -1);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), -1);
 	ck_assert_uint_eq(dg.nerrors, 1);
 	expect_diag(&dg, 0, "datastore.db[r1]", "would destroy it, but it was applied with prevent_destroy: true");
 	ck_assert_uint_eq(d.n, 1);
@@ -478,10 +520,10 @@ START_TEST(test_diff_prevent_destroy)
 	sp_diags_free(&dg);
 	sp_diags_init(&dg);
 	const char *x[] = { "datastore" };
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, x, 1, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, x, 1, NULL, &dg), 0);
 	ck_assert_uint_eq(d.n, 0);
 	cur.v[0].prevent_destroy = 0;
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 	ck_assert_uint_eq(dg.nerrors, 0);
 	ck_assert_uint_eq(d.counts[SP_ACT_DELETE], 1);
 
@@ -494,7 +536,7 @@ START_TEST(test_diff_prevent_destroy)
 	r = svc(&a, "web", 5);
 	r.prevent_destroy = 1;
 	set_add(&want, r);
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 	ck_assert_int_eq(d.v[0].action, SP_ACT_UPDATE);
 
 	/* errors found before the call do not fail this diff */
@@ -502,7 +544,7 @@ START_TEST(test_diff_prevent_destroy)
 		struct sp_pos nowhere = { NULL, 0, 0 };
 		sp_error(&dg, nowhere, "an earlier error");
 	}
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 	ck_assert_uint_eq(dg.nerrors, 1);
 
 	sp_diags_free(&dg);
@@ -534,7 +576,7 @@ START_TEST(test_diff_scale_to_zero)
 		add_num(&r, keys[k], 0);
 		add_str(&r, "instance_type", "p5.48xlarge");
 		set_add(&want, r);
-		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), -1);
+		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), -1);
 		ck_assert_uint_eq(dg.nerrors, 1);
 		expect_diag(&dg, 0, "gpu.g[r1]", "would scale it from 3 to 0");
 		expect_diag(&dg, 0, "gpu.g[r1]", "allow_zero: true");
@@ -546,25 +588,25 @@ START_TEST(test_diff_scale_to_zero)
 		/* allowed by the spec */
 		sp_diags_init(&dg);
 		want.v[0].allow_zero = 1;
-		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 		ck_assert_uint_eq(dg.nerrors, 0);
 		/* allow_zero recorded at the last apply only: the spec decides */
 		want.v[0].allow_zero = 0;
 		cur.v[0].allow_zero = 1;
-		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), -1);
+		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), -1);
 		sp_diags_free(&dg);
 
 		/* 0 to 0 and 0 to 2 are fine, and so is 3 to 1 */
 		sp_diags_init(&dg);
 		cur.v[0].allow_zero = 0;
 		cur.v[0].attrs[sp_resource_attr(&cur.v[0], keys[k]) - cur.v[0].attrs].n = 0;
-		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 		ck_assert_int_eq(d.v[0].action, SP_ACT_NOOP);
 		want.v[0].attrs[sp_resource_attr(&want.v[0], keys[k]) - want.v[0].attrs].n = 2;
-		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 		cur.v[0].attrs[sp_resource_attr(&cur.v[0], keys[k]) - cur.v[0].attrs].n = 3;
 		want.v[0].attrs[sp_resource_attr(&want.v[0], keys[k]) - want.v[0].attrs].n = 1;
-		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 		ck_assert_uint_eq(dg.nerrors, 0);
 		sp_diags_free(&dg);
 	}
@@ -584,7 +626,7 @@ START_TEST(test_diff_scale_to_zero)
 		add_num(&r, "replicas_per_shard", 0);
 		set_add(&want, r);
 		set_add(&cur, svc(&a, "gone", 4));
-		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), 0);
+		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 		ck_assert_uint_eq(d.counts[SP_ACT_UPDATE], 1);
 		ck_assert_uint_eq(d.counts[SP_ACT_DELETE], 1);
 
@@ -595,7 +637,7 @@ START_TEST(test_diff_scale_to_zero)
 		set_add(&cur, svc(&a, "b", 1));
 		set_add(&want, svc(&a, "a", 0));
 		set_add(&want, svc(&a, "b", 0));
-		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), -1);
+		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), -1);
 		ck_assert_uint_eq(dg.nerrors, 2);
 		expect_diag(&dg, 0, "service.a[r1]", "from 2 to 0");
 		expect_diag(&dg, 1, "service.b[r1]", "from 1 to 0");
@@ -603,7 +645,7 @@ START_TEST(test_diff_scale_to_zero)
 		const char *t[] = { "service.b" };
 		sp_diags_free(&dg);
 		sp_diags_init(&dg);
-		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, t, 1, NULL, 0, &dg), -1);
+		ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, t, 1, NULL, 0, NULL, &dg), -1);
 		ck_assert_uint_eq(dg.nerrors, 1);
 		expect_diag(&dg, 0, "service.b[r1]", "from 1 to 0");
 		sp_diags_free(&dg);
@@ -1078,7 +1120,8 @@ START_TEST(test_planfile_round_trip_values)
 	add_dep(&r, "cache.c[eu-west-1]");
 	r.allow_zero = 1;
 	set_add(&want, r);
-	/* a replace with a protected before (the spec lifted it) */
+	/* a replace with a protected before (the spec lifted it, and the state
+	 * still records it: an error too, the diff filled) */
 	r = mkres(&a, "datastore", "db", "eu-west-1");
 	add_str(&r, "engine", "postgres")->force_new = 1;
 	add_num(&r, "nodes", 2);
@@ -1101,8 +1144,8 @@ START_TEST(test_planfile_round_trip_values)
 	set_add(&cur, svc(&a, "same", 2));
 	set_add(&want, svc(&a, "same", 2));
 
-	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, &dg), -1);
-	ck_assert_uint_eq(dg.nerrors, 1);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), -1);
+	ck_assert_uint_eq(dg.nerrors, 2);
 	mini_plan_init(&m, &d);
 	const char *targets[] = { "service", "datastore.db" }, *excludes[] = { "cache.x[r1]" };
 	m.p.targets = targets;
@@ -1329,7 +1372,7 @@ START_TEST(test_planfile_round_trip_spec)
 		cur.v[cur.n++] = r;                                             /* a delete */
 	}
 	sp_resource_set_sort(&cur);
-	ck_assert_int_eq(sp_diff_build(&d, &a, &month15, &cur, NULL, 0, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(&d, &a, &month15, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 	ck_assert_uint_gt(d.counts[SP_ACT_CREATE], 0);
 	ck_assert_uint_gt(d.counts[SP_ACT_UPDATE], 0);
 	ck_assert_uint_eq(d.counts[SP_ACT_REPLACE], 1);
@@ -1648,7 +1691,7 @@ static void diff_of(struct sp_diff *d, struct sp_arena *a, const struct sp_resou
 {
 	struct sp_diags dg;
 	sp_diags_init(&dg);
-	ck_assert_int_eq(sp_diff_build(d, a, want, cur, NULL, 0, NULL, 0, &dg), 0);
+	ck_assert_int_eq(sp_diff_build(d, a, want, cur, NULL, 0, NULL, 0, NULL, &dg), 0);
 	sp_diags_free(&dg);
 }
 
