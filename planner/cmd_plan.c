@@ -409,6 +409,8 @@ static int apply_saved(const char *path, struct plan_args *a)
 		goto out;
 	if (sp_cli_lock(b, "apply", a->o.lock_timeout_ms) < 0)
 		goto out;
+	if (prov->ops->sweep)
+		prov->ops->sweep(prov);
 	if (b->ops->read(b, &st, &err) < 0) {
 		sp_cli_print_err(&err);
 		goto out;

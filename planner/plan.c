@@ -363,8 +363,13 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	if (sp_cli_open_backend(&p->backend, p->spec, &p->state_path) < 0 ||
 	    sp_cli_open_provider(&p->provider, p->spec, &p->infra_path) < 0)
 		goto out;
-	if (o->lock_operation && sp_cli_lock(p->backend, o->lock_operation, o->lock_timeout_ms) < 0)
-		goto out;
+	if (o->lock_operation) {
+		if (sp_cli_lock(p->backend, o->lock_operation, o->lock_timeout_ms) < 0)
+			goto out;
+		/* no writer is active now: clear what killed ones left */
+		if (p->provider->ops->sweep)
+			p->provider->ops->sweep(p->provider);
+	}
 	if (p->backend->ops->read(p->backend, &p->state, &err) < 0) {
 		sp_cli_print_err(&err);
 		goto out;

@@ -173,14 +173,23 @@ int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_f
 		goto out;
 	}
 	if (mode == SP_FS_CREATE) {
-		/* link(2) never replaces: "create unless it exists" in one atomic step */
-		if (link(tmp.buf, path) < 0) {
+		/* "create unless it exists" in one atomic step: a rename that never
+		 * replaces, so no moment has the temporary name linked to the live
+		 * file; link(2) then unlink where the file system lacks it */
+		int r = renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path, RENAME_NOREPLACE);
+		if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
+			r = link(tmp.buf, path);
+			if (r == 0)
+				unlink(tmp.buf);
+		}
+		if (r < 0) {
 			if (errno == EEXIST)
 				rc = sp_err_set(err, SP_EINVAL, path, 0, 0, "already exists");
 			else
 				rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
 			goto out;
 		}
+		made = 0;
 		goto synced;
 	}
 	if (rename(tmp.buf, path) < 0) {
@@ -195,6 +204,34 @@ out:
 		unlink(tmp.buf);
 	sp_sb_release(&tmp);
 	return rc;
+}
+
+size_t sp_fs_clean_dir_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct sp_sb full = SP_SB_INIT;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		/* ".<name>.tmp-XXXXXX", as open_temp makes them */
+		size_t len = strlen(e->d_name);
+		const char *tag;
+		if (e->d_name[0] != '.' || len < sizeof(TMP_TAG) + TMP_SUFFIX_LEN + 1)
+			continue;
+		tag = e->d_name + len - TMP_SUFFIX_LEN - (sizeof(TMP_TAG) - 1);
+		if (memcmp(tag, TMP_TAG, sizeof(TMP_TAG) - 1))
+			continue;
+		sp_sb_reset(&full);
+		sp_sb_addf(&full, "%s/%s", dir, e->d_name);
+		if (unlink(full.buf) == 0)
+			n++;
+	}
+	closedir(d);
+	sp_sb_release(&full);
+	return n;
 }
 
 void sp_fs_clean_temps(const char *path)

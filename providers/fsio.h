@@ -10,7 +10,8 @@
 
 enum sp_fs_mode {
 	SP_FS_REPLACE,   /* write path, whether it exists or not */
-	SP_FS_CREATE,    /* path must not exist: SP_EINVAL "already exists" (checked atomically, with link(2)) */
+	SP_FS_CREATE,    /* path must not exist: SP_EINVAL "already exists" (checked atomically, with
+			    renameat2(RENAME_NOREPLACE), or link(2) where the file system lacks it) */
 	SP_FS_UPDATE,    /* path must exist: SP_ENOTFOUND otherwise (checked before writing, not atomically
 			    with the rename: writers of one path serialise on a lock) */
 };
@@ -31,6 +32,11 @@ int sp_fs_sync_parent(const char *path, struct sp_err *err);
 /* Removes the temporary files a killed sp_fs_write_atomic of path left
  * behind. Only call it while holding the lock that serialises the writers. */
 void sp_fs_clean_temps(const char *path);
+
+/* Removes every temporary file of sp_fs_write_atomic in dir (".*.tmp-XXXXXX"),
+ * whatever file it was for; returns how many. Only while holding the lock
+ * that serialises the writers of that folder. */
+size_t sp_fs_clean_dir_temps(const char *dir);
 
 /* The folder part of path ("." when it has none), in a malloc'd string. */
 char *sp_fs_dirname(const char *path);

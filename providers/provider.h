@@ -22,6 +22,10 @@ struct sp_provider_ops {
 		      struct sp_err *err);
 	int (*remove)(struct sp_provider *p, const struct sp_resource *r, struct sp_err *err);
 	void (*close)(struct sp_provider *p);
+	/* Optional: removes what writers killed mid-write left behind (the local
+	 * provider's temporary files). Called by apply while it holds the state
+	 * lock, which serialises every writer of the provider. */
+	void (*sweep)(struct sp_provider *p);
 };
 
 struct sp_provider {

@@ -293,6 +293,13 @@ out:
 	return rc;
 }
 
+/* Temporary files of writes a kill interrupted; only ever under the state
+ * lock (apply's), so no write of this process or another is in flight. */
+static void local_sweep(struct sp_provider *p)
+{
+	sp_fs_clean_dir_temps(((struct plocal *)p->ctx)->dir);
+}
+
 static void local_close(struct sp_provider *p)
 {
 	struct plocal *pl;
@@ -312,6 +319,7 @@ static const struct sp_provider_ops local_ops = {
 	.update = local_update,
 	.remove = local_remove,
 	.close = local_close,
+	.sweep = local_sweep,
 };
 
 int sp_provider_local_open(struct sp_provider **out, const char *dir, struct sp_err *err)

@@ -214,8 +214,15 @@ if "$BIN" validate >/dev/null 2>&1; then
 else
     bad "the edited spec does not validate"
 fi
-# without the protection, the same change plans as a replace
+# lifting the protection in the spec is not enough while the state records it
 sed -i 's/    lifecycle: {prevent_destroy: true}//' scaleplan.yaml
+run 1 plan
+has "datastore.orders-db\[us-east-1\]: error: this plan would replace (destroy, then create) it, but it was applied with prevent_destroy: true"
+# the lift applied first (the engine as it was), the same change plans as a replace
+sed 's/engine: mysql/engine: postgres/' scaleplan.yaml >lift.yaml
+run 0 apply --auto-approve lift.yaml
+run 0 state show 'datastore.orders-db[us-east-1]'
+hasnt "prevent_destroy"
 run 2 plan --detailed-exitcode
 has "-/+ datastore.orders-db\[us-east-1\]"
 has "(forces replacement)"
@@ -276,6 +283,208 @@ run 0 plan --detailed-exitcode
 run 1 state unlock 00000000-0000-4000-8000-000000000000
 run 2 state frobnicate
 run 2 state show
+
+# ---- nothing protected is destroyed, whatever the state says ----------------
+# the spec protects orders-db; its eu-west-1 copy exists from 2028 on
+fresh protect-rm
+run 0 apply --auto-approve --at 2030-06
+f='.scaleplan/infra/datastore.orders-db[eu-west-1].json'
+run 0 state rm 'datastore.orders-db[eu-west-1]'
+has "Removed datastore.orders-db\[eu-west-1\] from the state"
+# state rm: the provider's copy is neither adopted nor deleted
+run 0 apply --auto-approve --at 2027-06 --target datastore.orders-db
+has "1 resource left alone: removed from the state"
+has "= datastore.orders-db\[eu-west-1\]"
+[ -f "$f" ] && ok || bad "state rm then apply deleted the datastore"
+run 0 state list
+hasnt "orders-db\[eu-west-1\]"
+run 0 drift
+has "No drift"
+run 0 plan --format json --at 2030-06
+has '"left_alone": \[' 
+has '"datastore.orders-db\[eu-west-1\]"'
+# until state import manages it again
+run 0 state import 'datastore.orders-db[eu-west-1]'
+has "Imported datastore.orders-db\[eu-west-1\]"
+run 0 state show 'datastore.orders-db[eu-west-1]'
+has "lifecycle.prevent_destroy = true"
+# the import adopted the copy as it is: nothing to change in eu-west-1
+run 2 plan --detailed-exitcode --at 2030-06
+has "1 to update"
+hasnt "orders-db\[eu-west-1\]  "
+run 1 state import 'datastore.orders-db[eu-west-1]'
+has "already in the state"
+run 1 state import 'service.nope[us-east-1]'
+has "the provider (.scaleplan/infra) holds no such resource"
+run 1 state import 'not an address'
+has "is not a resource address"
+# then the protection holds: going back to 2027-06 would destroy it
+run 1 apply --auto-approve --at 2027-06 --target datastore.orders-db
+has "datastore.orders-db\[eu-west-1\]: error: this plan would destroy it, but the spec protects it"
+has "scaleplan.yaml:109:34: note: prevent_destroy is set here"
+[ -f "$f" ] && ok || bad "the protected datastore was deleted"
+
+# a lost state: the spec still protects; the plan fails and saves nothing
+fresh protect-lost
+run 0 apply --auto-approve --at 2030-06
+rm -f .scaleplan/state.json .scaleplan/state.json.backup
+run 1 plan --at 2027-06 -out p.json
+has "datastore.orders-db\[eu-west-1\]: error: this plan would destroy it, but the spec protects it"
+has "note: prevent_destroy is set here"
+has "nothing was saved"
+[ ! -e p.json ] && ok || bad "a refused plan was saved"
+run 1 apply --auto-approve --at 2027-06
+[ -f "$f" ] && ok || bad "a lost state let apply delete the datastore"
+
+# a forced push of an older state: the same
+fresh protect-push
+run 0 apply --auto-approve --at 2027-06
+"$BIN" state pull >early.json
+run 0 apply --auto-approve --at 2030-06
+run 0 state push --force early.json
+run 1 apply --auto-approve --at 2027-06 --target datastore.orders-db
+has "but the spec protects it"
+[ -f "$f" ] && ok || bad "a pushed older state let apply delete the datastore"
+# a replace of a protected resource, protected by the state only (the spec lifted it)
+fresh protect-replace
+run 0 apply --auto-approve
+sed -i 's/    lifecycle: {prevent_destroy: true}//' scaleplan.yaml
+sed -i '0,/engine: postgres/s//engine: mysql/' scaleplan.yaml
+run 1 plan
+has "but it was applied with prevent_destroy: true"
+
+# ---- --max-deletes: many deletions at once need saying so -------------------
+fresh max-deletes
+sed -i 's/    lifecycle: {prevent_destroy: true}//' scaleplan.yaml
+run 0 apply --auto-approve --at 2030-06
+n=$(ninfra)
+run 3 plan --at 2027-06 --max-deletes 2 -out p.json
+has "this plan destroys 11 resources (11 deleted, 0 replaced), more than the 2 that --max-deletes allows"
+has "with --max-deletes 11"
+[ ! -e p.json ] && ok || bad "a plan over --max-deletes was saved"
+run 3 apply --auto-approve --at 2027-06 --max-deletes 0
+has "nothing was changed"
+same "$(ninfra)" "$n" "resources after a refused apply"
+printf 'lifecycle: {max_deletes: 3}\n' >>scaleplan.yaml
+run 3 plan --at 2027-06
+has "the spec's lifecycle.max_deletes (scaleplan.yaml:"
+run 0 plan --at 2027-06 --max-deletes off -out p.json
+run 3 apply --max-deletes 1 p.json
+run 0 plan --at 2027-06 --max-deletes 11
+run 0 plan --at 2030-06
+run 2 plan --max-deletes -1
+has "invalid value '-1' for option '--max-deletes'"
+printf 'lifecycle: {max_deletes: -1}\n' >>scaleplan.yaml
+run 1 validate
+
+# ---- integrity: damage is found on read, named, and recovered ---------------
+fresh integrity
+run 0 apply --auto-approve
+cp .scaleplan/state.json good.json
+size=$(wc -c <good.json)
+refused=0
+k=0
+while [ $k -lt 25 ]; do
+    cp good.json .scaleplan/state.json
+    off=$(( (k * 7919 + 31) % size ))
+    byte=$(dd if=good.json bs=1 skip=$off count=1 2>/dev/null)
+    if [ "$byte" = "7" ]; then new=3; else new=7; fi
+    printf '%s' "$new" | dd of=.scaleplan/state.json bs=1 seek=$off conv=notrunc 2>/dev/null
+    "$BIN" plan >"$ROOT/out" 2>&1
+    if [ $? = 1 ] && ! grep -q "drift" "$ROOT/out"; then refused=$((refused + 1)); else bad "a byte changed at $off was accepted"; fi
+    k=$((k + 1))
+done
+same "$refused" 25 "damaged states refused"
+# the message says what is wrong and how to recover
+cp good.json .scaleplan/state.json
+sed -i '0,/"instances": \([0-9]\)/s//"instances": 9\1/' .scaleplan/state.json
+run 1 plan
+has "state.json: damaged: its content does not match its checksum"
+has "scaleplan state pull --backup > s.json"
+run 1 apply --auto-approve
+run 1 state list
+"$BIN" state pull --backup >b.json 2>"$ROOT/out" && ok || bad "state pull --backup failed"
+run 0 state push --force b.json
+run 0 plan
+cp good.json .scaleplan/state.json
+
+# a crash mid-apply, then the journal deleted: refused, not silently dropped
+SCALEPLAN_FAULT_AT=4 SCALEPLAN_FAULT_KIND=crash "$BIN" apply --auto-approve --at 2030-06 --parallelism 1 >/dev/null 2>&1
+same "$?" 137 "exit status of a crashed apply"
+[ -s .scaleplan/state.json.journal ] && ok || bad "no journal after a crash"
+cp .scaleplan/state.json.journal journal.keep
+run 0 state list
+rm .scaleplan/state.json.journal
+run 1 plan --at 2030-06
+has "state.json.journal: missing: the state names journal"
+has "state pull --no-journal"
+run 1 drift
+run 1 apply --auto-approve --at 2030-06
+# an emptied (truncated) one
+: >.scaleplan/state.json.journal
+run 1 plan
+has "state.json.journal: damaged journal: the state names journal .*, but this file is empty"
+# a byte changed in a record
+sed '2s/"serial":\([0-9]\)/"serial":9\1/' journal.keep >.scaleplan/state.json.journal
+cmp -s journal.keep .scaleplan/state.json.journal && bad "the journal record was not changed" || ok
+run 1 plan
+has "state.json.journal:2:0: error: damaged journal record: its content does not match its checksum"
+# the journal of another state
+cp journal.keep .scaleplan/state.json.journal
+mkdir -p "$ROOT/integrity-other" && cp scaleplan.yaml "$ROOT/integrity-other/"
+(cd "$ROOT/integrity-other" && "$BIN" apply --auto-approve >/dev/null 2>&1 &&
+    SCALEPLAN_FAULT_AT=2 SCALEPLAN_FAULT_KIND=crash "$BIN" apply --auto-approve --at 2030-06 --parallelism 1 >/dev/null 2>&1)
+cp "$ROOT/integrity-other/.scaleplan/state.json.journal" .scaleplan/state.json.journal
+run 1 plan
+has "another state's journal"
+# recovery: the state without its journal, pushed; then apply converges
+"$BIN" state pull --no-journal >s.json 2>"$ROOT/out" && ok || bad "state pull --no-journal failed"
+run 0 state push --force s.json
+[ ! -e .scaleplan/state.json.journal ] && ok || bad "a forced push kept the journal"
+run 0 apply --auto-approve --at 2030-06
+run 0 plan --detailed-exitcode --at 2030-06
+run 0 drift
+
+# apply proves it can record before it touches the provider
+fresh unwritable
+run 0 apply --auto-approve
+ls -l .scaleplan/infra >before.txt
+serial=$("$BIN" state pull | grep '"serial"')
+ln -s "$ROOT/no-such-dir/journal" .scaleplan/state.json.journal
+run 1 apply --auto-approve --at 2030-06
+has "cannot write the journal"
+has "apply cannot record its operations, so it changed nothing"
+hasnt "updated"
+ls -l .scaleplan/infra >after.txt
+cmp -s before.txt after.txt && ok || bad "apply changed the provider though it could not record"
+same "$("$BIN" state pull | grep '"serial"')" "$serial" "serial after a refused apply"
+rm .scaleplan/state.json.journal
+if [ "$(id -u)" != 0 ]; then
+    chmod 555 .scaleplan
+    run 1 apply --auto-approve --at 2030-06
+    has "changed nothing"
+    chmod 755 .scaleplan
+    ls -l .scaleplan/infra >after.txt
+    cmp -s before.txt after.txt && ok || bad "apply changed the provider in a read-only folder"
+fi
+# state rm that cannot write says so, and removes nothing
+mv .scaleplan/state.json.backup backup.keep
+mkdir .scaleplan/state.json.backup
+run 1 state rm 'service.web-api[us-east-1]'
+hasnt "Removed"
+has "nothing was removed"
+rmdir .scaleplan/state.json.backup
+mv backup.keep .scaleplan/state.json.backup
+run 0 state show 'service.web-api[us-east-1]'
+# temporary files a killed writer left are cleared by the next apply, which holds the lock
+t='.scaleplan/infra/.service.web-api[us-east-1].json.tmp-Ab12Cd'
+echo '{' >"$t"
+run 0 plan
+[ -e "$t" ] && ok || bad "plan (no lock) removed a temporary file"
+run 0 apply --auto-approve --at 2030-06
+[ ! -e "$t" ] && ok || bad "apply left a killed writer's temporary file"
+links=$(stat -c %h .scaleplan/infra/*.json | sort -u | tr '\n' ' ')
+same "$links" "1 " "link counts of the resource files"
 
 # ---- a large plan: the markdown comment stays under 65,000 characters --------
 CASE=large
