@@ -176,7 +176,8 @@ static int load_current(struct sp_plan *p, const struct sp_plan_opts *o)
 		if (known) {
 			r->depends_on = known->depends_on;
 			r->ndeps = known->ndeps;
-			r->prevent_destroy = known->prevent_destroy;
+			/* protected when the provider or the state says so */
+			r->prevent_destroy = r->prevent_destroy || known->prevent_destroy;
 			r->allow_zero = known->allow_zero;
 			/* which attributes force a replace is the planner's knowledge */
 			for (size_t k = 0; k < r->nattrs; k++) {
