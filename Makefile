@@ -126,6 +126,7 @@ golden: $(BIN)
 
 corpus: $(BIN)
 	$(Q)sh $(SRCDIR)/tests/corpus.sh $(abspath $(BIN)) $(SRCDIR)/tests/bad
+	$(Q)sh $(SRCDIR)/tests/special-files.sh $(abspath $(BIN)) $(SRCDIR)
 
 e2e: $(BIN)
 	$(Q)sh $(SRCDIR)/tests/e2e.sh $(abspath $(BIN)) $(SRCDIR)
@@ -155,19 +156,29 @@ clean:
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 
 # ---- fuzzing (clang's libFuzzer) --------------------------------------------
-#   make fuzz [FUZZ_TARGET=spec|catalog|state] [FUZZ_TIME=60]
+#   make fuzz [FUZZ_TARGET=spec|spec_files|catalog|state|journal] [FUZZ_TIME=60]   (see tests/fuzz/README.md)
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_TARGET ?= spec
 # each target's sources: what the parser under test needs, nothing more
 FUZZ_SRC_spec := $(LIB_SRC) $(addprefix $(SRCDIR)/model/,load.c load_util.c yaml.c graph.c)
+FUZZ_SRC_spec_files := $(FUZZ_SRC_spec)
 FUZZ_SRC_catalog := $(LIB_SRC) $(SRCDIR)/model/catalog.c $(SRCDIR)/providers/catalog.c
 FUZZ_SRC_state := $(LIB_SRC) $(SRCDIR)/model/resource.c $(SRCDIR)/providers/state.c $(SRCDIR)/providers/uuid.c \
   $(SRCDIR)/planner/planfile.c $(SRCDIR)/planner/diff.c $(SRCDIR)/planner/price.c $(SRCDIR)/model/catalog.c $(SRCDIR)/model/load_util.c \
   $(SRCDIR)/model/yaml.c
+FUZZ_SRC_journal := $(FUZZ_SRC_state)
 FUZZ_SEEDS_spec := $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml
+FUZZ_SEEDS_spec_files := $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml
 FUZZ_SEEDS_catalog := $(SRCDIR)/catalogs/*.json
 FUZZ_SEEDS_state := $(SRCDIR)/tests/fuzz/seeds/*.json
+FUZZ_SEEDS_journal := $(SRCDIR)/tests/fuzz/seeds/journal-*.jsonl
+# seeds made at run time: each spec folder as one archive for spec_files (its first
+# file, then "%%file NAME" and the text of each other regular file; see fuzz_spec_files.c)
+FUZZ_SEED_CMD_spec_files = for d in $(SRCDIR)/examples/split $(SRCDIR)/tests/bad/*.d; do \
+	  n=0; for f in $$d/*; do [ -f "$$f" ] || continue; \
+	    [ $$n = 0 ] || printf '\n%%%%file %s\n' "$${f\#\#*/}"; cat "$$f"; n=1; \
+	  done >$(O)/fuzz/corpus-spec_files/folder-$$(basename $$d); done
 .PHONY: fuzz
 fuzz: | deps
 	@mkdir -p $(O)/fuzz/corpus-$(FUZZ_TARGET)
@@ -175,5 +186,6 @@ fuzz: | deps
 	  $(PKG_CFLAGS) -o $(O)/fuzz/fuzz_$(FUZZ_TARGET) $(SRCDIR)/tests/fuzz/fuzz_$(FUZZ_TARGET).c $(FUZZ_SRC_$(FUZZ_TARGET)) \
 	  $(PKG_LIBS) -lm -lpthread
 	cp $(FUZZ_SEEDS_$(FUZZ_TARGET)) $(O)/fuzz/corpus-$(FUZZ_TARGET)/
+	$(FUZZ_SEED_CMD_$(FUZZ_TARGET))
 	ASAN_OPTIONS=detect_leaks=1 $(O)/fuzz/fuzz_$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	  -timeout=10 $(O)/fuzz/corpus-$(FUZZ_TARGET)

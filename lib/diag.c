@@ -99,7 +99,9 @@ void sp_diags_sort(struct sp_diags *d)
 	/* insertion sort keeps notes right after the error they belong to
 	 * (a note is never moved ahead of its error: they are kept as a group) */
 	size_t i = 0;
-	struct sp_diag *out = sp_xcalloc(d->n ? d->n : 1, sizeof(*out));
+	if (!d->n)
+		return; /* nothing to sort (and d->v may be NULL) */
+	struct sp_diag *out = sp_xcalloc(d->n, sizeof(*out));
 	size_t *start = sp_xcalloc(d->n + 1, sizeof(*start));
 	size_t ngroups = 0;
 

@@ -3,11 +3,14 @@
  * diagnostics limit) with its file, line and column. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/hmap.h"
 #include "lib/strbuf.h"
@@ -63,11 +66,12 @@ struct sections {
 	const struct sp_ynode *gpu_tiers, *gpu_tiers_key;
 };
 
-enum { S_SCALEPLAN, S_NAME, S_HORIZON, S_CURRENCY, S_PROVIDER, S_STATE, S_PRICING, S_BUDGETS, S_NSINGLE };
+enum { S_SCALEPLAN, S_NAME, S_HORIZON, S_CURRENCY, S_PROVIDER, S_STATE, S_PRICING, S_BUDGETS, S_LIFECYCLE,
+       S_NSINGLE };
 static const char *const single_names[] = { "scaleplan", "name", "horizon", "currency",
-					    "provider", "state", "pricing", "budgets" };
+					    "provider", "state", "pricing", "budgets", "lifecycle" };
 static const char *const top_keys[] = { "scaleplan", "name", "horizon", "currency", "provider", "state",
-					"pricing", "budgets", "drivers", "regions", "services", "caches",
+					"pricing", "budgets", "lifecycle", "drivers", "regions", "services", "caches",
 					"datastores", "queues", "gpu", "tags", NULL };
 
 static void free_sections(struct sections *s)
@@ -192,7 +196,8 @@ static void load_lifecycle(struct sp_ld *ld, const struct sp_ynode *map, struct 
 	if (!v || sp_ld_is_map(ld, v, "lifecycle") < 0)
 		return;
 	sp_ld_keys(ld, v, keys, "lifecycle");
-	sp_ld_bool(ld, v, "prevent_destroy", &lc->prevent_destroy);
+	if (sp_ld_bool(ld, v, "prevent_destroy", &lc->prevent_destroy) == 0 && lc->prevent_destroy)
+		lc->prevent_destroy_pos = sp_ymap_get(v, "prevent_destroy", NULL)->pos;
 	sp_ld_bool(ld, v, "allow_zero", &lc->allow_zero);
 }
 
@@ -296,6 +301,19 @@ static void load_settings(struct sp_ld *ld, struct sections *s)
 			if (sp_ld_num(ld, v, "total_max", SP_R_POS, &sp->budgets.total_max) == 0 &&
 			    (x = sp_ymap_get(v, "total_max", NULL)))
 				sp->budgets.total_pos = x->pos;
+		}
+	}
+
+	if ((v = s->single[S_LIFECYCLE])) {
+		static const char *const keys[] = { "max_deletes", NULL };
+		if (sp_ld_is_map(ld, v, "lifecycle") == 0) {
+			const struct sp_ynode *x;
+			sp_ld_keys(ld, v, keys, "lifecycle");
+			if (sp_ld_int(ld, v, "max_deletes", 0, 1000000, &sp->lifecycle.max_deletes) == 0 &&
+			    (x = sp_ymap_get(v, "max_deletes", NULL))) {
+				sp->lifecycle.has_max_deletes = 1;
+				sp->lifecycle.max_deletes_pos = x->pos;
+			}
 		}
 	}
 
@@ -1022,14 +1040,115 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* What a stat mode names when it is not a regular file (NULL for a regular one). */
+static const char *special_kind(mode_t m)
+{
+	if (S_ISREG(m))
+		return NULL;
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISDIR(m))
+		return "a directory";
+	return "a special file";
+}
+
+/* Refuses anything but a regular file, by its stat mode. A directory keeps the
+ * error reading it gives (a folder's entry named like a spec file). */
+static int refuse_special(const struct sp_src *src, mode_t m, struct sp_diags *d)
+{
+	const char *kind = special_kind(m);
+	if (!kind)
+		return 0;
+	if (S_ISDIR(m))
+		sp_error(d, ((struct sp_pos){ src, 0, 0 }), "cannot read: %s", strerror(EISDIR));
+	else
+		sp_error(d, ((struct sp_pos){ src, 0, 0 }),
+			 "'%s' is %s, not a regular file; a spec is read from regular files", src->name, kind);
+	return -1;
+}
+
+/* Reads the regular file `path` (at most max bytes) into sb. A FIFO, socket or
+ * device is refused before it is opened (stat), and again after (fstat of the
+ * descriptor, opened non-blocking so that nothing waits for a writer), in case
+ * the name was swapped in between. Returns 0, -1 with errno set on an I/O error,
+ * -2 when too large, -3 when not a regular file (*mode set). */
+static int read_regular(struct sp_sb *sb, const char *path, size_t max, mode_t *mode)
+{
+	char tmp[65536];
+	struct stat st;
+	int fd, ret = 0, saved;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	*mode = st.st_mode;
+	if (!S_ISREG(st.st_mode))
+		return -3;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		ret = -1;
+		goto out;
+	}
+	*mode = st.st_mode;
+	if (!S_ISREG(st.st_mode)) {
+		ret = -3;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (sb->len + (size_t)n > max) {
+			ret = -2;
+			break;
+		}
+		sp_sb_add(sb, tmp, (size_t)n);
+	}
+out:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return ret;
+}
+
+/* A UTF-8 byte-order mark opening a file is skipped, as YAML allows: the text
+ * (and so every line and column) starts after it. */
+static void skip_utf8_bom(struct sp_src *src)
+{
+	if (src->len >= 3 && !memcmp(src->text, "\xef\xbb\xbf", 3)) {
+		src->text += 3;
+		src->len -= 3;
+	}
+}
+
 static const struct sp_src *read_src(struct sp_arena *a, const char *path, struct sp_diags *d)
 {
 	struct sp_sb sb = SP_SB_INIT;
 	struct sp_src *src = SP_NEW(a, struct sp_src);
+	mode_t mode = 0;
 	int r;
 
 	src->name = sp_arena_strdup(a, path);
-	r = sp_sb_read_file(&sb, path, SP_MAX_FILE_BYTES);
+	src->text = "";
+	r = read_regular(&sb, path, SP_MAX_FILE_BYTES, &mode);
+	if (r == -3) {
+		refuse_special(src, mode, d);
+		sp_sb_release(&sb);
+		return NULL;
+	}
 	if (r == -2) {
 		sp_error(d, ((struct sp_pos){ src, 0, 0 }), "file is larger than the %u MiB limit for a spec",
 			 SP_MAX_FILE_BYTES >> 20);
@@ -1044,6 +1163,7 @@ static const struct sp_src *read_src(struct sp_arena *a, const char *path, struc
 	src->text = sp_arena_strndup(a, sb.buf, sb.len);
 	src->len = sb.len;
 	sp_sb_release(&sb);
+	skip_utf8_bom(src);
 	return src;
 }
 
@@ -1053,16 +1173,156 @@ static void add_src(struct sp_spec *sp, const struct sp_src *src, size_t *cap)
 	sp->srcs[sp->nsrcs++] = src;
 }
 
-/* A NUL or another control character means binary data or a stray byte:
- * point at it exactly (libyaml reports such bytes at the start of the file). */
-static int check_control(const struct sp_src *src, struct sp_diags *d)
+/* Whether the first bytes look like text in units of `unit` bytes (2 or 4) with
+ * the character in the last byte (big-endian) or the first (little-endian) and
+ * the others zero, as ASCII is in UTF-16 or UTF-32: the first unit must, and
+ * three quarters of the first 128 units. */
+static int looks_wide(const unsigned char *t, size_t len, size_t unit, int big)
 {
+	size_t n = len / unit, hits = 0;
+	if (n > 128)
+		n = 128;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *u = t + i * unit;
+		int ok = u[big ? unit - 1 : 0] != 0;
+		for (size_t k = 0; k < unit - 1 && ok; k++)
+			ok = u[big ? k : k + 1] == 0;
+		if (!ok && i == 0)
+			return 0;
+		hits += (size_t)ok;
+	}
+	return n > 0 && hits * 4 >= n * 3;
+}
+
+/* UTF-16 and UTF-32 are named, with the command that converts them: by their
+ * byte-order mark, or by the zero bytes ASCII text has in them. */
+static int check_encoding(const struct sp_src *src, struct sp_diags *d)
+{
+	static const struct {
+		const char *bom;
+		size_t bomlen, unit;
+		int big;
+		const char *name, *endian, *iconv;
+	} encs[] = {
+		{ "\x00\x00\xfe\xff", 4, 4, 1, "UTF-32", "big-endian", "UTF-32BE" },
+		{ "\xff\xfe\x00\x00", 4, 4, 0, "UTF-32", "little-endian", "UTF-32LE" },
+		{ "\xfe\xff", 2, 2, 1, "UTF-16", "big-endian", "UTF-16BE" },
+		{ "\xff\xfe", 2, 2, 0, "UTF-16", "little-endian", "UTF-16LE" },
+	};
+	const unsigned char *t = (const unsigned char *)src->text;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < SP_ARRAY_LEN(encs); i++) {
+			if (pass == 0 ? src->len < encs[i].bomlen || memcmp(t, encs[i].bom, encs[i].bomlen)
+				      : !looks_wide(t, src->len, encs[i].unit, encs[i].big))
+				continue;
+			sp_error(d, ((struct sp_pos){ src, 0, 0 }),
+				 "the file %s %s (%s)%s; a spec is UTF-8 text: convert it (iconv -f %s -t UTF-8)",
+				 pass == 0 ? "is" : "looks like", encs[i].name, encs[i].endian,
+				 pass == 0 ? "" : " without a byte-order mark", encs[i].iconv);
+			return -1;
+		}
+	return 0;
+}
+
+/* Checks the UTF-8 sequence at t[0..len) (t[0] >= 0x80). Returns its length
+ * when it is a character YAML allows; 0 otherwise, with the reason in why when
+ * why is not NULL. */
+static size_t utf8_seq(const unsigned char *t, size_t len, char *why, size_t whysz)
+{
+	size_t n, k;
+	uint32_t cp, min;
+	char hex[24] = "", next[16];
+	int used = 0;
+
+	if (t[0] < 0xc0 || t[0] > 0xf4) {
+		if (why)
+			snprintf(why, whysz, "invalid UTF-8: byte 0x%02x cannot start a character", t[0]);
+		return 0;
+	}
+	n = t[0] < 0xe0 ? 2 : t[0] < 0xf0 ? 3 : 4;
+	for (k = 1; k < n; k++)
+		if (k >= len || (t[k] & 0xc0) != 0x80)
+			break;
+	cp = t[0] & (0x7fu >> n);
+	for (size_t j = 1; j < k; j++)
+		cp = (cp << 6) | (t[j] & 0x3fu);
+	min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+	if (k == n && cp >= min && (cp < 0xd800 || cp > 0xdfff) && cp <= 0x10ffff &&
+	    !(cp >= 0x80 && cp <= 0x9f && cp != 0x85) && cp != 0xfffe && cp != 0xffff)
+		return n;
+	if (!why)
+		return 0;
+	for (size_t j = 0; j < k; j++)
+		used += snprintf(hex + used, sizeof(hex) - (size_t)used, "%s0x%02x", j ? " " : "", t[j]);
+	if (k < n) {
+		if (k >= len)
+			snprintf(next, sizeof(next), "the file ends");
+		else if (t[k] == '\n' || t[k] == '\r')
+			snprintf(next, sizeof(next), "the line ends");
+		else
+			snprintf(next, sizeof(next), "0x%02x follows", t[k]);
+		snprintf(why, whysz, "invalid UTF-8: truncated sequence: %s %s a %zu-byte character but %s",
+			 hex, k == 1 ? "starts" : "start", n, next);
+	} else if (cp < min) {
+		snprintf(why, whysz, "invalid UTF-8: overlong encoding: %s is U+%04X in %zu bytes instead of %d",
+			 hex, (unsigned)cp, n, cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3);
+	} else if (cp >= 0xd800 && cp <= 0xdfff) {
+		snprintf(why, whysz, "invalid UTF-8: %s is the surrogate U+%04X, which UTF-8 may not encode",
+			 hex, (unsigned)cp);
+	} else if (cp > 0x10ffff) {
+		snprintf(why, whysz, "invalid UTF-8: %s would be U+%X, beyond the last character U+10FFFF",
+			 hex, (unsigned)cp);
+	} else {
+		/* valid UTF-8 that YAML does not allow (libyaml reports it at 1:1) */
+		snprintf(why, whysz, "the file contains the %s U+%04X, which YAML does not allow",
+			 cp < 0xa0 ? "control character" : "noncharacter", (unsigned)cp);
+	}
+	return 0;
+}
+
+/* The text as the excerpt of a UTF-8 error shows it: each byte of an invalid
+ * sequence (or of a character YAML forbids) becomes '?', every other character
+ * is kept, so the caret's column, counted in characters, lands on the byte. */
+static const struct sp_src *printable_view(struct sp_arena *a, const struct sp_src *src)
+{
+	struct sp_src *v = SP_NEW(a, struct sp_src);
+	char *text = sp_arena_strndup(a, src->text, src->len);
+	const unsigned char *t = (const unsigned char *)src->text;
+	size_t n;
+
+	for (size_t i = 0; i < src->len; i += n) {
+		n = 1;
+		if (t[i] >= 0x80 && (n = utf8_seq(t + i, src->len - i, NULL, 0)) == 0) {
+			text[i] = '?';
+			n = 1;
+		}
+	}
+	v->name = src->name;
+	v->text = text;
+	v->len = src->len;
+	return v;
+}
+
+/* One pass over the bytes, before libyaml sees them (it reports a bad byte at
+ * the start of the file): a NUL or another control character means binary data
+ * or a stray byte and is reported first; otherwise the first byte that is not
+ * valid UTF-8 (or a character YAML forbids) is. Columns count characters, as
+ * libyaml's do; each byte of an invalid sequence counts as one. */
+static int check_text(struct sp_arena *a, const struct sp_src *src, struct sp_diags *d)
+{
+	const unsigned char *t = (const unsigned char *)src->text;
+	struct sp_pos bad = { NULL, 0, 0 };
+	char why[160];
 	int line = 1, col = 1;
-	for (size_t i = 0; i < src->len; i++, col++) {
-		unsigned char c = (unsigned char)src->text[i];
+
+	for (size_t i = 0; i < src->len; col++) {
+		unsigned char c = t[i];
+		size_t n;
 		if (c == '\n') {
 			line++;
 			col = 0;
+			i++;
 		} else if (c == 0) {
 			sp_error(d, ((struct sp_pos){ src, line, col }), "the file contains a NUL byte; a spec is UTF-8 text");
 			return -1;
@@ -1070,7 +1330,21 @@ static int check_control(const struct sp_src *src, struct sp_diags *d)
 			sp_error(d, ((struct sp_pos){ src, line, col }),
 				 "the file contains the control character 0x%02x; a spec is UTF-8 text", c);
 			return -1;
+		} else if (c < 0x80) {
+			i++;
+		} else if ((n = utf8_seq(t + i, src->len - i, bad.src ? NULL : why, sizeof(why))) > 0) {
+			i += n;
+		} else {
+			/* the first bad byte is kept; a NUL or control character later wins */
+			if (!bad.src)
+				bad = (struct sp_pos){ src, line, col };
+			i++;
 		}
+	}
+	if (bad.src) {
+		bad.src = printable_view(a, src);
+		sp_error(d, bad, "%s", why);
+		return -1;
 	}
 	return 0;
 }
@@ -1096,7 +1370,7 @@ static int load_sources(struct sp_spec *sp, struct sp_diags *d)
 			sp_error(d, ((struct sp_pos){ src, 0, 0 }), "empty spec file");
 			continue;
 		}
-		if (check_control(src, d) < 0)
+		if (check_encoding(src, d) < 0 || check_text(&sp->arena, src, d) < 0)
 			continue;
 		if (sp_yaml_parse(&root, src, &sp->arena, d) < 0)
 			continue;
@@ -1298,6 +1572,7 @@ int sp_spec_load_string(struct sp_spec **out, const char *name, const char *text
 	src->name = sp_arena_strdup(&sp->arena, name);
 	src->text = sp_arena_strndup(&sp->arena, text, len);
 	src->len = len;
+	skip_utf8_bom(src);
 	add_src(sp, src, &cap);
 	if (load_sources(sp, d) < 0) {
 		sp_spec_free(sp);

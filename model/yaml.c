@@ -21,6 +21,20 @@ static struct sp_pos mark_pos(const struct sp_src *src, yaml_mark_t m)
 	return p;
 }
 
+/* The byte offset of character number `index` (libyaml's marks count
+ * characters, not bytes; the loader has checked that the text is UTF-8). */
+static size_t byte_offset(const struct sp_src *src, size_t index)
+{
+	size_t i = 0;
+	while (i < src->len && index > 0) {
+		i++;
+		while (i < src->len && ((unsigned char)src->text[i] & 0xc0) == 0x80)
+			i++;
+		index--;
+	}
+	return i;
+}
+
 const char *sp_ykind_name(const struct sp_ynode *n)
 {
 	if (!n)
@@ -128,7 +142,7 @@ int sp_yaml_parse(struct sp_ynode **root, const struct sp_src *src, struct sp_ar
 		if (!yaml_parser_parse(&parser, &ev)) {
 			struct sp_pos p = mark_pos(src, parser.problem_mark);
 			const char *problem = parser.problem ? parser.problem : "malformed YAML";
-			size_t off = parser.problem_mark.index;
+			size_t off = byte_offset(src, parser.problem_mark.index);
 			if (off < src->len && src->text[off] == '\t') {
 				sp_error(diags, p, "invalid YAML: a tab character here; indent YAML with spaces");
 			} else if (parser.context && (parser.context_mark.line != parser.problem_mark.line ||
