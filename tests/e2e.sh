@@ -374,8 +374,6 @@ run 0 plan --at 2027-06 --max-deletes 11
 run 0 plan --at 2030-06
 run 2 plan --max-deletes -1
 has "invalid value '-1' for option '--max-deletes'"
-printf 'lifecycle: {max_deletes: -1}\n' >>scaleplan.yaml
-run 1 validate
 
 # ---- integrity: damage is found on read, named, and recovered ---------------
 fresh integrity
