@@ -1602,6 +1602,44 @@ START_TEST(test_backend_integrity)
 }
 END_TEST
 
+/* A format-1 state (no checksum) and its format-1 journal (no header) are
+ * read as they were; the next write makes them format 2. */
+START_TEST(test_backend_reads_format_1)
+{
+	struct sp_backend *b = open_backend();
+	struct sp_state *s = NULL;
+	struct sp_err err;
+	char *disk;
+
+	mkdir(tp("dot"), 0777);
+	spew(tp("dot/state.json"), "{\"version\": 1, \"lineage\": \"" LINEAGE "\", \"serial\": 2, \"resources\": []}\n");
+	spew(tp("dot/state.json.journal"),
+	     "{\"lineage\":\"" LINEAGE "\",\"serial\":3,\"address\":\"service.a[r]\",\"resource\":{\"address\":"
+	     "\"service.a[r]\",\"type\":\"service\",\"name\":\"a\",\"region\":\"r\",\"attributes\":{\"n\":1}}}\n");
+	ck_assert_int_eq(b->ops->read(b, &s, &err), 0);
+	ck_assert_uint_eq(s->serial, 3);
+	ck_assert_uint_eq(s->resources.n, 1);
+	ck_assert_int_eq(s->read_version, 1);
+	ck_assert_int_eq(bwrite(b, s, &err), 0);
+	ck_assert(!exists(tp("dot/state.json.journal")));
+	disk = slurp(tp("dot/state.json"));
+	ck_assert_ptr_nonnull(strstr(disk, "\"version\": 2"));
+	ck_assert_ptr_nonnull(strstr(disk, "\"checksum\": \"crc32c:"));
+	free(disk);
+	/* the backup keeps the file as format 1 wrote it */
+	disk = slurp(tp("dot/state.json.backup"));
+	ck_assert_ptr_nonnull(strstr(disk, "\"version\": 1"));
+	free(disk);
+	sp_state_free(s);
+	/* but a format-2 state does not take a journal without a header */
+	spew(tp("dot/state.json.journal"),
+	     "{\"lineage\":\"" LINEAGE "\",\"serial\":4,\"address\":\"service.a[r]\",\"resource\":null}\n");
+	ck_assert_int_eq(b->ops->read(b, &s, &err), SP_ECORRUPT);
+	unlink(tp("dot/state.json.journal"));
+	b->ops->close(b);
+}
+END_TEST
+
 START_TEST(test_backend_write_force)
 {
 	struct sp_backend *b = open_backend(), *other = open_backend();
@@ -1701,6 +1739,7 @@ Suite *suite_state(void)
 	tcase_add_test(tc, test_backend_unlock_nothing);
 	tcase_add_test(tc, test_backend_journal);
 	tcase_add_test(tc, test_backend_integrity);
+	tcase_add_test(tc, test_backend_reads_format_1);
 	tcase_add_test(tc, test_backend_write_force);
 	tcase_add_test(tc, test_backend_temps_cleaned_on_lock);
 	suite_add_tcase(s, tc);
