@@ -51,6 +51,7 @@ struct run {
 	size_t done;
 	pthread_mutex_t lock;
 	const struct sp_forecast_opts *opts;
+	double pq[SP_FC_MAX_PCTS];   /* the percentiles as fractions, f->pcts[k] / 100 */
 	int error;
 };
 
@@ -103,67 +104,11 @@ static size_t idx3(int a, int b, int c, int B, int C)
 
 /* ---- percentiles --------------------------------------------------------------------- */
 
-/* Nearest rank on [0, n-1]: index floor(p/100 * (n-1) + 0.5). Exact order
- * statistics, so a monotone function of a quantity has the percentile of that
- * quantity's percentile (docs/model.md, "Percentiles"). */
-static size_t rank_of(double pct, size_t n)
+/* The forecast's percentiles of x[0..n) into out[0..npcts), by nearest rank
+ * (model/stats.h); x is used as scratch. */
+static void percentiles(const struct run *r, double *out, double *x, size_t n)
 {
-	double h = pct / 100.0 * (double)(n - 1) + 0.5;
-	size_t k = (size_t)h;
-	return k >= n ? n - 1 : k;
-}
-
-/* k-th smallest of x[0..n) (x is reordered), quickselect with a median-of-3 pivot. */
-static double select_kth(double *x, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		double a = x[lo], b = x[mid], c = x[hi];
-		double piv = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (x[i] < piv)
-				i++;
-			while (x[j] > piv)
-				j--;
-			if (i <= j) {
-				double t = x[i];
-				x[i] = x[j];
-				x[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return x[k];
-	}
-	return x[k];
-}
-
-/* Percentiles of x[0..n) into out[0..npcts); x is used as scratch. */
-static void percentiles(double *out, double *x, size_t n, const double *pcts, size_t npcts)
-{
-	double mn = x[0], mx = x[0];
-	for (size_t i = 1; i < n; i++) {
-		if (x[i] < mn)
-			mn = x[i];
-		if (x[i] > mx)
-			mx = x[i];
-	}
-	if (mn == mx) {
-		for (size_t k = 0; k < npcts; k++)
-			out[k] = mn;
-		return;
-	}
-	for (size_t k = 0; k < npcts; k++)
-		out[k] = select_kth(x, n, rank_of(pcts[k], n));
+	sp_stats_select_percentiles(out, x, n, r->pq, r->f->npcts);
 }
 
 /* ---- drivers ------------------------------------------------------------------------- */
@@ -315,16 +260,10 @@ static struct rates rates_for(const struct run *r, const struct sp_sku *sku, enu
 /* The newsvendor commitment level over a window of unit counts. */
 static int newsvendor_level(struct worker *w, const int *units, size_t n, int lo, int hi, const struct rates *x)
 {
-	/* L* is the (1 - rc/r_over) quantile of demand: the order statistic
-	 * D_(k), k = ceil(n (1 - rc/r_over)) (model/stats.h, sp_stats_newsvendor) */
-	double ratio = 1.0 - x->commit / x->over;
-	if (ratio <= 0 || n == 0)
+	/* L* is the order statistic D_(k) of the newsvendor rule (model/stats.h) */
+	size_t k = sp_stats_newsvendor_rank(n, x->commit, x->over);
+	if (k == 0)
 		return 0;
-	size_t k = (size_t)ceil((double)n * ratio);
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
 	/* units are small whole numbers within [lo, hi]: count them, then
 	 * walk to the k-th (linear, where a selection costs several passes) */
 	if (lo == hi)
@@ -348,7 +287,7 @@ static int newsvendor_level(struct worker *w, const int *units, size_t n, int lo
 	double *tmp = w->tmp;
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = units[i];
-	return (int)select_kth(tmp, n, k - 1);
+	return (int)sp_stats_select(tmp, n, k - 1);
 }
 
 /* Prices one line's units[m][p] into cost[m][p] (plus extra[m][p]) and the
@@ -951,7 +890,7 @@ static void line_percentiles(struct worker *w, struct sp_fc_line *line)
 	for (int m = 0; m < M; m++)
 		for (int p = 0; p < P; p++)
 			x[p] += w->cost[(size_t)m * P + p];
-	percentiles(line->horizon, x, (size_t)P, f->pcts, f->npcts);
+	percentiles(r, line->horizon, x, (size_t)P);
 	if (r->opts->only_month_set)
 		m0 = r->opts->only_month, m1 = r->opts->only_month + 1;
 	for (int m = m0; m < m1; m++)
@@ -968,9 +907,8 @@ static void line_percentiles(struct worker *w, struct sp_fc_line *line)
 			}
 			if (src)
 				memcpy(x, src, (size_t)P * sizeof(double));
-			percentiles(&line->v[((size_t)(m - f->line_m0) * SP_FC_NMETRICS + mt) * f->npcts], x, (size_t)P,
-				    f->pcts,
-				    f->npcts);
+			percentiles(r, &line->v[((size_t)(m - f->line_m0) * SP_FC_NMETRICS + mt) * f->npcts], x,
+				    (size_t)P);
 		}
 }
 
@@ -992,11 +930,11 @@ static void region_percentiles(struct worker *w, struct sp_fc_line *line)
 				const int *row = &src[k][idx3(ri, m, 0, M, P)];
 				for (int p = 0; p < P; p++)
 					x[p] = row[p];
-				percentiles(&line->rv[(((size_t)ri * f->line_months + (size_t)(m - f->line_m0)) *
+				percentiles(r,
+					    &line->rv[(((size_t)ri * f->line_months + (size_t)(m - f->line_m0)) *
 							       SP_FC_NREGION_METRICS +
 						       k) * f->npcts],
-					    x,
-					    (size_t)P, f->pcts, f->npcts);
+					    x, (size_t)P);
 			}
 }
 
@@ -1185,15 +1123,16 @@ static void worker_free(struct worker *w)
 }
 
 /* Percentiles of monthly, yearly and horizon sums of a [m][p] micro-unit series. */
-static void summarize(struct sp_forecast *f, const int64_t *s, int P, double *month, double *year, double *horizon,
+static void summarize(const struct run *r, const int64_t *s, int P, double *month, double *year, double *horizon,
 		      double *scratch)
 {
+	const struct sp_forecast *f = r->f;
 	int M = f->months;
 	size_t np = f->npcts;
 	for (int m = 0; m < M; m++) {
 		for (int p = 0; p < P; p++)
 			scratch[p] = (double)s[(size_t)m * P + p] / MICRO;
-		percentiles(&month[(size_t)m * np], scratch, (size_t)P, f->pcts, np);
+		percentiles(r, &month[(size_t)m * np], scratch, (size_t)P);
 	}
 	for (int y = 0; y < f->years && year; y++) {
 		for (int p = 0; p < P; p++) {
@@ -1202,7 +1141,7 @@ static void summarize(struct sp_forecast *f, const int64_t *s, int P, double *mo
 				sum += s[(size_t)m * P + p];
 			scratch[p] = (double)sum / MICRO;
 		}
-		percentiles(&year[(size_t)y * np], scratch, (size_t)P, f->pcts, np);
+		percentiles(r, &year[(size_t)y * np], scratch, (size_t)P);
 	}
 	for (int p = 0; p < P; p++) {
 		int64_t sum = 0;
@@ -1210,7 +1149,7 @@ static void summarize(struct sp_forecast *f, const int64_t *s, int P, double *mo
 			sum += s[(size_t)m * P + p];
 		scratch[p] = (double)sum / MICRO;
 	}
-	percentiles(horizon, scratch, (size_t)P, f->pcts, np);
+	percentiles(r, horizon, scratch, (size_t)P);
 }
 
 /* ---- checks before running ---------------------------------------------------------------------- */
@@ -1352,6 +1291,8 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 	r.nd = (int)spec->ndrivers;
 	r.R = (int)spec->nregions;
 	r.opts = opts;
+	for (size_t k = 0; k < f->npcts; k++)
+		r.pq[k] = f->pcts[k] / 100.0;
 	size_t dpm = (size_t)(r.nd ? r.nd : 1) * r.P * r.M;
 	r.trend = sp_xcalloc(dpm, sizeof(double));
 	r.avg = sp_xcalloc(dpm, sizeof(double));
@@ -1463,12 +1404,12 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 	f->horizon_total = SP_NEWN(&f->arena, double, f->npcts);
 	f->horizon_total_od = SP_NEWN(&f->arena, double, f->npcts);
 	double *scratch = w[0].tmp;
-	summarize(f, w[0].acc.total, r.P, f->total, f->year_total, f->horizon_total, scratch);
-	summarize(f, w[0].acc.total_od, r.P, f->total_od, NULL, f->horizon_total_od, scratch);
+	summarize(&r, w[0].acc.total, r.P, f->total, f->year_total, f->horizon_total, scratch);
+	summarize(&r, w[0].acc.total_od, r.P, f->total_od, NULL, f->horizon_total_od, scratch);
 	for (int k = 0; k < 3; k++)
 		for (size_t i = 0; i < f->groupings[k].ngroups; i++) {
 			struct sp_fc_group *gp = &f->groupings[k].groups[i];
-			summarize(f, &w[0].acc.group[k][i * MP], r.P, gp->month, gp->year, gp->horizon, scratch);
+			summarize(&r, &w[0].acc.group[k][i * MP], r.P, gp->month, gp->year, gp->horizon, scratch);
 		}
 
 	/* budgets: a month over at p50, or over at the highest percentile */

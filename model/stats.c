@@ -155,15 +155,70 @@ void sp_stats_sort(double *x, size_t n)
 		qsort(x, n, sizeof(*x), cmp_double);
 }
 
+size_t sp_stats_rank(double p, size_t n)
+{
+	double h = p * (double)(n - 1) + 0.5;
+	size_t k = (size_t)h;
+	return k >= n ? n - 1 : k;
+}
+
+/* quickselect with a median-of-3 pivot */
+double sp_stats_select(double *x, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		double a = x[lo], b = x[mid], c = x[hi];
+		double piv = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (x[i] < piv)
+				i++;
+			while (x[j] > piv)
+				j--;
+			if (i <= j) {
+				double t = x[i];
+				x[i] = x[j];
+				x[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return x[k];
+	}
+	return x[k];
+}
+
+void sp_stats_select_percentiles(double *out, double *x, size_t n, const double *ps, size_t np)
+{
+	double mn = x[0], mx = x[0];
+	for (size_t i = 1; i < n; i++) {
+		if (x[i] < mn)
+			mn = x[i];
+		if (x[i] > mx)
+			mx = x[i];
+	}
+	if (mn == mx) {   /* one value (a deterministic run, a constant figure): no selection */
+		for (size_t k = 0; k < np; k++)
+			out[k] = mn;
+		return;
+	}
+	for (size_t k = 0; k < np; k++)
+		out[k] = sp_stats_select(x, n, sp_stats_rank(ps[k], n));
+}
+
 double sp_stats_percentile_sorted(const double *sorted, size_t n, double p)
 {
 	if (n == 0 || !(p >= 0 && p <= 1))
 		return NAN;
-	double h = (double)(n - 1) * p;
-	size_t i = (size_t)h;
-	if (i >= n - 1)
-		return sorted[n - 1];
-	return sorted[i] + (h - (double)i) * (sorted[i + 1] - sorted[i]);
+	return sorted[sp_stats_rank(p, n)];
 }
 
 static double *sorted_copy(const double *x, size_t n)
@@ -198,14 +253,27 @@ int sp_stats_percentile(double *out, const double *x, size_t n, double p)
 	return sp_stats_percentiles(out, x, n, &p, 1);
 }
 
+size_t sp_stats_newsvendor_rank(size_t n, double rate_commit, double rate_over)
+{
+	double ratio = 1.0 - rate_commit / rate_over;
+	if (ratio <= 0 || n == 0)
+		return 0;
+	size_t k = (size_t)ceil((double)n * ratio);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return k;
+}
+
 int sp_stats_newsvendor(double *out_level, const double *demand, size_t n, double rate_commit,
 			double rate_on_demand)
 {
 	if (n == 0 || !(rate_commit > 0) || !(rate_on_demand > 0) || !isfinite(rate_commit) ||
 	    !isfinite(rate_on_demand))
 		return SP_EINVAL;
-	double p = 1.0 - rate_commit / rate_on_demand;
-	if (p <= 0) {
+	size_t k = sp_stats_newsvendor_rank(n, rate_commit, rate_on_demand);
+	if (k == 0) {
 		for (size_t i = 0; i < n; i++)
 			if (isnan(demand[i]))
 				return SP_EINVAL;
@@ -215,9 +283,6 @@ int sp_stats_newsvendor(double *out_level, const double *demand, size_t n, doubl
 	double *s = sorted_copy(demand, n);
 	if (!s)
 		return SP_EINVAL;
-	/* k = ceil(n p), forgiving p's rounding when n p is a whole number */
-	double kd = ceil((double)n * p - 1e-9);
-	size_t k = kd < 1 ? 1 : (kd > (double)n ? n : (size_t)kd);
 	double level = s[k - 1];
 	free(s);
 	*out_level = level > 0 ? level : 0.0;

@@ -1,10 +1,12 @@
 /* Statistics for the Monte Carlo forecast (MODEL.md §1, §5): a deterministic,
  * splittable random generator, normal and lognormal draws, the lognormal fit
- * of a p10/p90 band, percentiles and the newsvendor commitment level.
+ * of a p10/p90 band, percentiles (nearest rank: the one definition the
+ * whole model uses) and the newsvendor commitment level.
  *
  * No I/O and no mutable globals; the generator's state is the caller's.
  * Percentile functions taking an unsorted sample allocate a sorted copy
- * (lib/xalloc.h: out-of-memory aborts). */
+ * (lib/xalloc.h: out-of-memory aborts); the selection functions work in the
+ * caller's buffer and allocate nothing. */
 #ifndef SP_STATS_H
 #define SP_STATS_H
 #include <stddef.h>
@@ -54,31 +56,65 @@ int sp_stats_lognormal_fit(double *out_mu, double *out_sigma, double p10, double
 /* Sorts x[0..n-1] ascending in place. */
 void sp_stats_sort(double *x, size_t n);
 
-/* The p-quantile (p in [0, 1]) of an ascending array by linear interpolation
- * between order statistics (Hyndman and Fan's type 7, numpy's and
- * spreadsheets' PERCENTILE.INC): h = (n-1) p, x[floor h] + (h - floor h) *
- * (x[floor h + 1] - x[floor h]). NaN when n == 0 or p is outside [0, 1]. */
+/* ---- percentiles: nearest rank ------------------------------------------------
+ *
+ * One definition for every percentile the model reports (docs/model.md,
+ * "Percentiles"): the p-quantile (p in [0, 1]) of n values is the order
+ * statistic of index k = floor(p (n - 1) + 1/2), counting from 0 (at most
+ * n - 1). It is always a value of the sample, so whole counts stay whole and
+ * the percentile of a monotone function of a quantity is that function of the
+ * quantity's percentile. */
+
+/* The index k = floor(p (n - 1) + 1/2), at most n - 1, of the p-quantile
+ * among n >= 1 ascending values; p in [0, 1] (not checked). */
+size_t sp_stats_rank(double p, size_t n);
+
+/* The k-th smallest (k counted from 0, k < n) of x[0..n), n >= 1, by
+ * quickselect; x is reordered. No allocation. */
+double sp_stats_select(double *x, size_t n, size_t k);
+
+/* The ps[0..np) quantiles (each in [0, 1]) of x[0..n), n >= 1, into out[0..np)
+ * by nearest rank, without sorting: x is scratch and is reordered. The
+ * forecast's hot path: no checks and no allocation (NaN-free input). */
+void sp_stats_select_percentiles(double *out, double *x, size_t n, const double *ps, size_t np);
+
+/* The p-quantile (p in [0, 1]) of an ascending array by nearest rank:
+ * sorted[sp_stats_rank(p, n)]. NaN when n == 0 or p is outside [0, 1]. */
 double sp_stats_percentile_sorted(const double *sorted, size_t n, double p);
 
 /* The same quantile of an unsorted sample (sorts a copy; x is unchanged).
  * SP_EINVAL when n == 0, p is outside [0, 1] or the sample holds a NaN. */
 int sp_stats_percentile(double *out, const double *x, size_t n, double p);
 
-/* Several quantiles of one sample with one sort: out[i] for ps[i]. */
+/* Several quantiles of one sample with one sort: out[i] for ps[i]. Same
+ * errors as sp_stats_percentile (out is then untouched). */
 int sp_stats_percentiles(double *out, const double *x, size_t n, const double *ps, size_t np);
 
+/* ---- the newsvendor commitment level ---------------------------------------------- */
+
+/* The newsvendor rule: committing one unit costs rate_commit and saves
+ * rate_over (the rate above the commitment: on-demand, or spot) only where
+ * demand exceeds it, so the cost-minimising level among n demand values is
+ * the order statistic D_(k) of rank k = ceil(n (1 - rate_commit/rate_over)),
+ * counted from 1 and clamped to [1, n]. Returns k; 0 when n == 0 or
+ * committing does not pay (rate_commit >= rate_over). Rates are per unit of
+ * capacity and time, > 0 (not checked). */
+size_t sp_stats_newsvendor_rank(size_t n, double rate_commit, double rate_over);
+
 /* Newsvendor commitment: the level L >= 0 minimising the sample mean of
- * L*rate_commit + max(0, D - L)*rate_on_demand over the demand sample, that is
- * the (1 - rate_commit/rate_on_demand) quantile of demand, taken as the order
- * statistic D_(k), k = ceil(n (1 - rc/rod)) (the exact minimiser; where a
- * range of L ties, its lowest point). 0 when rate_commit >= rate_on_demand.
- * Rates are per unit of capacity and time, > 0. SP_EINVAL on n == 0, a rate
- * <= 0, or a NaN in the sample. */
+ * L*rate_commit + max(0, D - L)*rate_on_demand over the demand sample, that
+ * is D_(k) with k = sp_stats_newsvendor_rank(n, rate_commit, rate_on_demand)
+ * (the exact minimiser; where a range of L ties, which happens when n times
+ * the ratio is a whole number, one of its ends); 0 when
+ * rate_commit >= rate_on_demand. Sorts a copy; demand is unchanged. Rates are
+ * per unit of capacity and time, > 0. SP_EINVAL on n == 0, a rate <= 0 or
+ * not finite, or a NaN in the sample. */
 int sp_stats_newsvendor(double *out_level, const double *demand, size_t n, double rate_commit,
 			double rate_on_demand);
 
 /* The sample mean of L*rate_commit + max(0, D - L)*rate_on_demand: the cost
- * of committing level L (L = 0 is all on-demand). NaN when n == 0. */
+ * of committing level L (L = 0 is all on-demand), per unit of time. NaN when
+ * n == 0. */
 double sp_stats_newsvendor_cost(double level, const double *demand, size_t n, double rate_commit,
 				double rate_on_demand);
 

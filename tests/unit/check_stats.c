@@ -169,24 +169,43 @@ START_TEST(test_percentile)
 {
 	double x[] = { 40, 15, 50, 35, 20 }, keep[5], v;
 	memcpy(keep, x, sizeof(x));
-	/* type 7, as numpy.percentile: 40th percentile of {15,20,35,40,50} is 29 */
+	/* nearest rank, k = floor(p (n - 1) + 1/2) from 0, over {15,20,35,40,50}:
+	 * p = 0.4 gives floor(2.1) = 2, the value 35 (interpolation would give 29) */
 	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 0.4), 0);
-	ck_assert_double_eq_tol(v, 29.0, 1e-12);
-	ck_assert(memcmp(x, keep, sizeof(x)) == 0);   /* input untouched */
-	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 0), 0);
-	ck_assert_double_eq(v, 15);
-	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 1), 0);
-	ck_assert_double_eq(v, 50);
-	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 0.5), 0);
 	ck_assert_double_eq(v, 35);
-	ck_assert_int_eq(sp_stats_percentile(&v, x, 1, 0.9), 0);
+	ck_assert(memcmp(x, keep, sizeof(x)) == 0);   /* input untouched */
+	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 0), 0);      /* floor(0.5) = 0 */
+	ck_assert_double_eq(v, 15);
+	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 1), 0);      /* floor(4.5) = 4 */
+	ck_assert_double_eq(v, 50);
+	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 0.5), 0);    /* floor(2.5) = 2 */
+	ck_assert_double_eq(v, 35);
+	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 0.1), 0);    /* floor(0.9) = 0 */
+	ck_assert_double_eq(v, 15);
+	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 0.9), 0);    /* floor(4.1) = 4 */
+	ck_assert_double_eq(v, 50);
+	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 0.375), 0);  /* 2.0 exactly: half rounds up */
+	ck_assert_double_eq(v, 35);
+	ck_assert_int_eq(sp_stats_percentile(&v, x, 5, 0.37), 0);   /* floor(1.98) = 1 */
+	ck_assert_double_eq(v, 20);
+	ck_assert_int_eq(sp_stats_percentile(&v, x, 1, 0.9), 0);    /* one value: itself */
 	ck_assert_double_eq(v, 40);
 
 	double s[] = { 1, 2, 3, 4 };
-	ck_assert_double_eq_tol(sp_stats_percentile_sorted(s, 4, 0.5), 2.5, 1e-15);
-	ck_assert_double_eq_tol(sp_stats_percentile_sorted(s, 4, 0.1), 1.3, 1e-15);
+	ck_assert_double_eq(sp_stats_percentile_sorted(s, 4, 0.5), 3);   /* floor(2.0) = 2 */
+	ck_assert_double_eq(sp_stats_percentile_sorted(s, 4, 0.1), 1);   /* floor(0.8) = 0 */
+	ck_assert_double_eq(sp_stats_percentile_sorted(s, 4, 0.9), 4);   /* floor(3.2) = 3 */
 	ck_assert(isnan(sp_stats_percentile_sorted(s, 0, 0.5)));
 	ck_assert(isnan(sp_stats_percentile_sorted(s, 4, 1.1)));
+
+	/* the ranks docs/model.md gives for 1,000 paths: p10, p50 and p90 are the
+	 * 101st, 501st and 900th smallest (floor(100.4), floor(500), floor(899.6)) */
+	ck_assert_uint_eq(sp_stats_rank(0.1, 1000), 100);
+	ck_assert_uint_eq(sp_stats_rank(0.5, 1000), 500);
+	ck_assert_uint_eq(sp_stats_rank(0.9, 1000), 899);
+	ck_assert_uint_eq(sp_stats_rank(0, 1000), 0);
+	ck_assert_uint_eq(sp_stats_rank(1, 1000), 999);
+	ck_assert_uint_eq(sp_stats_rank(0.9, 1), 0);
 
 	double bad[] = { 1, NAN, 3 };
 	ck_assert_int_eq(sp_stats_percentile(&v, bad, 3, 0.5), SP_EINVAL);
@@ -204,10 +223,34 @@ START_TEST(test_percentile)
 		double ps[] = { 0.1, 0.5, 0.9 }, q[3];
 		ck_assert_int_eq(sp_stats_percentiles(q, sample, n, ps, 3), 0);
 		ck_assert(q[0] <= q[1] && q[1] <= q[2]);
+		/* the selection (the forecast's path) gives the same values, in place */
+		static double scratch[999];
+		double qs[3];
+		memcpy(scratch, sample, n * sizeof(double));
+		sp_stats_select_percentiles(qs, scratch, n, ps, 3);
 		for (int j = 0; j < 3; j++) {
 			ck_assert_int_eq(sp_stats_percentile(&v, sample, n, ps[j]), 0);
 			ck_assert_double_eq(v, q[j]);
+			ck_assert_double_eq(qs[j], q[j]);
+			/* always a value of the sample: the rank-th smallest */
+			size_t below = 0, equal = 0;
+			for (size_t i = 0; i < n; i++) {
+				below += sample[i] < q[j];
+				equal += sample[i] == q[j];
+			}
+			size_t k = sp_stats_rank(ps[j], n);
+			ck_assert(equal > 0 && below <= k && k < below + equal);
 		}
+	}
+	/* a constant sample, and the k-th smallest by selection */
+	double c[] = { 7, 7, 7, 7 }, qc[3], ps[] = { 0.1, 0.5, 0.9 };
+	sp_stats_select_percentiles(qc, c, 4, ps, 3);
+	ck_assert(qc[0] == 7 && qc[1] == 7 && qc[2] == 7);
+	double y[] = { 9, 1, 8, 2, 7, 3, 6, 4, 5, 5 };
+	for (size_t k = 0; k < 10; k++) {
+		double t[10];
+		memcpy(t, y, sizeof(y));
+		ck_assert_double_eq(sp_stats_select(t, 10, k), k < 5 ? (double)k + 1 : (double)k);
 	}
 }
 END_TEST
@@ -243,6 +286,19 @@ START_TEST(test_newsvendor)
 	best = sp_stats_newsvendor_cost(level, s, 5000, rc, rod);
 	for (double l = 0; l < 400; l += 0.5)
 		ck_assert(sp_stats_newsvendor_cost(l, s, 5000, rc, rod) >= best - 1e-9);
+
+	/* the rank k = ceil(n (1 - rc/ro)), from 1, clamped to [1, n]: 12 months x
+	 * 1,000 paths at 0.0655 and 0.1008 an hour (docs/model.md, 8.2) give
+	 * ceil(12000 x 0.350198...) = ceil(4202.38) = 4203; 10 values at a ratio
+	 * of 0.75 give ceil(7.5) = 8; a ratio near 1 still names a value */
+	ck_assert_uint_eq(sp_stats_newsvendor_rank(12000, 0.0655, 0.1008), 4203);
+	ck_assert_uint_eq(sp_stats_newsvendor_rank(10, 0.25, 1.0), 8);
+	ck_assert_uint_eq(sp_stats_newsvendor_rank(10, 1e-9, 1.0), 10);
+	ck_assert_uint_eq(sp_stats_newsvendor_rank(10, 1.0, 1.0), 0);
+	ck_assert_uint_eq(sp_stats_newsvendor_rank(0, 0.25, 1.0), 0);
+	double ten[] = { 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
+	ck_assert_int_eq(sp_stats_newsvendor(&level, ten, 10, 0.25, 1.0), 0);
+	ck_assert_double_eq(level, 8);
 
 	/* committing never pays when it costs as much as on-demand */
 	ck_assert_int_eq(sp_stats_newsvendor(&level, d, 100, 1.0, 1.0), 0);
