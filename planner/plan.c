@@ -12,7 +12,7 @@
 #include "lib/xalloc.h"
 #include "model/desired.h"
 #include "planner/cli.h"
-#include "planner/price.h"
+#include "model/cost.h"
 #include "providers/backend_local.h"
 #include "providers/catalog.h"
 #include "providers/provider_local.h"
@@ -409,14 +409,14 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 
 	/* monthly list price before, and after the listed changes only (targets
 	 * leave the rest as it is) */
-	p->cost_before = sp_price_set(p->catalog, &p->current);
+	p->cost_before = sp_cost_set(p->catalog, &p->current);
 	p->cost_after = p->cost_before;
 	for (size_t i = 0; i < p->diff.n; i++) {
 		const struct sp_change *c = &p->diff.v[i];
 		if (c->before)
-			p->cost_after -= sp_price_resource(p->catalog, c->before);
+			p->cost_after -= sp_cost_resource(p->catalog, c->before);
 		if (c->after)
-			p->cost_after += sp_price_resource(p->catalog, c->after);
+			p->cost_after += sp_cost_resource(p->catalog, c->after);
 	}
 	if (fabs(p->cost_after) < 1e-6)
 		p->cost_after = 0;

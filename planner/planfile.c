@@ -10,7 +10,7 @@
 
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
-#include "planner/price.h"
+#include "model/cost.h"
 #include "providers/state_json.h"
 
 /* ---- encoding ------------------------------------------------------------- */
@@ -189,8 +189,8 @@ static json_t *change_json(const struct sp_change *c, const struct sp_catalog *c
 	json_object_set_new(lc, "allow_zero", json_boolean(r->allow_zero));
 	json_object_set_new(o, "lifecycle", lc);
 	if (cat) {
-		double b = c->before ? sp_price_resource(cat, c->before) : 0;
-		double a = c->after ? sp_price_resource(cat, c->after) : 0;
+		double b = c->before ? sp_cost_resource(cat, c->before) : 0;
+		double a = c->after ? sp_cost_resource(cat, c->after) : 0;
 		json_object_set_new(cost, "monthly_before", jmoney(b));
 		json_object_set_new(cost, "monthly_after", jmoney(a));
 		json_object_set_new(o, "cost", cost);

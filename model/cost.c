@@ -1,4 +1,4 @@
-#include "planner/price.h"
+#include "model/cost.h"
 
 #include <math.h>
 #include <string.h>
@@ -15,7 +15,7 @@ static const char *str(const struct sp_resource *r, const char *key)
 	return a && a->type == SP_ATTR_STR ? a->s : NULL;
 }
 
-double sp_price_resource(const struct sp_catalog *cat, const struct sp_resource *r)
+double sp_cost_resource(const struct sp_catalog *cat, const struct sp_resource *r)
 {
 	const char *sku_name = str(r, "instance_type");
 	const struct sp_sku *sku;
@@ -41,10 +41,10 @@ double sp_price_resource(const struct sp_catalog *cat, const struct sp_resource 
 	return 0;
 }
 
-double sp_price_set(const struct sp_catalog *cat, const struct sp_resource_set *s)
+double sp_cost_set(const struct sp_catalog *cat, const struct sp_resource_set *s)
 {
 	double sum = 0;
 	for (size_t i = 0; i < s->n; i++)
-		sum += sp_price_resource(cat, &s->v[i]);
+		sum += sp_cost_resource(cat, &s->v[i]);
 	return sum;
 }
