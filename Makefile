@@ -166,7 +166,7 @@ FUZZ_SRC_spec_files := $(FUZZ_SRC_spec)
 FUZZ_SRC_catalog := $(LIB_SRC) $(SRCDIR)/model/catalog.c $(SRCDIR)/providers/catalog.c
 FUZZ_SRC_state := $(LIB_SRC) $(SRCDIR)/model/resource.c $(SRCDIR)/providers/state.c $(SRCDIR)/providers/uuid.c \
   $(SRCDIR)/planner/planfile.c $(SRCDIR)/planner/diff.c $(SRCDIR)/model/cost.c $(SRCDIR)/model/catalog.c $(SRCDIR)/model/load_util.c \
-  $(SRCDIR)/model/yaml.c
+  $(SRCDIR)/model/yaml.c $(addprefix $(SRCDIR)/model/,stats.c graph.c demand.c growth.c)
 FUZZ_SRC_journal := $(FUZZ_SRC_state)
 FUZZ_SEEDS_spec := $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml
 FUZZ_SEEDS_spec_files := $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml

@@ -1,0 +1,157 @@
+/* The state of one forecast run, private to the model's forecast files:
+ *   model/forecast.c  the run itself: paths, threads, percentiles, summaries, budgets
+ *   model/demand.c    growth paths of the drivers, demand pushed along the graph
+ *   model/capacity.c  sizing of each component kind, per region, month and path
+ *   model/cost.c      rates, commitment levels, pricing of a line, internet egress
+ * Nothing else includes it; model/forecast.h is the public interface.
+ *
+ * Arrays along the paths are flat: a driver's series is [d][p][m]
+ * (sp_fc_idx(d, p, m, P, M)), a line's figures [m][p], a line's figures per
+ * region [r][m][p] (sp_fc_idx(r, m, p, M, P)). The run context is read-only
+ * once the workers start; each worker owns its scratch and its accumulators. */
+#ifndef SP_FORECAST_RUN_H
+#define SP_FORECAST_RUN_H
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/diag.h"
+#include "model/catalog.h"
+#include "model/forecast.h"
+#include "model/graph.h"
+#include "model/spec.h"
+
+#define SP_FC_MICRO 1e6          /* totals are summed in micro-units of currency */
+
+/* A node's demand as a linear combination of the drivers. */
+struct sp_fc_coef {
+	double *avg, *peak;      /* [ndrivers] requests (or operations) per driver unit per second */
+	double *reads, *writes;  /* datastores: peak reads and writes per driver unit per second */
+};
+
+/* The shared run context. */
+struct sp_fc_run {
+	const struct sp_spec *spec;
+	const struct sp_graph *g;
+	const struct sp_catalog *cat;
+	struct sp_forecast *f;
+	int M, P, nd, R;
+	double *trend;           /* [d][p][m] the driver's value */
+	double *avg;             /* [d][p][m] trend x season, per second factor excluded */
+	double *peak;            /* [d][p][m] avg x event */
+	double *cum;             /* [d][p][m] cumulative trend up to and including m */
+	int *region_active;      /* [r][m] */
+	struct sp_fc_coef *coef; /* [node] */
+	int *queue_worker;       /* [node]: 1 when a queue feeds the service */
+	/* work distribution */
+	size_t next_line;
+	size_t done;
+	pthread_mutex_t lock;
+	const struct sp_forecast_opts *opts;
+	double pq[SP_FC_MAX_PCTS];   /* the percentiles as fractions, f->pcts[k] / 100 */
+};
+
+/* A service region's sizing points: sorted rates and their results (capacity.c). */
+struct sp_fc_mono {
+	double *x;
+	int *u, *b;
+	int n, cap;
+};
+
+/* Per-thread accumulators (integers: addition order does not matter). */
+struct sp_fc_acc {
+	int64_t *total, *total_od;       /* [m][p] */
+	int64_t *group[3];               /* [group][m][p] for class, region, category */
+	int64_t *egress;                 /* [m][p] internet egress, micro-GB (priced on the total) */
+	size_t ngroups[3];
+};
+
+/* One worker thread: the line it computes, its scratch and its accumulators. */
+struct sp_fc_worker {
+	struct sp_fc_run *run;
+	struct sp_fc_acc acc;
+	int id;
+	/* scratch, per line */
+	double *rate;            /* [p] */
+	double *tmp;             /* [p] and more */
+	int *units;              /* [r][m][p] capacity per region (services: instances) */
+	int *rshards, *rreplicas;/* [r][m][p] datastores: per region */
+	int *units_total;        /* [m][p] */
+	int *binds;              /* [m] paths where the maximum binds (in any region) */
+	unsigned char *bind_any; /* [m][p] the maximum binds in some region */
+	size_t *hist, hist_cap;  /* counts of unit values (newsvendor levels) */
+	int *umin, *umax;        /* [m] the line's smallest and largest count over the paths */
+	int mm_valid;            /* umin/umax hold this line's */
+	double *wr;              /* [r] region weights (cost split by region) */
+	int *pbinds;             /* [p] the maximum binds on this path (one region, one month) */
+	double *cost;            /* [m][p] */
+	double *cost_od;         /* [m][p] */
+	double *extra;           /* [m][p] storage or other non-instance cost */
+	double *metric;          /* [metric][m][p] for metrics other than units/cost */
+	struct sp_fc_mono mc;
+	/* what the previous line wrote beyond demand and units, so only that is
+	 * cleared before the next one (a full clear per line costs more than
+	 * the sizing on large specs) */
+	int dirty_datastore, dirty_extra;
+};
+
+/* The flat index of [a][b][c] in an array of dimensions [.][B][C]. Here, not
+ * in a .c file, so that it inlines in every inner loop. */
+static inline size_t sp_fc_idx(int a, int b, int c, int B, int C)
+{
+	return ((size_t)a * (size_t)B + (size_t)b) * (size_t)C + (size_t)c;
+}
+
+/* The worker's row of metric mt in month m: P values, one per path. */
+static inline double *sp_fc_metric_row(struct sp_fc_worker *w, enum sp_fc_metric mt, int m)
+{
+	return &w->metric[((size_t)mt * w->run->M + (size_t)m) * w->run->P];
+}
+
+/* ---- model/demand.c: growth paths and demand through the graph ---------------------- */
+
+/* Fills r->trend, avg, peak and cum for every driver and path: one growth
+ * multiplier per (seed, path, driver) drawn from the driver's band, then
+ * seasonality and events month by month. r->M, P, nd, spec and f->seed must
+ * be set and the arrays allocated. Returns 0, or -1 with an error at the
+ * driver in diags (a band that cannot be fitted, a curve that cannot be
+ * computed). */
+int sp_demand_fill_drivers(struct sp_fc_run *r, struct sp_diags *diags);
+
+/* Walks the graph once in topological order and sets r->coef (every node's
+ * average and peak rate, and a datastore's reads and writes, per unit of each
+ * driver per second) and r->queue_worker. Allocates in r->f's arena. */
+void sp_demand_propagate(struct sp_fc_run *r);
+
+/* The rate of every path in month m into out[0..P): sum_d c[d] *
+ * series[d][p][m], series one of r->trend, avg or peak. */
+void sp_demand_path_rates(const struct sp_fc_run *r, const double *c, const double *series, int m, double *out);
+
+/* ---- model/capacity.c: sizing ------------------------------------------------------- */
+
+/* Sizes line v (a graph node) in every region, month and path into the
+ * worker: demand and the other metrics, units per region and in total, a
+ * datastore's storage cost in w->extra (a GPU inference line's GPUs), and the
+ * line's SLO-at-risk and outgrown-primary months. Prices nothing: that is
+ * sp_cost_line's, which must run next. */
+void sp_capacity_line(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line);
+
+/* ---- model/cost.c: pricing ---------------------------------------------------------- */
+
+/* Prices the units sp_capacity_line left in the worker: w->cost and cost_od
+ * [m][p] in the catalog's currency a month, the line's purchase option,
+ * commitment term and levels (the term that costs less, by the newsvendor
+ * rule). A GPU inference line is billed in whole instances and reports GPUs:
+ * afterwards w->units_total holds GPUs. */
+void sp_cost_line(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line);
+
+/* Adds the internet egress of service s (line v) to w->acc.egress, in
+ * micro-GB per month and path; nothing when it sends none. */
+void sp_cost_egress(struct sp_fc_worker *w, uint32_t v, const struct sp_service *s);
+
+/* Prices the summed egress of acc through the catalog's tiers, each month
+ * and path, and adds it to the totals, the "transfer" class and category, and
+ * the regions by their shares (not to groupings when opts->no_groupings). */
+void sp_cost_transfer(const struct sp_fc_run *r, struct sp_fc_acc *acc);
+
+#endif
