@@ -9,6 +9,7 @@
 
 #include "lib/xalloc.h"
 #include "model/load_internal.h"
+#include "model/queueing.h"
 
 const char *const sp_class_names[] = { "web", "worker", "batch", "dev", NULL };
 const char *const sp_cache_engine_names[] = { "redis", "memcached", "valkey", NULL };
@@ -592,18 +593,18 @@ static void resolve_call(struct sp_ld *ld, struct spec_index *ix, struct sp_call
 }
 
 /* An SLO below the service-time tail cannot be met by adding servers:
- * P(T > t) >= e^(-t/S), so t must be at least S * -ln(1 - q). */
+ * P(T > t) >= e^(-t/S), so t must be at least S * -ln(1 - q), the floor of
+ * model/queueing.c (linear in S: milliseconds in, milliseconds out). */
 static void check_slo_floor(struct sp_ld *ld, const struct sp_service *s)
 {
-	if (s->has_latency_slo && s->cpu_ms_per_request > 0) {
-		double floor_ms = s->cpu_ms_per_request * -log1p(-s->slo_quantile);
-		if (s->slo_ms <= floor_ms * (1 + 1e-9)) {
-			sp_error(ld->d, s->slo_pos,
-				 "service '%s': the p%g latency target of %g ms is unreachable: with %g ms of work per request, no number of servers brings p%g below %.1f ms; the smallest reachable target is %.0f ms",
-				 s->name, s->slo_quantile * 100, s->slo_ms, s->cpu_ms_per_request,
-				 s->slo_quantile * 100, floor_ms, floor(floor_ms) + 1);
-		}
-	}
+	if (!s->has_latency_slo || !(s->cpu_ms_per_request > 0))
+		return;
+	double floor_ms = sp_q_min_slo_s(s->cpu_ms_per_request, s->slo_quantile);
+	if (s->slo_ms <= floor_ms * (1 + 1e-9))
+		sp_error(ld->d, s->slo_pos,
+			 "service '%s': the p%g latency target of %g ms is unreachable: with %g ms of work per request, no number of servers brings p%g below %.1f ms; the smallest reachable target is %.0f ms",
+			 s->name, s->slo_quantile * 100, s->slo_ms, s->cpu_ms_per_request, s->slo_quantile * 100,
+			 floor_ms, floor(floor_ms) + 1);
 }
 
 void sp_load_components_resolve(struct sp_ld *ld, struct spec_index *ix)

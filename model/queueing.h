@@ -48,9 +48,11 @@ double sp_q_resp_tail(int c, double lambda_rps, double service_s, double t_s);
  * and its theta = mu limit e^(-mu t)(1 + C mu t), with no cancellation near theta = mu. */
 double sp_q_resp_tail_parts(double pwait, double mu_per_s, double theta_per_s, double t_s);
 
-/* The smallest quantile-latency target any number of servers can reach, in
- * seconds: the service time's own quantile, service_s * -ln(1 - quantile)
- * (P(T > t) >= e^(-mu t)). quantile in (0, 1), service_s > 0. */
+/* The smallest quantile-latency target any number of servers can reach: the
+ * service time's own quantile, service_s * -ln(1 - quantile) (P(T > t) >=
+ * e^(-mu t)), in the unit of service_s (seconds; it is linear, so the
+ * loader passes milliseconds and gets milliseconds). quantile in (0, 1),
+ * service_s > 0 and finite; NaN otherwise. */
 double sp_q_min_slo_s(double service_s, double quantile);
 
 /* 1 when some finite number of servers meets "quantile of T <= slo_s", that is
