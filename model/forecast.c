@@ -486,35 +486,32 @@ static void run_free(struct sp_fc_run *r)
 /* What a line is, from its graph node: class group, cost category, SKU and unit. */
 static void line_describe(struct sp_fc_line *l, const struct sp_node *node, const struct sp_catalog *cat)
 {
+	static const struct {
+		enum sp_fc_category category;
+		const char *unit;
+		const char *group_class;   /* NULL: by the service's class, the GPU workload's kind */
+	} by_kind[] = {
+		[SP_NODE_SERVICE] = { SP_CAT_COMPUTE, "instances", NULL },
+		[SP_NODE_CACHE] = { SP_CAT_CACHE, "nodes", "cache" },
+		[SP_NODE_DATASTORE] = { SP_CAT_DATABASE, "nodes", "datastore" },
+		[SP_NODE_QUEUE] = { SP_CAT_QUEUE, "", "queue" },
+		[SP_NODE_GPU] = { SP_CAT_GPU, "GPUs", NULL },
+	};
+
+	l->category = by_kind[node->kind].category;
+	l->unit = by_kind[node->kind].unit;
+	l->group_class = by_kind[node->kind].group_class;
 	switch (node->kind) {
 	case SP_NODE_SERVICE:
 		l->group_class = sp_class_names[node->service->cls];
-		l->category = SP_CAT_COMPUTE;
 		l->sku = node->service->instance;
-		l->unit = "instances";
 		break;
-	case SP_NODE_DATASTORE:
-		l->group_class = "datastore";
-		l->category = SP_CAT_DATABASE;
-		l->sku = node->datastore->instance;
-		l->unit = "nodes";
-		break;
-	case SP_NODE_CACHE:
-		l->group_class = "cache";
-		l->category = SP_CAT_CACHE;
-		l->sku = node->cache->node;
-		l->unit = "nodes";
-		break;
-	case SP_NODE_QUEUE:
-		l->group_class = "queue";
-		l->category = SP_CAT_QUEUE;
-		l->unit = "";
-		break;
+	case SP_NODE_DATASTORE: l->sku = node->datastore->instance; break;
+	case SP_NODE_CACHE: l->sku = node->cache->node; break;
+	case SP_NODE_QUEUE: break;   /* nothing to buy */
 	case SP_NODE_GPU:
 		l->group_class = node->gpu->kind == SP_GPU_INFERENCE ? "gpu-inference" : "gpu-training";
-		l->category = SP_CAT_GPU;
 		l->sku = sp_catalog_gpu(cat, node->gpu->gpu)->sku;
-		l->unit = "GPUs";
 		break;
 	}
 }

@@ -42,6 +42,19 @@ static int register_name(struct sp_ld *ld, struct spec_index *ix, const struct s
 	return 0;
 }
 
+/* The start of a named component's loader: `what` gets "<kind> '<name>'" for
+ * messages; returns 0 when v is a mapping (reporting its unknown keys), or
+ * -1 (reported) when it is not. */
+static int open_component(struct sp_ld *ld, const struct sp_ynode *key, const struct sp_ynode *v, const char *kind,
+			  const char *const *keys, char *what, size_t whatsz)
+{
+	snprintf(what, whatsz, "%s '%s'", kind, key->str);
+	if (sp_ld_is_map(ld, v, what) < 0)
+		return -1;
+	sp_ld_keys(ld, v, keys, what);
+	return 0;
+}
+
 /* ---- services ----------------------------------------------------------------------- */
 
 static void load_lifecycle(struct sp_ld *ld, const struct sp_ynode *map, struct sp_lifecycle *lc)
@@ -108,10 +121,8 @@ static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const str
 	s->target_utilization = 0.5;
 	s->min = 1;
 	s->max = 0;
-	snprintf(what, sizeof(what), "service '%s'", key->str);
-	if (sp_ld_is_map(ld, v, what) < 0)
+	if (open_component(ld, key, v, "service", keys, what, sizeof(what)) < 0)
 		return;
-	sp_ld_keys(ld, v, keys, what);
 	sp_ld_enum(ld, v, "class", sp_class_names, &cls);
 	s->cls = (enum sp_class)cls;
 	if ((x = sp_ymap_get(v, "demand", NULL)))
@@ -192,10 +203,8 @@ static void load_cache(struct sp_ld *ld, const struct sp_ynode *key, const struc
 	c->pos = key->pos;
 	c->ops_per_s_per_node = 100000;
 	c->min_nodes = 1;
-	snprintf(what, sizeof(what), "cache '%s'", key->str);
-	if (sp_ld_is_map(ld, v, what) < 0)
+	if (open_component(ld, key, v, "cache", keys, what, sizeof(what)) < 0)
 		return;
-	sp_ld_keys(ld, v, keys, what);
 	if (sp_ld_enum(ld, v, "engine", sp_cache_engine_names, &e) == 1)
 		sp_ld_missing(ld, v, "engine", what);
 	c->engine = (enum sp_cache_engine)e;
@@ -226,10 +235,8 @@ static void load_datastore(struct sp_ld *ld, const struct sp_ynode *key, const s
 	ds->write_utilization = 0.65;
 	ds->reshard_lead_months = 6;
 	ds->replica_lead_months = 1;
-	snprintf(what, sizeof(what), "datastore '%s'", key->str);
-	if (sp_ld_is_map(ld, v, what) < 0)
+	if (open_component(ld, key, v, "datastore", keys, what, sizeof(what)) < 0)
 		return;
-	sp_ld_keys(ld, v, keys, what);
 	if (sp_ld_enum(ld, v, "engine", sp_db_engine_names, &e) == 1)
 		sp_ld_missing(ld, v, "engine", what);
 	ds->engine = (enum sp_db_engine)e;
@@ -281,10 +288,8 @@ static void load_queue(struct sp_ld *ld, const struct sp_ynode *key, const struc
 	q->max_backlog_age_s = 60;
 	q->message_kb = 1;
 	q->from = q->worker = "";
-	snprintf(what, sizeof(what), "queue '%s'", key->str);
-	if (sp_ld_is_map(ld, v, what) < 0)
+	if (open_component(ld, key, v, "queue", keys, what, sizeof(what)) < 0)
 		return;
-	sp_ld_keys(ld, v, keys, what);
 	if (sp_ld_str(ld, v, "from", &q->from, &q->from_pos) == 1)
 		sp_ld_missing(ld, v, "from", what);
 	if (sp_ld_num(ld, v, "per_request", SP_R_NONNEG, &q->per_request) == 1)

@@ -115,39 +115,47 @@ double sp_q_resp_tail_parts(double pwait, double mu_per_s, double theta_per_s, d
 	return tail_parts(pwait, mu_per_s, theta_per_s, t_s);
 }
 
-static int queue_args_ok(int c, double lambda_rps, double service_s)
+/* The prologue the queue figures share: 1 with *a = A when the arguments
+ * describe a stable M/M/c queue (c > A); else 0 with *early the answer: NaN
+ * for an argument out of its domain (t_s must be >= 0), `unstable` when
+ * c <= A. */
+static int stable_queue(int c, double lambda_rps, double service_s, double t_s, double unstable, double *a,
+			double *early)
 {
-	return c >= 0 && lambda_rps >= 0 && isfinite(lambda_rps) && service_s > 0 &&
-	       isfinite(service_s);
+	if (!(c >= 0 && lambda_rps >= 0 && isfinite(lambda_rps) && service_s > 0 && isfinite(service_s)) ||
+	    !(t_s >= 0)) {
+		*early = NAN;
+		return 0;
+	}
+	*a = lambda_rps * service_s;
+	if ((double)c <= *a) {
+		*early = unstable;
+		return 0;
+	}
+	return 1;
 }
 
 double sp_q_wait_tail(int c, double lambda_rps, double service_s, double t_s)
 {
-	if (!queue_args_ok(c, lambda_rps, service_s) || !(t_s >= 0))
-		return NAN;
-	double a = lambda_rps * service_s;
-	if ((double)c <= a)
-		return 1.0;
+	double a, early;
+	if (!stable_queue(c, lambda_rps, service_s, t_s, 1.0, &a, &early))
+		return early;
 	return sp_q_erlang_c(c, a) * exp(-(((double)c - a) * (1.0 / service_s)) * t_s);
 }
 
 double sp_q_wait_mean_s(int c, double lambda_rps, double service_s)
 {
-	if (!queue_args_ok(c, lambda_rps, service_s))
-		return NAN;
-	double a = lambda_rps * service_s;
-	if ((double)c <= a)
-		return INFINITY;
+	double a, early;
+	if (!stable_queue(c, lambda_rps, service_s, 0.0, INFINITY, &a, &early))
+		return early;
 	return sp_q_erlang_c(c, a) / (((double)c - a) * (1.0 / service_s));
 }
 
 double sp_q_resp_tail(int c, double lambda_rps, double service_s, double t_s)
 {
-	if (!queue_args_ok(c, lambda_rps, service_s) || !(t_s >= 0))
-		return NAN;
-	double a = lambda_rps * service_s;
-	if ((double)c <= a)
-		return 1.0;
+	double a, early;
+	if (!stable_queue(c, lambda_rps, service_s, t_s, 1.0, &a, &early))
+		return early;
 	if (isinf(t_s))
 		return 0.0;
 	/* the same arithmetic as the server search, so the two agree to the bit */

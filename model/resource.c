@@ -102,38 +102,25 @@ void sp_resource_set_sort(struct sp_resource_set *s)
 		qsort(s->v, s->n, sizeof(*s->v), cmp_resource);
 }
 
+/* bsearch comparators: a key string against an element's address or key */
+static int cmp_key_resource(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct sp_resource *)elem)->address);
+}
+
+static int cmp_key_attr(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct sp_attr *)elem)->key);
+}
+
 const struct sp_resource *sp_resource_find(const struct sp_resource_set *s, const char *address)
 {
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->v[mid].address, address);
-		if (!c)
-			return &s->v[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return s->n ? bsearch(address, s->v, s->n, sizeof(*s->v), cmp_key_resource) : NULL;
 }
 
 const struct sp_attr *sp_resource_attr(const struct sp_resource *r, const char *key)
 {
-	size_t lo = 0, hi = r->nattrs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->attrs[mid].key, key);
-		if (!c)
-			return &r->attrs[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return r->nattrs ? bsearch(key, r->attrs, r->nattrs, sizeof(*r->attrs), cmp_key_attr) : NULL;
 }
 
 int sp_attr_equal(const struct sp_attr *a, const struct sp_attr *b)
