@@ -45,101 +45,98 @@ static const struct sp_lifecycle *lifecycle_of(const struct sp_node *node)
 	return NULL;
 }
 
-int sp_desired_build(struct sp_resource_set *out, struct sp_arena *a, const struct sp_spec *spec,
-		     const struct sp_graph *g, const struct sp_forecast *f, int month, size_t pct)
+/* The attributes of line l's resource in region ri (reg) at month and
+ * percentile index pct, into b (emptied first). */
+static void resource_attrs(struct builder *b, const struct sp_node *node, const struct sp_fc_line *l,
+			   const struct sp_forecast *f, const struct sp_region *reg, int ri, int month, size_t pct)
 {
-	struct builder b = { a, NULL, 0, 0 };
-	size_t n = 0, cap = 0;
-	struct sp_resource *v = NULL;
+	double units = sp_fc_region_value(f, l, ri, month, SP_FC_R_UNITS, pct);
 
-	out->v = NULL;
-	out->n = 0;
-	if (month < 0 || month >= f->months || pct >= f->npcts)
-		return SP_EINVAL;
-	for (size_t li = 0; li < f->nlines; li++) {
-		const struct sp_fc_line *l = &f->lines[li];
-		const struct sp_node *node = sp_graph_node(g, (uint32_t)li);
-		for (size_t ri = 0; ri < spec->nregions; ri++) {
-			const struct sp_region *reg = &spec->regions[ri];
-			if (reg->from != SP_NO_MONTH && spec->start + month < reg->from)
-				continue;
-			/* training runs in the first region only */
-			if (node->kind == SP_NODE_GPU && node->gpu->kind == SP_GPU_TRAINING && ri > 0)
-				continue;
-			double units = sp_fc_region_value(f, l, (int)ri, month, SP_FC_R_UNITS, pct);
-			b.n = 0;
-			switch (node->kind) {
-			case SP_NODE_SERVICE:
-				attr_str(&b, "class", sp_class_names[node->service->cls], 0);
-				attr_str(&b, "instance_type", node->service->instance, 0);
-				attr_num(&b, "instances", units, 0);
-				attr_str(&b, "purchase", sp_fc_purchase_names[l->purchase], 0);
-				break;
-			case SP_NODE_DATASTORE: {
-				const struct sp_datastore *ds = node->datastore;
-				double gb = sp_fc_value(f, l, month, SP_FC_STORAGE_GB, pct) * reg->share;
-				attr_str(&b, "engine", sp_db_engine_names[ds->engine], 1);
-				attr_str(&b, "instance_type", ds->instance, 0);
-				attr_bool(&b, "multi_az", ds->multi_az);
-				attr_num(&b, "nodes", units, 0);
-				attr_str(&b, "purchase", sp_fc_purchase_names[l->purchase], 0);
-				attr_num(&b, "replicas_per_shard",
-					 sp_fc_region_value(f, l, (int)ri, month, SP_FC_R_REPLICAS, pct), 0);
-				attr_num(&b, "shards", sp_fc_region_value(f, l, (int)ri, month, SP_FC_R_SHARDS, pct), 0);
-				/* storage is provisioned in steps of 10 GB, so small growth is not churn */
-				attr_num(&b, "storage_gb", ceil(gb / 10) * 10, 0);
-				break;
-			}
-			case SP_NODE_CACHE:
-				attr_str(&b, "engine", sp_cache_engine_names[node->cache->engine], 1);
-				attr_str(&b, "node_type", node->cache->node, 0);
-				attr_num(&b, "nodes", units, 0);
-				attr_str(&b, "purchase", sp_fc_purchase_names[l->purchase], 0);
-				break;
-			case SP_NODE_QUEUE:
-				attr_num(&b, "max_backlog_age_s", node->queue->max_backlog_age_s, 0);
-				attr_str(&b, "producer", node->queue->from, 0);
-				attr_str(&b, "worker", node->queue->worker, 0);
-				break;
-			case SP_NODE_GPU:
-				attr_str(&b, "gpu", node->gpu->gpu, 1);
-				attr_num(&b, "gpus", units, 0);
-				attr_str(&b, "instance_type", l->sku, 0);
-				attr_str(&b, "kind", sp_gpu_kind_names[node->gpu->kind], 1);
-				attr_str(&b, "purchase", sp_fc_purchase_names[l->purchase], 0);
-				break;
-			}
-			SP_GROW(v, cap, n + 1);
-			struct sp_resource *r = &v[n++];
-			memset(r, 0, sizeof(*r));
-			r->type = type_names[node->kind];
-			r->name = node->name;
-			r->region = reg->name;
-			r->address = sp_resource_address(a, r->type, r->name, r->region);
-			r->attrs = SP_NEWN(a, struct sp_attr, b.n);
-			memcpy(r->attrs, b.attrs, b.n * sizeof(*b.attrs));
-			r->nattrs = b.n;
-			const struct sp_lifecycle *lc = lifecycle_of(node);
-			r->prevent_destroy = lc->prevent_destroy;
-			/* training fleets are idle between runs by design */
-			r->allow_zero = lc->allow_zero ||
-					(node->kind == SP_NODE_GPU && node->gpu->kind == SP_GPU_TRAINING);
-			/* it depends on what it calls, reads or produces to (its out-edges);
-			 * a queue does not depend on its worker: the worker depends on the
-			 * queue, added below from the worker's in-edges */
-			size_t ne;
-			const struct sp_edge *e = sp_graph_out(g, (uint32_t)li, &ne);
-			r->depends_on = SP_NEWN(a, const char *, ne);
-			for (size_t k = 0; k < ne; k++) {
-				const struct sp_node *to = sp_graph_node(g, e[k].to);
-				if (e[k].kind == SP_EDGE_CONSUME)
-					continue; /* the queue does not need its worker */
-				r->depends_on[r->ndeps++] = sp_resource_address(a, type_names[to->kind], to->name, reg->name);
-			}
-			sp_resource_sort(r);
-		}
+	b->n = 0;
+	switch (node->kind) {
+	case SP_NODE_SERVICE:
+		attr_str(b, "class", sp_class_names[node->service->cls], 0);
+		attr_str(b, "instance_type", node->service->instance, 0);
+		attr_num(b, "instances", units, 0);
+		attr_str(b, "purchase", sp_fc_purchase_names[l->purchase], 0);
+		break;
+	case SP_NODE_DATASTORE: {
+		const struct sp_datastore *ds = node->datastore;
+		double gb = sp_fc_value(f, l, month, SP_FC_STORAGE_GB, pct) * reg->share;
+		attr_str(b, "engine", sp_db_engine_names[ds->engine], 1);
+		attr_str(b, "instance_type", ds->instance, 0);
+		attr_bool(b, "multi_az", ds->multi_az);
+		attr_num(b, "nodes", units, 0);
+		attr_str(b, "purchase", sp_fc_purchase_names[l->purchase], 0);
+		attr_num(b, "replicas_per_shard",
+			 sp_fc_region_value(f, l, ri, month, SP_FC_R_REPLICAS, pct), 0);
+		attr_num(b, "shards", sp_fc_region_value(f, l, ri, month, SP_FC_R_SHARDS, pct), 0);
+		/* storage is provisioned in steps of 10 GB, so small growth is not churn */
+		attr_num(b, "storage_gb", ceil(gb / 10) * 10, 0);
+		break;
 	}
-	/* workers need their queue: add queue -> worker as worker depends_on queue */
+	case SP_NODE_CACHE:
+		attr_str(b, "engine", sp_cache_engine_names[node->cache->engine], 1);
+		attr_str(b, "node_type", node->cache->node, 0);
+		attr_num(b, "nodes", units, 0);
+		attr_str(b, "purchase", sp_fc_purchase_names[l->purchase], 0);
+		break;
+	case SP_NODE_QUEUE:
+		attr_num(b, "max_backlog_age_s", node->queue->max_backlog_age_s, 0);
+		attr_str(b, "producer", node->queue->from, 0);
+		attr_str(b, "worker", node->queue->worker, 0);
+		break;
+	case SP_NODE_GPU:
+		attr_str(b, "gpu", node->gpu->gpu, 1);
+		attr_num(b, "gpus", units, 0);
+		attr_str(b, "instance_type", l->sku, 0);
+		attr_str(b, "kind", sp_gpu_kind_names[node->gpu->kind], 1);
+		attr_str(b, "purchase", sp_fc_purchase_names[l->purchase], 0);
+		break;
+	}
+}
+
+/* Appends to *v the resource of node li in region reg with b's attributes,
+ * its lifecycle and what it depends on in that region (strings in a). */
+static void add_resource(struct sp_resource **v, size_t *n, size_t *cap, const struct builder *b, struct sp_arena *a,
+			 const struct sp_graph *g, uint32_t li, const struct sp_region *reg)
+{
+	const struct sp_node *node = sp_graph_node(g, li);
+
+	SP_GROW(*v, *cap, *n + 1);
+	struct sp_resource *r = &(*v)[(*n)++];
+	memset(r, 0, sizeof(*r));
+	r->type = type_names[node->kind];
+	r->name = node->name;
+	r->region = reg->name;
+	r->address = sp_resource_address(a, r->type, r->name, r->region);
+	r->attrs = SP_NEWN(a, struct sp_attr, b->n);
+	memcpy(r->attrs, b->attrs, b->n * sizeof(*b->attrs));
+	r->nattrs = b->n;
+	const struct sp_lifecycle *lc = lifecycle_of(node);
+	r->prevent_destroy = lc->prevent_destroy;
+	/* training fleets are idle between runs by design */
+	r->allow_zero = lc->allow_zero ||
+			(node->kind == SP_NODE_GPU && node->gpu->kind == SP_GPU_TRAINING);
+	/* it depends on what it calls, reads or produces to (its out-edges);
+	 * a queue does not depend on its worker: the worker depends on the
+	 * queue, added by add_queue_deps from the worker's in-edges */
+	size_t ne;
+	const struct sp_edge *e = sp_graph_out(g, li, &ne);
+	r->depends_on = SP_NEWN(a, const char *, ne);
+	for (size_t k = 0; k < ne; k++) {
+		const struct sp_node *to = sp_graph_node(g, e[k].to);
+		if (e[k].kind == SP_EDGE_CONSUME)
+			continue; /* the queue does not need its worker */
+		r->depends_on[r->ndeps++] = sp_resource_address(a, type_names[to->kind], to->name, reg->name);
+	}
+	sp_resource_sort(r);
+}
+
+/* Workers need their queue: each service fed by a queue depends on it too
+ * (its in-edges), added to the resources v[0..n). */
+static void add_queue_deps(struct sp_resource *v, size_t n, struct sp_arena *a, const struct sp_graph *g)
+{
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(v[i].type, "service"))
 			continue;
@@ -166,6 +163,33 @@ int sp_desired_build(struct sp_resource_set *out, struct sp_arena *a, const stru
 		v[i].ndeps = nd;
 		sp_resource_sort(&v[i]);
 	}
+}
+
+int sp_desired_build(struct sp_resource_set *out, struct sp_arena *a, const struct sp_spec *spec,
+		     const struct sp_graph *g, const struct sp_forecast *f, int month, size_t pct)
+{
+	struct builder b = { a, NULL, 0, 0 };
+	size_t n = 0, cap = 0;
+	struct sp_resource *v = NULL;
+
+	out->v = NULL;
+	out->n = 0;
+	if (month < 0 || month >= f->months || pct >= f->npcts)
+		return SP_EINVAL;
+	for (size_t li = 0; li < f->nlines; li++) {
+		const struct sp_node *node = sp_graph_node(g, (uint32_t)li);
+		for (size_t ri = 0; ri < spec->nregions; ri++) {
+			const struct sp_region *reg = &spec->regions[ri];
+			if (reg->from != SP_NO_MONTH && spec->start + month < reg->from)
+				continue;
+			/* training runs in the first region only */
+			if (node->kind == SP_NODE_GPU && node->gpu->kind == SP_GPU_TRAINING && ri > 0)
+				continue;
+			resource_attrs(&b, node, &f->lines[li], f, reg, (int)ri, month, pct);
+			add_resource(&v, &n, &cap, &b, a, g, (uint32_t)li, reg);
+		}
+	}
+	add_queue_deps(v, n, a, g);
 	free(b.attrs);
 	out->v = SP_NEWN(a, struct sp_resource, n);
 	if (n)

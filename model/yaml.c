@@ -117,6 +117,46 @@ static int close_frame(struct frame *f, struct sp_arena *a, struct sp_diags *dia
 	return ret;
 }
 
+/* Reports libyaml's parse error: a tab where YAML wants spaces, or libyaml's
+ * problem, with a note where its context started when that is elsewhere. */
+static void report_parse_error(const yaml_parser_t *parser, const struct sp_src *src, struct sp_diags *diags)
+{
+	struct sp_pos p = mark_pos(src, parser->problem_mark);
+	const char *problem = parser->problem ? parser->problem : "malformed YAML";
+	size_t off = byte_offset(src, parser->problem_mark.index);
+
+	if (off < src->len && src->text[off] == '\t') {
+		sp_error(diags, p, "invalid YAML: a tab character here; indent YAML with spaces");
+	} else if (parser->context && (parser->context_mark.line != parser->problem_mark.line ||
+				       parser->context_mark.column != parser->problem_mark.column)) {
+		sp_error(diags, p, "invalid YAML: %s %s", problem, parser->context);
+		sp_note(diags, mark_pos(src, parser->context_mark), "%s started here",
+			parser->context + (strncmp(parser->context, "while ", 6) ? 0 : 6));
+	} else if (parser->context) {
+		sp_error(diags, p, "invalid YAML: %s %s", problem, parser->context);
+	} else {
+		sp_error(diags, p, "invalid YAML: %s", problem);
+	}
+}
+
+/* The node a scalar, sequence-start or mapping-start event opens, in a (a
+ * scalar's text copied, NUL-terminated). */
+static struct sp_ynode *new_node(const yaml_event_t *ev, const struct sp_src *src, struct sp_arena *a)
+{
+	struct sp_ynode *node = SP_NEW(a, struct sp_ynode);
+
+	node->pos = mark_pos(src, ev->start_mark);
+	if (ev->type == YAML_SCALAR_EVENT) {
+		node->kind = SP_Y_SCALAR;
+		node->len = ev->data.scalar.length;
+		node->str = sp_arena_strndup(a, (const char *)ev->data.scalar.value, node->len);
+		node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	} else {
+		node->kind = ev->type == YAML_SEQUENCE_START_EVENT ? SP_Y_SEQ : SP_Y_MAP;
+	}
+	return node;
+}
+
 int sp_yaml_parse(struct sp_ynode **root, const struct sp_src *src, struct sp_arena *a,
 		  struct sp_diags *diags)
 {
@@ -140,21 +180,7 @@ int sp_yaml_parse(struct sp_ynode **root, const struct sp_src *src, struct sp_ar
 		struct sp_ynode *node = NULL;
 
 		if (!yaml_parser_parse(&parser, &ev)) {
-			struct sp_pos p = mark_pos(src, parser.problem_mark);
-			const char *problem = parser.problem ? parser.problem : "malformed YAML";
-			size_t off = byte_offset(src, parser.problem_mark.index);
-			if (off < src->len && src->text[off] == '\t') {
-				sp_error(diags, p, "invalid YAML: a tab character here; indent YAML with spaces");
-			} else if (parser.context && (parser.context_mark.line != parser.problem_mark.line ||
-						       parser.context_mark.column != parser.problem_mark.column)) {
-				sp_error(diags, p, "invalid YAML: %s %s", problem, parser.context);
-				sp_note(diags, mark_pos(src, parser.context_mark), "%s started here",
-					parser.context + (strncmp(parser.context, "while ", 6) ? 0 : 6));
-			} else if (parser.context) {
-				sp_error(diags, p, "invalid YAML: %s %s", problem, parser.context);
-			} else {
-				sp_error(diags, p, "invalid YAML: %s", problem);
-			}
+			report_parse_error(&parser, src, diags);
 			ret = -1;
 			break;
 		}
@@ -187,16 +213,7 @@ int sp_yaml_parse(struct sp_ynode **root, const struct sp_src *src, struct sp_ar
 				done = 1;
 				break;
 			}
-			node = SP_NEW(a, struct sp_ynode);
-			node->pos = mark_pos(src, ev.start_mark);
-			if (ev.type == YAML_SCALAR_EVENT) {
-				node->kind = SP_Y_SCALAR;
-				node->len = ev.data.scalar.length;
-				node->str = sp_arena_strndup(a, (const char *)ev.data.scalar.value, node->len);
-				node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-			} else {
-				node->kind = ev.type == YAML_SEQUENCE_START_EVENT ? SP_Y_SEQ : SP_Y_MAP;
-			}
+			node = new_node(&ev, src, a);
 			if (depth == 0) {
 				if (*root) {
 					/* cannot happen with one document; defensive */
