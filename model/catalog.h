@@ -58,10 +58,15 @@ struct sp_catalog {
 	size_t ngpus;
 };
 
-/* Finds a SKU by name (binary search); NULL when absent. */
+/* Finds a SKU by name (binary search; c->skus sorted by name); NULL when
+ * absent or when c or name is NULL. The SKU is owned by c. */
 const struct sp_sku *sp_catalog_sku(const struct sp_catalog *c, const char *name);
+/* Finds a GPU model by name (linear); NULL when absent or when c or name is
+ * NULL. Owned by c. */
 const struct sp_gpu_model *sp_catalog_gpu(const struct sp_catalog *c, const char *name);
-/* Monthly internet egress cost for gb GB, through the tiers (the free allowance first). */
+/* The cost, in the catalog's currency, of gb GB of internet egress in one
+ * month: the free allowance first, then each tier at its price. 0 when gb is
+ * within the allowance or the catalog has no tiers; NaN when gb is NaN. */
 double sp_catalog_egress_cost(const struct sp_catalog *c, double gb);
 
 #endif

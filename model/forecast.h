@@ -14,7 +14,11 @@
  *    rates where the count changes run the Erlang search.
  *  - Every quantity is computed along every path; percentiles are taken last
  *    (the p90 of a total is not the total of the p90s). Totals are summed in
- *    integer micro-units, so the result is the same bytes with 1 or 2 threads. */
+ *    integer micro-units, so the result is the same bytes with 1 or 2 threads.
+ *
+ * Where each step is: model/demand.c (growth paths, demand through the
+ * graph), model/capacity.c (sizing), model/cost.c (pricing), model/stats.c
+ * (percentiles, the newsvendor rule), model/forecast.c (the run). */
 #ifndef SP_FORECAST_H
 #define SP_FORECAST_H
 #include <stddef.h>
@@ -168,9 +172,12 @@ struct sp_forecast_opts {
  * sp_forecast_free), or -1 with errors in diags. */
 int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const struct sp_graph *g,
 		    const struct sp_catalog *cat, const struct sp_forecast_opts *opts, struct sp_diags *diags);
+/* Frees f and everything in it (its arena); NULL is a no-op. */
 void sp_forecast_free(struct sp_forecast *f);
 
-/* The value of a line's metric in month m at percentile index k. */
+/* The value of a line's metric in month m (0 = the horizon's start) at
+ * percentile index k < f->npcts, in the metric's unit (enum sp_fc_metric); 0
+ * for a month the per-line figures do not hold (sp_forecast_opts.only_month). */
 static inline double sp_fc_value(const struct sp_forecast *f, const struct sp_fc_line *l, int m,
 				 enum sp_fc_metric metric, size_t k)
 {
@@ -179,6 +186,8 @@ static inline double sp_fc_value(const struct sp_forecast *f, const struct sp_fc
 	return l->v[((size_t)(m - f->line_m0) * SP_FC_NMETRICS + metric) * f->npcts + k];
 }
 
+/* The same for one region's capacity figure (enum sp_fc_region_metric), region
+ * an index into the spec's regions; 0 where the region is not active yet. */
 static inline double sp_fc_region_value(const struct sp_forecast *f, const struct sp_fc_line *l, int region,
 					int m, enum sp_fc_region_metric metric, size_t k)
 {

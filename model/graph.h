@@ -94,32 +94,36 @@ struct sp_graph;
  * note per edge. Returns 0 and *out (free with sp_graph_free), or -1 when any
  * error was added to diags (*out is then NULL). */
 int sp_graph_build(struct sp_graph **out, const struct sp_spec *spec, struct sp_diags *diags);
+/* Frees g and everything it owns (not the spec); NULL is a no-op. */
 void sp_graph_free(struct sp_graph *g);
 /* Warnings about a valid graph: a service or inference workload that receives
  * no demand, a cache or datastore nothing uses. Never errors. */
 void sp_graph_lint(const struct sp_graph *g, struct sp_diags *diags);
 
+/* The number of nodes (one per component) and of edges. */
 size_t sp_graph_nnodes(const struct sp_graph *g);
 size_t sp_graph_nedges(const struct sp_graph *g);
-/* Node i, 0 <= i < nnodes. */
+/* Node i, 0 <= i < nnodes (not checked); owned by g. */
 const struct sp_node *sp_graph_node(const struct sp_graph *g, uint32_t i);
-/* Edge i, 0 <= i < nedges. */
+/* Edge i, 0 <= i < nedges (not checked); owned by g. */
 const struct sp_edge *sp_graph_edge(const struct sp_graph *g, uint32_t i);
 /* Number of nodes of a kind, and the index of the first (the kind's nodes are
  * contiguous and in spec order). */
 size_t sp_graph_count(const struct sp_graph *g, enum sp_node_kind kind);
 uint32_t sp_graph_first(const struct sp_graph *g, enum sp_node_kind kind);
-/* Node index by name: 0 and *idx, or -1 when no node has that name. */
+/* Node index by name: 0 and *idx, or -1 when no node has that name. O(1). */
 int sp_graph_lookup(const struct sp_graph *g, const char *name, uint32_t *idx);
 
 /* The out-edges of node v: *n contiguous edges (sources all v), in creation
- * order; the index of out[k] is sp_graph_out_first(g, v) + k. */
+ * order, owned by g; the index of out[k] is sp_graph_out_first(g, v) + k
+ * (sp_graph_out_first gives that index alone). */
 const struct sp_edge *sp_graph_out(const struct sp_graph *g, uint32_t v, size_t *n);
 uint32_t sp_graph_out_first(const struct sp_graph *g, uint32_t v);
-/* The in-edges of node v: *n edge indices (targets all v), in edge order. */
+/* The in-edges of node v: *n edge indices (targets all v), in edge order; owned by g. */
 const uint32_t *sp_graph_in(const struct sp_graph *g, uint32_t v, size_t *n);
 
-/* Every node index once, in topological order (nnodes entries). */
+/* Every node index once, in topological order (nnodes entries, owned by g):
+ * a node comes after every node with an edge to it. */
 const uint32_t *sp_graph_topo(const struct sp_graph *g);
 
 #endif

@@ -30,14 +30,17 @@ double sp_q_erlang_b(int c, double a);
  * for c > a; 1.0 when c <= a (the queue is unstable: everyone waits). */
 double sp_q_erlang_c(int c, double a);
 
-/* P(Wq > t_s) = C*exp(-theta*t) for an M/M/c queue with c servers, arrival rate
- * lambda_rps >= 0 and mean service time service_s > 0; t_s >= 0. 1.0 when c <= A. */
+/* P(Wq > t_s) = C*exp(-theta*t) for an M/M/c queue with c >= 0 servers,
+ * arrival rate lambda_rps >= 0 and mean service time service_s > 0; t_s >= 0.
+ * 1.0 when c <= A; NaN for an argument out of its domain. */
 double sp_q_wait_tail(int c, double lambda_rps, double service_s, double t_s);
 
-/* E[Wq] = C/theta in seconds; INFINITY when c <= A. */
+/* E[Wq] = C/theta in seconds for the same queue; INFINITY when c <= A; NaN
+ * for an argument out of its domain. */
 double sp_q_wait_mean_s(int c, double lambda_rps, double service_s);
 
-/* P(T > t_s), T = Wq + service, for the same queue; 1.0 when c <= A. */
+/* P(T > t_s), T = Wq + service, for the same queue; 1.0 when c <= A; 0 when
+ * t_s is infinite; NaN for an argument out of its domain. */
 double sp_q_resp_tail(int c, double lambda_rps, double service_s, double t_s);
 
 /* The response-time tail from its parts: pwait = C in [0, 1], mu_per_s > 0,

@@ -43,11 +43,16 @@ const char *sp_resource_address(struct sp_arena *a, const char *type, const char
 /* Splits an address; returns -1 when it is not of that form. Outputs point into a's copies. */
 int sp_resource_parse_address(struct sp_arena *a, const char *address, const char **type, const char **name,
 			      const char **region);
-/* Sorts attributes by key and resources by address (call after building). */
+/* Sorts r's attributes by key and its depends_on, keeping each address once
+ * (call after building r). */
 void sp_resource_sort(struct sp_resource *r);
+/* Sorts the resources of s by address (call after building s). */
 void sp_resource_set_sort(struct sp_resource_set *s);
-/* Binary search by address; NULL when absent. */
+/* Binary search by address in a sorted set; NULL when absent. The result
+ * points into s. */
 const struct sp_resource *sp_resource_find(const struct sp_resource_set *s, const char *address);
+/* Binary search by key in r's sorted attributes; NULL when absent. The
+ * result points into r. */
 const struct sp_attr *sp_resource_attr(const struct sp_resource *r, const char *key);
 /* Equal values (type and value; numbers compared exactly). */
 int sp_attr_equal(const struct sp_attr *a, const struct sp_attr *b);

@@ -17,9 +17,10 @@ typedef int sp_month;             /* year*12 + month-1; SP_NO_MONTH when unset *
 #define SP_NO_MONTH (-1)
 #define SP_SCHEMA_VERSION 1
 
-/* "2027-04" <-> month number. sp_month_parse returns -1 on a malformed text. */
+/* "2027-04" -> month number: 0 and *out, or -1 on a malformed text or a year
+ * outside 1970..2200. */
 int sp_month_parse(const char *s, sp_month *out);
-/* Writes "YYYY-MM" into buf (at least 8 bytes). */
+/* Writes "YYYY-MM" into buf (at least 8 bytes); "-" for SP_NO_MONTH. */
 void sp_month_format(sp_month m, char *buf);
 
 /* ---- drivers (growth forecasts) ---------------------------------------- */
@@ -328,6 +329,8 @@ int sp_spec_load(struct sp_spec **out, const char *path, struct sp_diags *diags)
 /* The same from a string, named `name` in messages (tests, init). */
 int sp_spec_load_string(struct sp_spec **out, const char *name, const char *text, size_t len,
 			struct sp_diags *diags);
+/* Frees spec, its index and everything in its arena; NULL is a no-op. Whatever
+ * points into the spec (a graph, a forecast's names) must be gone first. */
 void sp_spec_free(struct sp_spec *spec);
 
 /* Lookups by name (NULL when absent); O(1) via the spec's index. */

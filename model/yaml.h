@@ -33,6 +33,8 @@ int sp_yaml_parse(struct sp_ynode **root, const struct sp_src *src, struct sp_ar
 /* Value of key in a mapping, or NULL; *keypos (optional) gets the key's node. */
 struct sp_ynode *sp_ymap_get(const struct sp_ynode *map, const char *key, const struct sp_ynode **keynode);
 
+/* "a scalar", "a list" or "a mapping" ("nothing" for NULL), for messages;
+ * a static string. */
 const char *sp_ykind_name(const struct sp_ynode *n);
 
 #endif
