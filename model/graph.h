@@ -100,24 +100,25 @@ void sp_graph_free(struct sp_graph *g);
  * no demand, a cache or datastore nothing uses. Never errors. */
 void sp_graph_lint(const struct sp_graph *g, struct sp_diags *diags);
 
-/* The number of nodes (one per component) and of edges. */
+/* The number of nodes: one per component. */
 size_t sp_graph_nnodes(const struct sp_graph *g);
+/* The number of edges: the range of sp_graph_edge's index. */
 size_t sp_graph_nedges(const struct sp_graph *g);
 /* Node i, 0 <= i < nnodes (not checked); owned by g. */
 const struct sp_node *sp_graph_node(const struct sp_graph *g, uint32_t i);
 /* Edge i, 0 <= i < nedges (not checked); owned by g. */
 const struct sp_edge *sp_graph_edge(const struct sp_graph *g, uint32_t i);
-/* Number of nodes of a kind, and the index of the first (the kind's nodes are
- * contiguous and in spec order). */
+/* Number of nodes of a kind (the kind's nodes are contiguous and in spec order). */
 size_t sp_graph_count(const struct sp_graph *g, enum sp_node_kind kind);
+/* Index of the first node of a kind (where it would be when there is none). */
 uint32_t sp_graph_first(const struct sp_graph *g, enum sp_node_kind kind);
 /* Node index by name: 0 and *idx, or -1 when no node has that name. O(1). */
 int sp_graph_lookup(const struct sp_graph *g, const char *name, uint32_t *idx);
 
 /* The out-edges of node v: *n contiguous edges (sources all v), in creation
- * order, owned by g; the index of out[k] is sp_graph_out_first(g, v) + k
- * (sp_graph_out_first gives that index alone). */
+ * order, owned by g; the index of out[k] is sp_graph_out_first(g, v) + k. */
 const struct sp_edge *sp_graph_out(const struct sp_graph *g, uint32_t v, size_t *n);
+/* The edge index of node v's first out-edge. */
 uint32_t sp_graph_out_first(const struct sp_graph *g, uint32_t v);
 /* The in-edges of node v: *n edge indices (targets all v), in edge order; owned by g. */
 const uint32_t *sp_graph_in(const struct sp_graph *g, uint32_t v, size_t *n);
