@@ -29,6 +29,7 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "providers/fsio.h"
+#include "providers/state_journal.h"
 #include "providers/state_json.h"
 #include "providers/uuid.h"
 
