@@ -173,23 +173,31 @@ static int parse_header(struct sp_jdec *d, json_t *root, struct sp_catalog *c)
 	return 0;
 }
 
-static int parse_storage(struct sp_jdec *d, json_t *root, struct sp_catalog *c)
+/* A required object member of root with only the allowed keys, read by fn
+ * with the path at it. */
+static int parse_section(struct sp_jdec *d, json_t *root, const char *key, const char *const *allowed,
+			 int (*fn)(struct sp_jdec *, json_t *, struct sp_catalog *), struct sp_catalog *c)
 {
-	static const char *const keys[] = { "block_gb_month", "object_gb_month", "database_gb_month", NULL };
-	json_t *v = json_object_get(root, "storage");
-
+	json_t *v;
 	size_t mark;
 	int rc;
 
-	if (!v)
-		return sp_jdec_fail(d, "missing field 'storage'");
-	mark = sp_jdec_push_key(d, "storage");
-	if ((rc = sp_jdec_object(d, v, keys)) == 0 &&
-	    (rc = get_num(d, v, "block_gb_month", SP_JREQ, PRICE0, &c->block_storage_gb_month)) == 0 &&
-	    (rc = get_num(d, v, "object_gb_month", SP_JREQ, PRICE0, &c->object_storage_gb_month)) == 0)
-		rc = get_num(d, v, "database_gb_month", SP_JREQ, PRICE0, &c->db_storage_gb_month);
-	sp_jdec_pop(d, mark);
+	if ((rc = sp_jdec_member(d, root, key, SP_JOBJECT, SP_JREQ, &v)) < 0)
+		return rc;
+	mark = sp_jdec_push_key(d, key);
+	if ((rc = sp_jdec_keys(d, v, allowed)) == 0 && (rc = fn(d, v, c)) == 0)
+		sp_jdec_pop(d, mark);
 	return rc;
+}
+
+static int parse_storage(struct sp_jdec *d, json_t *v, struct sp_catalog *c)
+{
+	int rc;
+
+	if ((rc = get_num(d, v, "block_gb_month", SP_JREQ, PRICE0, &c->block_storage_gb_month)) < 0 ||
+	    (rc = get_num(d, v, "object_gb_month", SP_JREQ, PRICE0, &c->object_storage_gb_month)) < 0)
+		return rc;
+	return get_num(d, v, "database_gb_month", SP_JREQ, PRICE0, &c->db_storage_gb_month);
 }
 
 static int parse_tiers(struct sp_jdec *d, json_t *arr, struct sp_catalog *c)
@@ -223,26 +231,18 @@ static int parse_tiers(struct sp_jdec *d, json_t *arr, struct sp_catalog *c)
 	return rc;
 }
 
-static int parse_transfer(struct sp_jdec *d, json_t *root, struct sp_catalog *c)
+static int parse_transfer(struct sp_jdec *d, json_t *v, struct sp_catalog *c)
 {
-	static const char *const keys[] = { "cross_az_gb", "cross_region_gb", "egress_free_gb", "egress_tiers", NULL };
-	json_t *v = json_object_get(root, "transfer"), *tiers = NULL;
-	size_t mark;
+	json_t *tiers;
 	int rc;
 
-	if (!v)
-		return sp_jdec_fail(d, "missing field 'transfer'");
-	mark = sp_jdec_push_key(d, "transfer");
-	if ((rc = sp_jdec_object(d, v, keys)) == 0 &&
-	    (rc = get_num(d, v, "cross_az_gb", SP_JREQ, PRICE0, &c->cross_az_gb)) == 0 &&
-	    (rc = get_num(d, v, "cross_region_gb", SP_JREQ, PRICE0, &c->cross_region_gb)) == 0 &&
-	    (rc = get_num(d, v, "egress_free_gb", SP_JREQ, NONNEG, &c->egress_free_gb)) == 0 &&
-	    (rc = sp_jdec_member(d, v, "egress_tiers", SP_JARRAY, SP_JREQ, &tiers)) == 0) {
-		sp_jdec_push_key(d, "egress_tiers");
-		rc = parse_tiers(d, tiers, c);
-	}
-	sp_jdec_pop(d, mark);
-	return rc;
+	if ((rc = get_num(d, v, "cross_az_gb", SP_JREQ, PRICE0, &c->cross_az_gb)) < 0 ||
+	    (rc = get_num(d, v, "cross_region_gb", SP_JREQ, PRICE0, &c->cross_region_gb)) < 0 ||
+	    (rc = get_num(d, v, "egress_free_gb", SP_JREQ, NONNEG, &c->egress_free_gb)) < 0 ||
+	    (rc = sp_jdec_member(d, v, "egress_tiers", SP_JARRAY, SP_JREQ, &tiers)) < 0)
+		return rc;
+	sp_jdec_push_key(d, "egress_tiers");
+	return parse_tiers(d, tiers, c);
 }
 
 static int parse_gpus(struct sp_jdec *d, json_t *root, struct sp_catalog *c)
@@ -426,6 +426,9 @@ static int check_gpu_skus(struct sp_jdec *d, struct sp_catalog *c)
 
 int sp_catalog_parse(struct sp_catalog **out, const char *text, size_t len, const char *file, struct sp_err *err)
 {
+	static const char *const storage_keys[] = { "block_gb_month", "object_gb_month", "database_gb_month", NULL };
+	static const char *const transfer_keys[] = { "cross_az_gb", "cross_region_gb", "egress_free_gb",
+						     "egress_tiers", NULL };
 	struct sp_catalog *c = NULL;
 	json_t *root;
 	struct sp_jdec d;
@@ -444,8 +447,10 @@ int sp_catalog_parse(struct sp_catalog **out, const char *text, size_t len, cons
 		rc = sp_jdec_fail(&d, "a price catalog is a JSON object, not %s", sp_jdec_kind(&d, root));
 		goto out;
 	}
-	if ((rc = parse_header(&d, root, c)) < 0 || (rc = parse_storage(&d, root, c)) < 0 ||
-	    (rc = parse_transfer(&d, root, c)) < 0 || (rc = parse_gpus(&d, root, c)) < 0 ||
+	if ((rc = parse_header(&d, root, c)) < 0 ||
+	    (rc = parse_section(&d, root, "storage", storage_keys, parse_storage, c)) < 0 ||
+	    (rc = parse_section(&d, root, "transfer", transfer_keys, parse_transfer, c)) < 0 ||
+	    (rc = parse_gpus(&d, root, c)) < 0 ||
 	    (rc = parse_skus(&d, root, c)) < 0 || (rc = check_gpu_skus(&d, c)) < 0)
 		goto out;
 	*out = c;

@@ -300,27 +300,23 @@ static int decode_member(struct sp_jdec *d, json_t *obj, const char *key, struct
 static int decode_address(struct sp_jdec *d, json_t *o, struct sp_resource *r)
 {
 	const char *type, *name, *region;
-	size_t mark;
 	int rc;
 
 	if ((rc = sp_jdec_str(d, o, "address", SP_JREQ, &r->address)) < 0)
 		return rc;
-	mark = sp_jdec_push_key(d, "address");
 	if (sp_resource_parse_address(d->a, r->address, &type, &name, &region) < 0)
-		return sp_jdec_fail(d, "'%s' is not a resource address (like service.web-api[us-east-1])", r->address);
-	sp_jdec_pop(d, mark);
+		return sp_jdec_fail_in(d, "address", "'%s' is not a resource address (like service.web-api[us-east-1])",
+				       r->address);
 	if ((rc = sp_jdec_str(d, o, "type", SP_JREQ, &r->type)) < 0 ||
 	    (rc = sp_jdec_str(d, o, "name", SP_JREQ, &r->name)) < 0 ||
 	    (rc = sp_jdec_str(d, o, "region", SP_JREQ, &r->region)) < 0)
 		return rc;
 	const char *const fields[][3] = { { "type", r->type, type }, { "name", r->name, name },
 					  { "region", r->region, region } };
-	for (size_t i = 0; i < 3; i++) {
-		if (strcmp(fields[i][1], fields[i][2])) {
-			sp_jdec_push_key(d, fields[i][0]);
-			return sp_jdec_fail(d, "'%s' does not match the address '%s'", fields[i][1], r->address);
-		}
-	}
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(fields[i][1], fields[i][2]))
+			return sp_jdec_fail_in(d, fields[i][0], "'%s' does not match the address '%s'", fields[i][1],
+					       r->address);
 	return 0;
 }
 

@@ -112,14 +112,10 @@ static int dec_cost(struct sp_jdec *d, json_t *o, struct sp_state_cost *c)
 	    (rc = dec_triple(d, o, "percentiles", c->pct)) < 0 ||
 	    (rc = dec_triple(d, o, "horizon_total", c->horizon)) < 0)
 		return rc;
-	mark = sp_jdec_push_key(d, "at");
 	if (!month_valid(at))
-		return sp_jdec_fail(d, "'%s' is not a month like 2027-01", at);
-	sp_jdec_pop(d, mark);
-	mark = sp_jdec_push_key(d, "currency");
+		return sp_jdec_fail_in(d, "at", "'%s' is not a month like 2027-01", at);
 	if (!currency_valid(cur))
-		return sp_jdec_fail(d, "'%s' is not a currency code (1 to 7 capital letters, like USD)", cur);
-	sp_jdec_pop(d, mark);
+		return sp_jdec_fail_in(d, "currency", "'%s' is not a currency code (1 to 7 capital letters, like USD)", cur);
 	mark = sp_jdec_push_key(d, "percentiles");
 	for (size_t i = 0; i < 3; i++) {
 		size_t m = sp_jdec_push_idx(d, i);
