@@ -1264,31 +1264,30 @@ END_TEST
 START_TEST(test_planfile_encode_attributes)
 {
 	struct sp_arena a;
-	struct sp_resource_set cur, want;
 	struct sp_diags dg;
-	struct sp_diff d;
-	struct sp_resource r;
-	struct mini_plan m;
-	struct sp_saved_plan sp;
 	struct sp_err err;
 	char *one = NULL;
 
 	sp_arena_init(&a);
 	sp_diags_init(&dg);
 	sp_err_clear(&err);
+	struct sp_resource_set cur, want;
 	set_init(&a, &cur);
 	set_init(&a, &want);
-	r = svc(&a, "api", 2);
+	struct sp_resource r = svc(&a, "api", 2);
 	add_num(&r, "big", 9007199254740992.0);
 	add_num(&r, "small", -9007199254740992.0);
 	add_num(&r, "past", 9007199254740994.0);
 	set_add(&want, r);
+	struct sp_diff d;
 	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
+	struct mini_plan m;
 	mini_plan_init(&m, &d);
 	ck_assert_int_eq(sp_plan_to_json(&m.p, &one, &err), 0);
 	ck_assert_ptr_nonnull(strstr(one, "\"big\": 9007199254740992,"));
 	ck_assert_ptr_nonnull(strstr(one, "\"small\": -9007199254740992\n"));
 	ck_assert_ptr_nonnull(strstr(one, "\"past\": 9007199254740994.0,"));
+	struct sp_saved_plan sp;
 	ck_assert_int_eq(sp_plan_from_json(&sp, one, strlen(one), "plan.json", &err), 0);
 	ck_assert_double_eq(sp_resource_attr(sp.diff.v[0].after, "big")->n, 9007199254740992.0);
 	ck_assert_double_eq(sp_resource_attr(sp.diff.v[0].after, "small")->n, -9007199254740992.0);
