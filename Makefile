@@ -165,7 +165,8 @@ FUZZ_SRC_spec := $(LIB_SRC) $(addprefix $(SRCDIR)/model/,load.c load_components.
   queueing.c stats.c)
 FUZZ_SRC_spec_files := $(FUZZ_SRC_spec)
 FUZZ_SRC_catalog := $(LIB_SRC) $(SRCDIR)/model/catalog.c $(SRCDIR)/providers/catalog.c
-FUZZ_SRC_state := $(LIB_SRC) $(SRCDIR)/model/resource.c $(SRCDIR)/providers/state.c $(SRCDIR)/providers/uuid.c \
+FUZZ_SRC_state := $(LIB_SRC) $(SRCDIR)/model/resource.c \
+  $(addprefix $(SRCDIR)/providers/,state.c state_json.c state_journal.c resource_json.c checksum.c uuid.c) \
   $(SRCDIR)/planner/planfile.c $(SRCDIR)/planner/diff.c $(SRCDIR)/model/cost.c $(SRCDIR)/model/catalog.c $(SRCDIR)/model/load_util.c \
   $(SRCDIR)/model/yaml.c $(addprefix $(SRCDIR)/model/,stats.c graph.c demand.c growth.c)
 FUZZ_SRC_journal := $(FUZZ_SRC_state)

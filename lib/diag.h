@@ -46,8 +46,12 @@ struct sp_diags {
 	size_t dropped;
 };
 
+/* Starts an empty list that keeps up to 50 diagnostics. */
 void sp_diags_init(struct sp_diags *d);
+/* Frees every diagnostic kept; d is empty after. */
 void sp_diags_free(struct sp_diags *d);
+/* Adds a diagnostic at pos (counted always, kept up to d->limit); the file
+ * name and the source line are copied. sp_vdiag takes a va_list. */
 void sp_diag(struct sp_diags *d, enum sp_severity sev, struct sp_pos pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void sp_vdiag(struct sp_diags *d, enum sp_severity sev, struct sp_pos pos, const char *fmt, va_list ap)

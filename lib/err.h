@@ -22,6 +22,7 @@ struct sp_err {
 	char msg[768];
 };
 
+/* Zeroes e: code 0, no file, no place, no message. */
 void sp_err_clear(struct sp_err *e);
 /* Sets e (when non-NULL) and returns code, for `return sp_err_set(...)`. */
 int sp_err_set(struct sp_err *e, int code, const char *file, int line, int col, const char *fmt, ...)

@@ -13,10 +13,15 @@ struct sp_sb {
 #define SP_SB_INIT { sp_sb_empty, 0, 0 }
 extern char sp_sb_empty[1];  /* shared empty buffer; never written */
 
+/* Starts an empty string (no allocation), as SP_SB_INIT does. */
 void sp_sb_init(struct sp_sb *sb);
+/* Frees the buffer; sb is empty (and usable) after. */
 void sp_sb_release(struct sp_sb *sb);
+/* Empties sb, keeping its buffer. */
 void sp_sb_reset(struct sp_sb *sb);
+/* Makes room for extra more bytes (and the NUL). */
 void sp_sb_grow(struct sp_sb *sb, size_t extra);
+/* Appends n bytes, a C string, one character, or formatted text (sp_sb_vaddf: a va_list). */
 void sp_sb_add(struct sp_sb *sb, const void *data, size_t n);
 void sp_sb_adds(struct sp_sb *sb, const char *s);
 void sp_sb_addc(struct sp_sb *sb, char c);

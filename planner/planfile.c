@@ -1,26 +1,16 @@
 /* The plan document (planner/planfile.h, docs/plan-format.md). */
 #include "planner/planfile.h"
 
-#include <inttypes.h>
-#include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/strbuf.h"
-#include "lib/xalloc.h"
+#include "lib/json.h"
 #include "model/cost.h"
-#include "providers/state_json.h"
+#include "providers/resource_json.h"
 
 /* ---- encoding ------------------------------------------------------------- */
-
-static json_t *jnum(double v)
-{
-	if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		return json_integer((json_int_t)v);
-	return json_real(v);
-}
 
 /* Money to the cent, so the bytes do not depend on summation noise. */
 static json_t *jmoney(double v)
@@ -28,7 +18,7 @@ static json_t *jmoney(double v)
 	double c = round(v * 100) / 100;
 	if (c == 0)
 		c = 0; /* no "-0" */
-	return jnum(c);
+	return sp_json_number(c);
 }
 
 static json_t *jstr_or_null(const char *s)
@@ -36,45 +26,31 @@ static json_t *jstr_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *attr_value(const struct sp_attr *a)
+/* r's attributes (null when r is NULL); *force_new, when asked, the keys r marks force_new. */
+static int attr_map(const struct sp_resource *r, json_t **out, json_t **force_new, struct sp_err *err)
 {
-	switch (a->type) {
-	case SP_ATTR_STR: return json_string(a->s);
-	case SP_ATTR_BOOL: return json_boolean(a->n != 0);
-	case SP_ATTR_NUM: return jnum(a->n);
-	}
-	return json_null();
+	if (r)
+		return sp_resource_json_attrs(r, out, force_new, err);
+	*out = json_null();
+	return 0;
 }
 
-static json_t *attr_map(const struct sp_resource *r)
+/* r's dependencies (null when r is NULL). */
+static int deps(const struct sp_resource *r, json_t **out, struct sp_err *err)
 {
-	json_t *o;
-	if (!r)
-		return json_null();
-	o = json_object();
-	for (size_t i = 0; i < r->nattrs; i++)
-		json_object_set_new(o, r->attrs[i].key, attr_value(&r->attrs[i]));
-	return o;
+	if (r)
+		return sp_resource_json_deps(r, out, err);
+	*out = json_null();
+	return 0;
 }
 
-static json_t *deps(const struct sp_resource *r)
+/* An attribute's value in changed_attributes (null when the side has none). */
+static int attr_value(const struct sp_attr *a, const char *address, json_t **out, struct sp_err *err)
 {
-	json_t *a;
-	if (!r)
-		return json_null();
-	a = json_array();
-	for (size_t i = 0; i < r->ndeps; i++)
-		json_array_append_new(a, json_string(r->depends_on[i]));
-	return a;
-}
-
-static json_t *force_new(const struct sp_resource *r)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; r && i < r->nattrs; i++)
-		if (r->attrs[i].force_new)
-			json_array_append_new(a, json_string(r->attrs[i].key));
-	return a;
+	if (a)
+		return sp_resource_json_value(a, address, out, err);
+	*out = json_null();
+	return 0;
 }
 
 static json_t *actions(enum sp_action act)
@@ -157,61 +133,98 @@ static json_t *cost_block(const struct sp_plan_cost *c)
 	return o;
 }
 
-static json_t *change_json(const struct sp_change *c, const struct sp_catalog *cat)
+/* The "change" object: actions, before, after and the changed attributes;
+ * *force_new gets the keys that force a replace, from after (or before, for
+ * a delete). */
+static int change_body(const struct sp_change *c, json_t *ch, json_t **force_new, struct sp_err *err)
+{
+	json_t *before, *after, *attrs, *v;
+	int rc;
+
+	json_object_set_new(ch, "actions", actions(c->action));
+	if ((rc = attr_map(c->before, &before, c->after ? NULL : force_new, err)) < 0)
+		return rc;
+	json_object_set_new(ch, "before", before);
+	if ((rc = attr_map(c->after, &after, c->after ? force_new : NULL, err)) < 0)
+		return rc;
+	json_object_set_new(ch, "after", after);
+	attrs = json_array();
+	json_object_set_new(ch, "changed_attributes", attrs);
+	for (size_t i = 0; i < c->nattrs; i++) {
+		const struct sp_attr_change *ac = &c->attrs[i];
+		json_t *a = json_object();
+		json_array_append_new(attrs, a);
+		json_object_set_new(a, "name", json_string(ac->key));
+		if ((rc = attr_value(ac->before, c->address, &v, err)) < 0)
+			return rc;
+		json_object_set_new(a, "before", v);
+		if ((rc = attr_value(ac->after, c->address, &v, err)) < 0)
+			return rc;
+		json_object_set_new(a, "after", v);
+		json_object_set_new(a, "forces_replace", json_boolean(ac->forces_replace));
+	}
+	return 0;
+}
+
+static int change_json(const struct sp_change *c, const struct sp_catalog *cat, json_t *o, struct sp_err *err)
 {
 	const struct sp_resource *r = c->after ? c->after : c->before;
-	json_t *o = json_object(), *ch = json_object(), *attrs = json_array(), *lc = json_object(),
-	       *dp = json_object(), *cost = json_object();
+	json_t *ch = json_object(), *dp = json_object(), *fn = NULL, *v;
+	int rc;
 
 	json_object_set_new(o, "address", json_string(c->address));
 	json_object_set_new(o, "type", json_string(r->type));
 	json_object_set_new(o, "name", json_string(r->name));
 	json_object_set_new(o, "region", json_string(r->region));
-	json_object_set_new(ch, "actions", actions(c->action));
-	json_object_set_new(ch, "before", attr_map(c->before));
-	json_object_set_new(ch, "after", attr_map(c->after));
-	for (size_t i = 0; i < c->nattrs; i++) {
-		const struct sp_attr_change *ac = &c->attrs[i];
-		json_t *a = json_object();
-		json_object_set_new(a, "name", json_string(ac->key));
-		json_object_set_new(a, "before", ac->before ? attr_value(ac->before) : json_null());
-		json_object_set_new(a, "after", ac->after ? attr_value(ac->after) : json_null());
-		json_object_set_new(a, "forces_replace", json_boolean(ac->forces_replace));
-		json_array_append_new(attrs, a);
-	}
-	json_object_set_new(ch, "changed_attributes", attrs);
 	json_object_set_new(o, "change", ch);
-	json_object_set_new(dp, "before", deps(c->before));
-	json_object_set_new(dp, "after", deps(c->after));
 	json_object_set_new(o, "depends_on", dp);
-	json_object_set_new(o, "force_new", force_new(r));
-	json_object_set_new(lc, "prevent_destroy", json_boolean(r->prevent_destroy));
-	json_object_set_new(lc, "allow_zero", json_boolean(r->allow_zero));
-	json_object_set_new(o, "lifecycle", lc);
+	if ((rc = change_body(c, ch, &fn, err)) < 0)
+		goto out;
+	if ((rc = deps(c->before, &v, err)) < 0)
+		goto out;
+	json_object_set_new(dp, "before", v);
+	if ((rc = deps(c->after, &v, err)) < 0)
+		goto out;
+	json_object_set_new(dp, "after", v);
+	json_object_set_new(o, "force_new", fn);
+	fn = NULL;
+	json_object_set_new(o, "lifecycle", sp_resource_json_lifecycle(r));
 	if (cat) {
+		json_t *cost = json_object();
 		double b = c->before ? sp_cost_resource(cat, c->before) : 0;
 		double a = c->after ? sp_cost_resource(cat, c->after) : 0;
 		json_object_set_new(cost, "monthly_before", jmoney(b));
 		json_object_set_new(cost, "monthly_after", jmoney(a));
 		json_object_set_new(o, "cost", cost);
-	} else {
-		json_decref(cost);
 	}
-	return o;
+out:
+	json_decref(fn);
+	return rc;
+}
+
+/* The targets, excludes and left_alone lists. */
+static json_t *str_array(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
 }
 
 int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 {
 	json_t *root = json_object(), *st = json_object(), *pr = json_object(), *rc = json_array(),
-	       *sum = json_object(), *tg = json_array(), *ex = json_array();
+	       *sum = json_object();
 	struct sp_plan_cost cost;
+	int ret;
 
+	*out = NULL;
 	json_object_set_new(root, "format_version", json_integer(SP_PLAN_FORMAT_VERSION));
 	json_object_set_new(root, "scaleplan_version", json_string(SP_VERSION));
 	json_object_set_new(root, "spec", jstr_or_null(p->spec->name));
 	json_object_set_new(root, "spec_digest", json_string(p->spec_digest));
 	json_object_set_new(root, "at", json_string(p->at));
-	json_object_set_new(root, "percentile", jnum(p->forecast->pcts[p->pct]));
+	json_object_set_new(root, "percentile", sp_json_number(p->forecast->pcts[p->pct]));
 	json_object_set_new(root, "paths", json_integer(p->forecast->paths));
 	json_object_set_new(root, "seed", json_integer((json_int_t)p->forecast->seed));
 	json_object_set_new(root, "refreshed", json_boolean(p->refreshed));
@@ -223,170 +236,141 @@ int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 	json_object_set_new(pr, "kind", json_string("local"));
 	json_object_set_new(pr, "path", json_string(p->infra_path));
 	json_object_set_new(root, "provider", pr);
-	for (size_t i = 0; i < p->ntargets; i++)
-		json_array_append_new(tg, json_string(p->targets[i]));
-	for (size_t i = 0; i < p->nexcludes; i++)
-		json_array_append_new(ex, json_string(p->excludes[i]));
-	json_object_set_new(root, "targets", tg);
-	json_object_set_new(root, "excludes", ex);
-	json_t *la = json_array();
-	for (size_t i = 0; i < p->nleft_alone; i++)
-		json_array_append_new(la, json_string(p->left_alone[i]));
-	json_object_set_new(root, "left_alone", la);
+	json_object_set_new(root, "targets", str_array(p->targets, p->ntargets));
+	json_object_set_new(root, "excludes", str_array(p->excludes, p->nexcludes));
+	json_object_set_new(root, "left_alone", str_array(p->left_alone, p->nleft_alone));
 	for (int a = 0; a < 5; a++)
 		json_object_set_new(sum, sp_action_names[a], json_integer((json_int_t)p->diff.counts[a]));
 	json_object_set_new(root, "summary", sum);
-	for (size_t i = 0; i < p->diff.n; i++)
-		json_array_append_new(rc, change_json(&p->diff.v[i], p->catalog));
 	json_object_set_new(root, "resource_changes", rc);
+	for (size_t i = 0; i < p->diff.n; i++) {
+		json_t *o = json_object();
+		json_array_append_new(rc, o);
+		if ((ret = change_json(&p->diff.v[i], p->catalog, o, err)) < 0)
+			goto out;
+	}
 	sp_plan_cost_fill(&cost, p);
 	json_object_set_new(root, "cost", cost_block(&cost));
 
 	/* every real with the fewest digits that read back to it, so what
 	 * apply reads is exactly what plan saw */
-	int ret = sp_json_dump(root, SP_JSON_ASCII, out, err);
+	ret = sp_json_dump(root, SP_JSON_ASCII, out, err);
+out:
 	json_decref(root);
 	return ret;
 }
 
 /* ---- decoding ------------------------------------------------------------- */
 
-struct dec {
-	const char *origin;
-	struct sp_err *err;
-	struct sp_arena *a;
-	char path[512];
-};
-
-static int bad(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(struct dec *d, const char *fmt, ...)
+/* obj[key], which must be there and of type t (or null, when nullable); NULL
+ * after reporting "<path>.key: missing" or "<path>.key: must be ...". */
+static json_t *need(struct sp_jdec *d, json_t *obj, const char *key, enum sp_jtype t, int nullable)
 {
-	char msg[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return sp_err_set(d->err, SP_EINVAL, d->origin, 0, 0, "%s%s%s", d->path, d->path[0] ? ": " : "", msg);
-}
-
-static json_t *need(struct dec *d, json_t *o, const char *key, json_type t, int nullable)
-{
-	static const char *const names[] = { "an object", "an array", "a string", "an integer",
-					     "a number", "true", "false", "null" };
-	json_t *v = json_object_get(o, key);
-	size_t mark = strlen(d->path);
-	snprintf(d->path + mark, sizeof(d->path) - mark, "%s%s", mark ? "." : "", key);
-	if (!v) {
-		bad(d, "missing");
-		return NULL;
-	}
-	if (nullable && json_is_null(v)) {
-		d->path[mark] = '\0';
-		return v;
-	}
-	if (!(json_typeof(v) == t || (t == JSON_REAL && json_is_number(v)) ||
-	      (t == JSON_TRUE && json_is_boolean(v)))) {
-		bad(d, "must be %s", t == JSON_TRUE ? "a boolean" : names[t]);
-		return NULL;
-	}
-	d->path[mark] = '\0';
-	return v;
-}
-
-static int dec_attrs(struct dec *d, json_t *map, json_t *fnew, struct sp_resource *r)
-{
-	const char *key;
 	json_t *v;
-	size_t n = 0;
-
-	r->attrs = SP_NEWN(d->a, struct sp_attr, json_object_size(map) + 1);
-	json_object_foreach(map, key, v) {
-		struct sp_attr *at = &r->attrs[n++];
-		at->key = sp_arena_strdup(d->a, key);
-		if (json_is_string(v)) {
-			at->type = SP_ATTR_STR;
-			at->s = sp_arena_strdup(d->a, json_string_value(v));
-		} else if (json_is_boolean(v)) {
-			at->type = SP_ATTR_BOOL;
-			at->n = json_is_true(v);
-		} else if (json_is_number(v)) {
-			at->type = SP_ATTR_NUM;
-			at->n = json_number_value(v);
-		} else {
-			size_t mark = strlen(d->path);
-			snprintf(d->path + mark, sizeof(d->path) - mark, ".%s", key);
-			return bad(d, "must be a string, a number or a boolean");
-		}
-		for (size_t k = 0; k < json_array_size(fnew); k++)
-			if (json_is_string(json_array_get(fnew, k)) &&
-			    !strcmp(json_string_value(json_array_get(fnew, k)), key))
-				at->force_new = 1;
-	}
-	r->nattrs = n;
-	return 0;
+	if (sp_jdec_member(d, obj, key, t, SP_JREQ | (nullable ? SP_JNULL : 0), &v) < 0)
+		return NULL;
+	return json_object_get(obj, key);
 }
 
-static int dec_deps(struct dec *d, json_t *arr, struct sp_resource *r)
+static int dec_actions(struct sp_jdec *d, json_t *acts, enum sp_action *out)
 {
-	r->depends_on = SP_NEWN(d->a, const char *, json_array_size(arr) + 1);
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		json_t *v = json_array_get(arr, i);
-		if (!json_is_string(v))
-			return bad(d, "depends_on[%zu] must be a string", i);
-		r->depends_on[r->ndeps++] = sp_arena_strdup(d->a, json_string_value(v));
+	const char *a0 = json_string_value(json_array_get(acts, 0));
+	const char *a1 = json_string_value(json_array_get(acts, 1));
+	size_t na = json_array_size(acts);
+
+	if (na == 1 && a0 && !strcmp(a0, "no-op"))
+		*out = SP_ACT_NOOP;
+	else if (na == 1 && a0 && !strcmp(a0, "create"))
+		*out = SP_ACT_CREATE;
+	else if (na == 1 && a0 && !strcmp(a0, "update"))
+		*out = SP_ACT_UPDATE;
+	else if (na == 1 && a0 && !strcmp(a0, "delete"))
+		*out = SP_ACT_DELETE;
+	else if (na == 2 && a0 && a1 && !strcmp(a0, "delete") && !strcmp(a1, "create"))
+		*out = SP_ACT_REPLACE;
+	else
+		return sp_jdec_fail(d, "actions: not one of [\"no-op\"], [\"create\"], [\"update\"], [\"delete\"], "
+				       "[\"delete\",\"create\"]");
+	return 0;
+}
+
+/* One side of a change: its attributes (at change.before or change.after)
+ * and its dependencies (at depends_on.before or depends_on.after), with the
+ * resource codec's rules. d's path is at the change; it is left there. */
+static int dec_side(struct sp_jdec *d, json_t *map, json_t *dp, const char *side, struct sp_resource *r)
+{
+	size_t mark = d->depth;
+	json_t *dl;
+	int rc;
+
+	sp_jdec_push_key(d, "change");
+	sp_jdec_push_key(d, side);
+	if ((rc = sp_resource_json_decode_attrs(d, map, r)) < 0)
+		return rc;
+	sp_jdec_pop(d, mark);
+	sp_jdec_push_key(d, "depends_on");
+	if (!(dl = need(d, dp, side, SP_JARRAY, 0)))
+		return SP_EINVAL;
+	sp_jdec_push_key(d, side);
+	if ((rc = sp_resource_json_decode_deps(d, dl, r)) < 0)
+		return rc;
+	sp_jdec_pop(d, mark);
+	return 0;
+}
+
+/* force_new names attributes of the side it was written from (after, or
+ * before for a delete), each once; the other side's attributes of those
+ * names force a replace too. */
+static int dec_force_new(struct sp_jdec *d, json_t *fnew, struct sp_resource *r[2])
+{
+	struct sp_resource *from = r[1] ? r[1] : r[0], *other = r[1] ? r[0] : NULL;
+	size_t mark = sp_jdec_push_key(d, "force_new");
+	int rc;
+
+	if ((rc = sp_resource_json_decode_force_new(d, fnew, from)) < 0)
+		return rc;
+	sp_jdec_pop(d, mark);
+	for (size_t i = 0; other && i < other->nattrs; i++) {
+		const struct sp_attr *at = sp_resource_attr(from, other->attrs[i].key);
+		other->attrs[i].force_new = at && at->force_new;
 	}
 	return 0;
 }
 
-static int dec_change(struct dec *d, json_t *o, struct sp_change *c)
+static int dec_change(struct sp_jdec *d, json_t *o, struct sp_change *c)
 {
 	json_t *addr, *type, *name, *region, *ch, *acts, *before, *after, *dp, *fnew, *lc, *pd, *az;
 	const char *ptype, *pname, *pregion;
-	size_t mark = strlen(d->path);
+	size_t mark = d->depth;
 	struct sp_resource *r[2] = { NULL, NULL };
+	int rc;
 
 	if (!json_is_object(o))
-		return bad(d, "must be an object");
-	if (!(addr = need(d, o, "address", JSON_STRING, 0)) || !(type = need(d, o, "type", JSON_STRING, 0)) ||
-	    !(name = need(d, o, "name", JSON_STRING, 0)) || !(region = need(d, o, "region", JSON_STRING, 0)) ||
-	    !(ch = need(d, o, "change", JSON_OBJECT, 0)) || !(dp = need(d, o, "depends_on", JSON_OBJECT, 0)) ||
-	    !(fnew = need(d, o, "force_new", JSON_ARRAY, 0)) || !(lc = need(d, o, "lifecycle", JSON_OBJECT, 0)))
-		return -1;
+		return sp_jdec_fail(d, "must be an object");
+	if (!(addr = need(d, o, "address", SP_JSTRING, 0)) || !(type = need(d, o, "type", SP_JSTRING, 0)) ||
+	    !(name = need(d, o, "name", SP_JSTRING, 0)) || !(region = need(d, o, "region", SP_JSTRING, 0)) ||
+	    !(ch = need(d, o, "change", SP_JOBJECT, 0)) || !(dp = need(d, o, "depends_on", SP_JOBJECT, 0)) ||
+	    !(fnew = need(d, o, "force_new", SP_JARRAY, 0)) || !(lc = need(d, o, "lifecycle", SP_JOBJECT, 0)))
+		return SP_EINVAL;
 	c->address = sp_arena_strdup(d->a, json_string_value(addr));
 	if (sp_resource_parse_address(d->a, c->address, &ptype, &pname, &pregion) < 0 ||
 	    strcmp(ptype, json_string_value(type)) || strcmp(pname, json_string_value(name)) ||
 	    strcmp(pregion, json_string_value(region)))
-		return bad(d, "address '%s' does not match its type, name and region", c->address);
-	snprintf(d->path + mark, sizeof(d->path) - mark, ".lifecycle");
-	if (!(pd = need(d, lc, "prevent_destroy", JSON_TRUE, 0)) || !(az = need(d, lc, "allow_zero", JSON_TRUE, 0)))
-		return -1;
-	snprintf(d->path + mark, sizeof(d->path) - mark, ".change");
-	if (!(acts = need(d, ch, "actions", JSON_ARRAY, 0)) || !(before = need(d, ch, "before", JSON_OBJECT, 1)) ||
-	    !(after = need(d, ch, "after", JSON_OBJECT, 1)))
-		return -1;
-	{
-		const char *a0 = json_string_value(json_array_get(acts, 0));
-		const char *a1 = json_string_value(json_array_get(acts, 1));
-		size_t na = json_array_size(acts);
-		if (na == 1 && a0 && !strcmp(a0, "no-op"))
-			c->action = SP_ACT_NOOP;
-		else if (na == 1 && a0 && !strcmp(a0, "create"))
-			c->action = SP_ACT_CREATE;
-		else if (na == 1 && a0 && !strcmp(a0, "update"))
-			c->action = SP_ACT_UPDATE;
-		else if (na == 1 && a0 && !strcmp(a0, "delete"))
-			c->action = SP_ACT_DELETE;
-		else if (na == 2 && a0 && a1 && !strcmp(a0, "delete") && !strcmp(a1, "create"))
-			c->action = SP_ACT_REPLACE;
-		else
-			return bad(d, "actions: not one of [\"no-op\"], [\"create\"], [\"update\"], [\"delete\"], "
-				      "[\"delete\",\"create\"]");
-	}
+		return sp_jdec_fail(d, "address '%s' does not match its type, name and region", c->address);
+	sp_jdec_push_key(d, "lifecycle");
+	if (!(pd = need(d, lc, "prevent_destroy", SP_JBOOL, 0)) || !(az = need(d, lc, "allow_zero", SP_JBOOL, 0)))
+		return SP_EINVAL;
+	sp_jdec_pop(d, mark);
+	sp_jdec_push_key(d, "change");
+	if (!(acts = need(d, ch, "actions", SP_JARRAY, 0)) || !(before = need(d, ch, "before", SP_JOBJECT, 1)) ||
+	    !(after = need(d, ch, "after", SP_JOBJECT, 1)) || (rc = dec_actions(d, acts, &c->action)) < 0)
+		return SP_EINVAL;
 	if (json_is_null(before) != (c->action == SP_ACT_CREATE) ||
 	    json_is_null(after) != (c->action == SP_ACT_DELETE))
-		return bad(d, "before and after do not fit the actions");
+		return sp_jdec_fail(d, "before and after do not fit the actions");
+	sp_jdec_pop(d, mark);
 	for (int k = 0; k < 2; k++) {
-		json_t *map = k ? after : before, *dl;
+		json_t *map = k ? after : before;
 		if (json_is_null(map))
 			continue;
 		r[k] = SP_NEW(d->a, struct sp_resource);
@@ -396,124 +380,131 @@ static int dec_change(struct dec *d, json_t *o, struct sp_change *c)
 		r[k]->region = pregion;
 		r[k]->prevent_destroy = json_is_true(pd);
 		r[k]->allow_zero = json_is_true(az);
-		snprintf(d->path + mark, sizeof(d->path) - mark, ".change.%s", k ? "after" : "before");
-		if (dec_attrs(d, map, fnew, r[k]) < 0)
-			return -1;
-		snprintf(d->path + mark, sizeof(d->path) - mark, ".depends_on");
-		if (!(dl = need(d, dp, k ? "after" : "before", JSON_ARRAY, 0)))
-			return -1;
-		if (dec_deps(d, dl, r[k]) < 0)
-			return -1;
-		sp_resource_sort(r[k]);
+		if ((rc = dec_side(d, map, dp, k ? "after" : "before", r[k])) < 0)
+			return rc;
 	}
-	d->path[mark] = '\0';
+	if ((rc = dec_force_new(d, fnew, r)) < 0)
+		return rc;
 	c->before = r[0];
 	c->after = r[1];
 	return 0;
 }
 
 /* The cost block: what apply records in the state for the next plan. */
-static int dec_cost(struct dec *d, json_t *root, struct sp_plan_cost *c)
+static int dec_cost(struct sp_jdec *d, json_t *root, struct sp_plan_cost *c)
 {
 	json_t *cost, *cur, *h, *tot, *v;
 	const char *key;
 	int k = 0;
 
-	if (!(cost = need(d, root, "cost", JSON_OBJECT, 0)))
-		return -1;
-	strcpy(d->path, "cost");
-	if (!(cur = need(d, cost, "currency", JSON_STRING, 0)) || !(h = need(d, cost, "horizon", JSON_OBJECT, 0)))
-		return -1;
+	if (!(cost = need(d, root, "cost", SP_JOBJECT, 0)))
+		return SP_EINVAL;
+	sp_jdec_push_key(d, "cost");
+	if (!(cur = need(d, cost, "currency", SP_JSTRING, 0)) || !(h = need(d, cost, "horizon", SP_JOBJECT, 0)))
+		return SP_EINVAL;
 	c->currency = sp_arena_strdup(d->a, json_string_value(cur));
-	strcpy(d->path, "cost.horizon");
-	if (!(tot = need(d, h, "total", JSON_OBJECT, 0)))
-		return -1;
-	strcpy(d->path, "cost.horizon.total");
+	sp_jdec_push_key(d, "horizon");
+	if (!(tot = need(d, h, "total", SP_JOBJECT, 0)))
+		return SP_EINVAL;
+	sp_jdec_push_key(d, "total");
 	json_object_foreach(tot, key, v) {
 		char *end;
 		double pct = key[0] == 'p' ? strtod(key + 1, &end) : -1;
 		if (k >= 3 || key[0] != 'p' || *end || !(pct > 0 && pct < 100) || !json_is_number(v))
-			return bad(d, "must hold three percentiles like \"p50\": number");
+			return sp_jdec_fail(d, "must hold three percentiles like \"p50\": number");
 		c->pct[k] = pct;
 		c->horizon[k++] = json_number_value(v);
 	}
 	if (k != 3)
-		return bad(d, "must hold three percentiles like \"p50\": number");
-	d->path[0] = '\0';
+		return sp_jdec_fail(d, "must hold three percentiles like \"p50\": number");
+	sp_jdec_pop(d, 0);
+	return 0;
+}
+
+/* Which state and provider the plan was made against. */
+static int dec_where(struct sp_jdec *d, json_t *st, json_t *pr, struct sp_saved_plan *sp)
+{
+	json_t *v, *lin, *ser;
+
+	sp_jdec_push_key(d, "state");
+	if (!(v = need(d, st, "path", SP_JSTRING, 0)) || !(lin = need(d, st, "lineage", SP_JSTRING, 1)) ||
+	    !(ser = need(d, st, "serial", SP_JINTEGER, 0)))
+		return SP_EINVAL;
+	sp->state_path = sp_arena_strdup(&sp->arena, json_string_value(v));
+	if (json_is_string(lin))
+		snprintf(sp->lineage, sizeof(sp->lineage), "%s", json_string_value(lin));
+	if (json_integer_value(ser) < 0)
+		return sp_jdec_fail(d, "serial must not be negative");
+	sp->serial = (uint64_t)json_integer_value(ser);
+	sp_jdec_pop(d, 0);
+	sp_jdec_push_key(d, "provider");
+	if (!(v = need(d, pr, "path", SP_JSTRING, 0)))
+		return SP_EINVAL;
+	sp->infra_path = sp_arena_strdup(&sp->arena, json_string_value(v));
+	sp_jdec_pop(d, 0);
+	return 0;
+}
+
+/* resource_changes: each change, sorted by address, each address once. */
+static int dec_changes(struct sp_jdec *d, json_t *rc, struct sp_saved_plan *sp)
+{
+	sp->diff.v = SP_NEWN(&sp->arena, struct sp_change, json_array_size(rc) + 1);
+	sp_jdec_push_key(d, "resource_changes");
+	for (size_t i = 0; i < json_array_size(rc); i++) {
+		struct sp_change *c = &sp->diff.v[sp->diff.n];
+		int ret;
+		sp_jdec_push_idx(d, i);
+		if ((ret = dec_change(d, json_array_get(rc, i), c)) < 0)
+			return ret;
+		if (sp->diff.n && strcmp(sp->diff.v[sp->diff.n - 1].address, c->address) >= 0)
+			return sp_jdec_fail(d, "resource changes must be sorted by address, each address once");
+		sp->diff.counts[c->action]++;
+		sp->diff.n++;
+		sp_jdec_pop(d, 1);
+	}
+	sp_jdec_pop(d, 0);
 	return 0;
 }
 
 int sp_plan_from_json(struct sp_saved_plan *sp, const char *text, size_t len, const char *origin, struct sp_err *err)
 {
-	json_error_t je;
-	json_t *root, *v, *st, *pr, *rc, *lin, *ser;
-	struct dec d = { origin, err, &sp->arena, "" };
+	json_t *root, *v, *st, *pr, *rc;
+	struct sp_jdec d;
 	int ret = SP_EINVAL;
 
 	memset(sp, 0, sizeof(*sp));
 	sp_arena_init(&sp->arena);
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	if (!root)
-		return sp_err_set(err, SP_EINVAL, origin, je.line, je.column, "not a plan file: %s", je.text);
+	sp_jdec_init(&d, origin, &sp->arena, err, SP_JDEC_TERSE);
+	if (!(root = sp_json_parse(text, len, origin, "not a plan file", err)))
+		return SP_EINVAL;
 	if (!json_is_object(root)) {
-		bad(&d, "not a plan file: the top level must be an object");
+		sp_jdec_fail(&d, "not a plan file: the top level must be an object");
 		goto out;
 	}
-	if (!(v = need(&d, root, "format_version", JSON_INTEGER, 0)))
+	if (!(v = need(&d, root, "format_version", SP_JINTEGER, 0)))
 		goto out;
 	if (json_integer_value(v) != SP_PLAN_FORMAT_VERSION) {
-		bad(&d, "plan format %" JSON_INTEGER_FORMAT " is not supported; this scaleplan reads format %d",
-		    json_integer_value(v), SP_PLAN_FORMAT_VERSION);
+		sp_jdec_fail(&d, "plan format %" JSON_INTEGER_FORMAT " is not supported; this scaleplan reads format %d",
+			     json_integer_value(v), SP_PLAN_FORMAT_VERSION);
 		goto out;
 	}
-	if (!(v = need(&d, root, "spec_digest", JSON_STRING, 0)))
+	if (!(v = need(&d, root, "spec_digest", SP_JSTRING, 0)))
 		goto out;
 	snprintf(sp->spec_digest, sizeof(sp->spec_digest), "%s", json_string_value(v));
-	if (!(v = need(&d, root, "spec", JSON_STRING, 1)))
+	if (!(v = need(&d, root, "spec", SP_JSTRING, 1)))
 		goto out;
 	sp->spec_name = json_is_string(v) ? sp_arena_strdup(&sp->arena, json_string_value(v)) : NULL;
-	if (!(v = need(&d, root, "at", JSON_STRING, 0)))
+	if (!(v = need(&d, root, "at", SP_JSTRING, 0)))
 		goto out;
 	snprintf(sp->at, sizeof(sp->at), "%s", json_string_value(v));
-	if (!(v = need(&d, root, "percentile", JSON_REAL, 0)))
+	if (!(v = need(&d, root, "percentile", SP_JNUMBER, 0)))
 		goto out;
 	sp->percentile = json_number_value(v);
-	if (!(st = need(&d, root, "state", JSON_OBJECT, 0)) || !(pr = need(&d, root, "provider", JSON_OBJECT, 0)) ||
-	    !(rc = need(&d, root, "resource_changes", JSON_ARRAY, 0)))
+	if (!(st = need(&d, root, "state", SP_JOBJECT, 0)) || !(pr = need(&d, root, "provider", SP_JOBJECT, 0)) ||
+	    !(rc = need(&d, root, "resource_changes", SP_JARRAY, 0)))
 		goto out;
-	strcpy(d.path, "state");
-	if (!(v = need(&d, st, "path", JSON_STRING, 0)) || !(lin = need(&d, st, "lineage", JSON_STRING, 1)) ||
-	    !(ser = need(&d, st, "serial", JSON_INTEGER, 0)))
+	if (dec_where(&d, st, pr, sp) < 0 || dec_cost(&d, root, &sp->cost) < 0 || dec_changes(&d, rc, sp) < 0)
 		goto out;
-	sp->state_path = sp_arena_strdup(&sp->arena, json_string_value(v));
-	if (json_is_string(lin))
-		snprintf(sp->lineage, sizeof(sp->lineage), "%s", json_string_value(lin));
-	if (json_integer_value(ser) < 0) {
-		bad(&d, "serial must not be negative");
-		goto out;
-	}
-	sp->serial = (uint64_t)json_integer_value(ser);
-	strcpy(d.path, "provider");
-	if (!(v = need(&d, pr, "path", JSON_STRING, 0)))
-		goto out;
-	sp->infra_path = sp_arena_strdup(&sp->arena, json_string_value(v));
-	d.path[0] = '\0';
-	if (dec_cost(&d, root, &sp->cost) < 0)
-		goto out;
-
-	sp->diff.v = SP_NEWN(&sp->arena, struct sp_change, json_array_size(rc) + 1);
-	for (size_t i = 0; i < json_array_size(rc); i++) {
-		struct sp_change *c = &sp->diff.v[sp->diff.n];
-		snprintf(d.path, sizeof(d.path), "resource_changes[%zu]", i);
-		if (dec_change(&d, json_array_get(rc, i), c) < 0)
-			goto out;
-		if (sp->diff.n && strcmp(sp->diff.v[sp->diff.n - 1].address, c->address) >= 0) {
-			bad(&d, "resource changes must be sorted by address, each address once");
-			goto out;
-		}
-		sp->diff.counts[c->action]++;
-		sp->diff.n++;
-	}
 	ret = 0;
 out:
 	json_decref(root);

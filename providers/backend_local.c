@@ -29,6 +29,7 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "providers/fsio.h"
+#include "providers/state_journal.h"
 #include "providers/state_json.h"
 #include "providers/uuid.h"
 
@@ -136,7 +137,6 @@ static int write_holder(int fd, const struct sp_lock_info *m, const char *path)
 {
 	json_t *o = json_object();
 	char *text = NULL;
-	size_t len, off = 0;
 	int rc = -1;
 
 	json_object_set_new(o, "id", json_string(m->id));
@@ -147,19 +147,8 @@ static int write_holder(int fd, const struct sp_lock_info *m, const char *path)
 	json_object_set_new(o, "created", json_string(m->created));
 	json_object_set_new(o, "version", json_string(SP_VERSION));
 	json_object_set_new(o, "path", json_string(path));
-	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (!text || ftruncate(fd, 0) < 0)
-		goto out;
-	len = strlen(text);
-	while (off < len) {
-		ssize_t n = pwrite(fd, text + off, len - off, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto out;
-		off += (size_t)n;
-	}
-	if (pwrite(fd, "\n", 1, (off_t)len) != 1 || fsync(fd) < 0)
+	if (sp_json_dump(o, 0, &text, NULL) < 0 || ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+	    sp_fs_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -481,6 +470,27 @@ static void set_known(struct local *l, const struct sp_state *s)
 	snprintf(l->known_lineage, sizeof(l->known_lineage), "%s", s ? s->lineage : "");
 }
 
+/* While the lock is held: reads the stored state's serial and lineage once
+ * (set_known), unless they are known already. 0 or a read error. */
+static int ensure_known(struct local *l, struct sp_err *err)
+{
+	struct sp_state *stored = NULL;
+	struct sp_sb raw = SP_SB_INIT;
+	int rc = 0, journal;
+
+	if (!l->known && (rc = load_stored(l, &stored, &raw, &journal, err)) == 0)
+		set_known(l, stored);
+	sp_state_free(stored);
+	sp_sb_release(&raw);
+	return rc;
+}
+
+/* Whether s is not the stored state that ensure_known read: another serial or lineage. */
+static int is_stale(const struct local *l, const struct sp_state *s)
+{
+	return (l->known_lineage[0] && strcmp(s->lineage, l->known_lineage)) || s->serial != l->known_serial;
+}
+
 static int local_read(struct sp_backend *b, struct sp_state **out, struct sp_err *err)
 {
 	struct local *l = L(b);
@@ -516,37 +526,116 @@ static void refuse_unreadable(struct sp_err *err, const char *backup)
  * 'journal', and leaves the journal in place. The others fold the journal in. */
 enum { WRITE_NORMAL, WRITE_FORCE, WRITE_BEGIN };
 
+/* Not locked by the caller: holds the lock for this write at least (*guard,
+ * which the caller closes to release it). 0, SP_ELOCKED or SP_EIO. */
+static int take_guard(struct local *l, int *guard, struct sp_err *err)
+{
+	struct sp_lock_info h;
+	int rc;
+
+	if ((rc = open_lockfile(l, 1, guard, err)) < 0 || (rc = try_flock(*guard, l->lockpath, err)) < 0)
+		return rc;
+	if (rc == 1) {
+		read_holder(*guard, &h);
+		return locked_error(l, &h, 0, err);
+	}
+	return 0;
+}
+
+/* Checks a write of s (encoded as text) against the stored state disk:
+ * another lineage is SP_EINVAL, an older serial (or, for begin, another
+ * one) SP_ESTALE, and so is the stored serial with other content; *same is
+ * 1 when disk already is text. */
+static int check_stored(const struct local *l, const struct sp_state *s, struct sp_state *disk, int mode,
+			const char *text, int *same, struct sp_err *err)
+{
+	char *old = NULL;
+	int rc;
+
+	*same = 0;
+	if (strcmp(disk->lineage, s->lineage))
+		return sp_err_set(err, SP_EINVAL, l->path, 0, 0,
+				  "the state being written has lineage %s, but the stored state has lineage %s: they are "
+				  "different histories, and the stored one is kept",
+				  s->lineage, disk->lineage);
+	if (s->serial < disk->serial)
+		return sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+				  "the state being written has serial %llu, older than the stored serial %llu: the state "
+				  "changed since it was read",
+				  (unsigned long long)s->serial, (unsigned long long)disk->serial);
+	if (mode == WRITE_BEGIN && s->serial != disk->serial)
+		return sp_err_set(err, SP_ESTALE, l->path, 0, 0, "the state changed since it was read (serial %llu, stored %llu)",
+				  (unsigned long long)s->serial, (unsigned long long)disk->serial);
+	if (mode == WRITE_BEGIN || s->serial != disk->serial)
+		return 0;
+	disk->scaleplan_version = SP_VERSION;
+	disk->journal[0] = '\0';
+	if ((rc = sp_state_to_json(disk, &old, err)) < 0)
+		return rc;
+	if (strcmp(old, text))
+		rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+				"the stored state already has serial %llu, with different content: a state that changes "
+				"needs a higher serial",
+				(unsigned long long)s->serial);
+	else
+		*same = 1;
+	free(old);
+	return rc;
+}
+
+/* What begin writes: nothing changes but the journal's name, so the stored
+ * state as it is (or an empty one of s's lineage), never the caller's copy.
+ * *text is replaced. */
+static int encode_begin(const struct sp_state *s, const struct sp_state *disk, const char *journal_name, char **text,
+			struct sp_err *err)
+{
+	struct sp_state base;
+
+	if (disk) {
+		base = *disk;
+	} else {
+		memset(&base, 0, sizeof(base));
+		base.lineage = s->lineage;
+		base.serial = s->serial;
+	}
+	base.version = SP_STATE_VERSION;
+	base.scaleplan_version = SP_VERSION;
+	snprintf(base.journal, sizeof(base.journal), "%s", journal_name);
+	free(*text);
+	*text = NULL;
+	return sp_state_to_json(&base, text, err);
+}
+
+/* The state file now holds every entry of the journal: the journal goes. */
+static int drop_journal(struct local *l, struct sp_err *err)
+{
+	if (l->journal_fd >= 0) {
+		close(l->journal_fd);
+		l->journal_fd = -1;
+	}
+	if (unlink(l->journal) < 0 && errno != ENOENT)
+		return sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot remove the folded journal: %s", strerror(errno));
+	return sp_fs_sync_parent(l->journal, err);
+}
+
 static int write_state(struct local *l, const struct sp_state *s, int mode, const char *journal_name,
 		       struct sp_err *err)
 {
 	struct sp_state stamped = *s, *disk = NULL;
 	struct sp_sb raw = SP_SB_INIT;
-	char *text = NULL, *old = NULL, *dir = sp_fs_dirname(l->path);
-	int rc, guard = -1, journal = 0, missing, force = mode == WRITE_FORCE;
+	char *text = NULL, *dir = sp_fs_dirname(l->path);
+	int rc, guard = -1, journal = 0, missing, same = 0;
 
 	/* the version that last wrote the state, as Terraform records it */
 	stamped.scaleplan_version = SP_VERSION;
 	stamped.version = SP_STATE_VERSION;
 	/* only begin names a journal: every other write folds it in */
 	snprintf(stamped.journal, sizeof(stamped.journal), "%s", mode == WRITE_BEGIN ? journal_name : "");
-	if ((rc = sp_state_to_json(&stamped, &text, err)) < 0)
+	if ((rc = sp_state_to_json(&stamped, &text, err)) < 0 || (rc = sp_fs_mkdir_p(dir, err)) < 0)
 		goto out;
-	if ((rc = sp_fs_mkdir_p(dir, err)) < 0)
+	if (l->lock_fd < 0 && (rc = take_guard(l, &guard, err)) < 0)
 		goto out;
-	if (l->lock_fd < 0) {
-		/* not locked by the caller: hold the lock for this write at least */
-		struct sp_lock_info h;
-		if ((rc = open_lockfile(l, 1, &guard, err)) < 0)
-			goto out;
-		if ((rc = try_flock(guard, l->lockpath, err)) < 0)
-			goto out;
-		if (rc == 1) {
-			read_holder(guard, &h);
-			rc = locked_error(l, &h, 0, err);
-			goto out;
-		}
-	}
-	if (force) {
+	if (mode == WRITE_FORCE) {
 		if ((rc = read_raw(l->path, &raw, &missing, err)) < 0)
 			goto out;
 		journal = access(l->journal, F_OK) == 0;
@@ -555,84 +644,22 @@ static int write_state(struct local *l, const struct sp_state *s, int mode, cons
 			refuse_unreadable(err, l->backup);
 		goto out;
 	}
-	if (disk) {
-		if (strcmp(disk->lineage, s->lineage)) {
-			rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0,
-					"the state being written has lineage %s, but the stored state has lineage %s: "
-					"they are different histories, and the stored one is kept",
-					s->lineage, disk->lineage);
-			goto out;
-		}
-		if (s->serial < disk->serial) {
-			rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
-					"the state being written has serial %llu, older than the stored serial %llu: "
-					"the state changed since it was read",
-					(unsigned long long)s->serial, (unsigned long long)disk->serial);
-			goto out;
-		}
-		if (mode == WRITE_BEGIN && s->serial != disk->serial) {
-			rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
-					"the state changed since it was read (serial %llu, stored %llu)",
-					(unsigned long long)s->serial, (unsigned long long)disk->serial);
-			goto out;
-		}
-		if (s->serial == disk->serial && mode != WRITE_BEGIN) {
-			disk->scaleplan_version = SP_VERSION;
-			disk->journal[0] = '\0';
-			if ((rc = sp_state_to_json(disk, &old, err)) < 0)
-				goto out;
-			if (strcmp(old, text)) {
-				rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
-						"the stored state already has serial %llu, with different content: a state "
-						"that changes needs a higher serial",
-						(unsigned long long)s->serial);
-				goto out;
-			}
-			if (!journal) {
-				set_known(l, s);
-				goto out; /* nothing changed: no write, the backup stays */
-			}
-			/* the same state, but recorded in the journal: fold it into the file */
-		}
+	if (disk && (rc = check_stored(l, s, disk, mode, text, &same, err)) < 0)
+		goto out;
+	if (same && !journal) {
+		set_known(l, s);
+		goto out; /* nothing changed: no write, the backup stays */
 	}
-	if (mode == WRITE_BEGIN) {
-		/* begin changes nothing but the journal's name: the stored state as
-		 * it is (or an empty one of s's lineage), never the caller's copy */
-		struct sp_state base;
-		if (disk) {
-			base = *disk;
-		} else {
-			memset(&base, 0, sizeof(base));
-			base.lineage = s->lineage;
-			base.serial = s->serial;
-		}
-		base.version = SP_STATE_VERSION;
-		base.scaleplan_version = SP_VERSION;
-		snprintf(base.journal, sizeof(base.journal), "%s", journal_name);
-		free(text);
-		text = NULL;
-		if ((rc = sp_state_to_json(&base, &text, err)) < 0)
-			goto out;
-	}
+	/* (the same state, but recorded in the journal, is folded into the file) */
+	if (mode == WRITE_BEGIN && (rc = encode_begin(s, disk, journal_name, &text, err)) < 0)
+		goto out;
 	/* the file being replaced becomes the backup */
 	if (raw.len && (rc = sp_fs_write_atomic(l->backup, raw.buf, raw.len, SP_FS_REPLACE, err)) < 0)
 		goto out;
 	if ((rc = sp_fs_write_atomic(l->path, text, strlen(text), SP_FS_REPLACE, err)) < 0)
 		goto out;
-	if (journal && mode != WRITE_BEGIN) {
-		/* the state file now holds every entry: the journal can go */
-		if (l->journal_fd >= 0) {
-			close(l->journal_fd);
-			l->journal_fd = -1;
-		}
-		if (unlink(l->journal) < 0 && errno != ENOENT) {
-			rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot remove the folded journal: %s",
-					strerror(errno));
-			goto out;
-		}
-		if ((rc = sp_fs_sync_parent(l->journal, err)) < 0)
-			goto out;
-	}
+	if (journal && mode != WRITE_BEGIN && (rc = drop_journal(l, err)) < 0)
+		goto out;
 	set_known(l, s);
 out:
 	if (guard >= 0)
@@ -640,7 +667,6 @@ out:
 	sp_state_free(disk);
 	sp_sb_release(&raw);
 	free(text);
-	free(old);
 	free(dir);
 	return rc;
 }
@@ -655,20 +681,6 @@ static int local_write_force(struct sp_backend *b, const struct sp_state *s, str
 	return write_state(L(b), s, WRITE_FORCE, NULL, err);
 }
 
-static int write_all(int fd, const char *p, size_t left)
-{
-	while (left) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		left -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The state is read under the lock; before the provider changes anything:
  * 1. a journal of an earlier apply (or one a fold left behind) is folded
  *    into the state file and removed;
@@ -681,10 +693,8 @@ static int write_all(int fd, const char *p, size_t left)
 static int local_begin(struct sp_backend *b, struct sp_state *s, struct sp_err *err)
 {
 	struct local *l = L(b);
-	struct sp_state *stored = NULL;
-	struct sp_sb raw = SP_SB_INIT;
 	char id[37], *header = NULL;
-	int rc, fd = -1, journal;
+	int rc, fd = -1;
 
 	if (l->journal_fd >= 0)
 		return 0;
@@ -692,24 +702,19 @@ static int local_begin(struct sp_backend *b, struct sp_state *s, struct sp_err *
 		return sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording operations needs the state they change");
 	if (l->lock_fd < 0)
 		return sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording operations needs the state lock; take it first");
-	if (!l->known) {
-		if ((rc = load_stored(l, &stored, &raw, &journal, err)) < 0)
-			goto out;
-		set_known(l, stored);
-	}
-	if ((l->known_lineage[0] && strcmp(s->lineage, l->known_lineage)) || s->serial != l->known_serial) {
-		rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
-				"the state being recorded has serial %llu, but the stored state has serial %llu: read the "
-				"state again under the lock",
-				(unsigned long long)s->serial, (unsigned long long)l->known_serial);
-		goto out;
-	}
+	if ((rc = ensure_known(l, err)) < 0)
+		return rc;
+	if (is_stale(l, s))
+		return sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+				  "the state being recorded has serial %llu, but the stored state has serial %llu: read "
+				  "the state again under the lock",
+				  (unsigned long long)s->serial, (unsigned long long)l->known_serial);
 	if (access(l->journal, F_OK) == 0 && (rc = write_state(l, s, WRITE_NORMAL, NULL, err)) < 0)
 		goto out;
 	if ((rc = sp_uuid_v4(id, err)) < 0 || (rc = sp_state_journal_header(id, s->lineage, s->serial, &header, err)) < 0)
 		goto out;
 	fd = open(l->journal, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0 || write_all(fd, header, strlen(header)) < 0 || fdatasync(fd) < 0) {
+	if (fd < 0 || sp_fs_write_all(fd, header, strlen(header)) < 0 || fdatasync(fd) < 0) {
 		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot write the journal: %s; nothing was changed",
 				strerror(errno));
 		goto fail;
@@ -734,8 +739,6 @@ fail:
 		unlink(l->journal);
 	}
 out:
-	sp_state_free(stored);
-	sp_sb_release(&raw);
 	free(header);
 	return rc;
 }
@@ -744,33 +747,22 @@ static int local_record(struct sp_backend *b, struct sp_state *s, const char *ad
 			struct sp_err *err)
 {
 	struct local *l = L(b);
-	struct sp_state *stored = NULL;
-	struct sp_sb raw = SP_SB_INIT;
 	char *line = NULL;
 	off_t start;
-	int rc, journal;
+	int rc;
 
-	if (!s || !s->lineage) {
-		rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording an operation needs the state it changes");
-		goto out;
-	}
-	if (l->lock_fd < 0) {
-		rc = sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording an operation needs the state lock; take it first");
-		goto out;
-	}
-	if (!l->known) {
-		if ((rc = load_stored(l, &stored, &raw, &journal, err)) < 0)
-			goto out;
-		set_known(l, stored);
-	}
-	if ((l->known_lineage[0] && strcmp(s->lineage, l->known_lineage)) || s->serial != l->known_serial) {
-		rc = sp_err_set(err, SP_ESTALE, l->path, 0, 0,
-				"the state being recorded has serial %llu of lineage %s, but the stored state has serial "
-				"%llu%s%s: read the state again under the lock",
-				(unsigned long long)s->serial, s->lineage, (unsigned long long)l->known_serial,
-				l->known_lineage[0] ? " of lineage " : "", l->known_lineage);
-		goto out;
-	}
+	if (!s || !s->lineage)
+		return sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording an operation needs the state it changes");
+	if (l->lock_fd < 0)
+		return sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording an operation needs the state lock; take it first");
+	if ((rc = ensure_known(l, err)) < 0)
+		return rc;
+	if (is_stale(l, s))
+		return sp_err_set(err, SP_ESTALE, l->path, 0, 0,
+				  "the state being recorded has serial %llu of lineage %s, but the stored state has serial "
+				  "%llu%s%s: read the state again under the lock",
+				  (unsigned long long)s->serial, s->lineage, (unsigned long long)l->known_serial,
+				  l->known_lineage[0] ? " of lineage " : "", l->known_lineage);
 	if ((rc = sp_state_journal_line(s->lineage, s->serial + 1, address, now, &line, err)) < 0)
 		goto out;
 	if (l->journal_fd < 0 && (rc = local_begin(b, s, err)) < 0)
@@ -779,7 +771,7 @@ static int local_record(struct sp_backend *b, struct sp_state *s, const char *ad
 		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot append: %s", strerror(errno));
 		goto out;
 	}
-	if (write_all(l->journal_fd, line, strlen(line)) < 0 || fdatasync(l->journal_fd) < 0) {
+	if (sp_fs_write_all(l->journal_fd, line, strlen(line)) < 0 || fdatasync(l->journal_fd) < 0) {
 		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot append the record of '%s': %s", address,
 				strerror(errno));
 		/* leave no half entry behind (replay would ignore it, the next append would not) */
@@ -791,8 +783,6 @@ static int local_record(struct sp_backend *b, struct sp_state *s, const char *ad
 	set_known(l, s);
 	rc = 0;
 out:
-	sp_state_free(stored);
-	sp_sb_release(&raw);
 	free(line);
 	return rc;
 }
@@ -851,26 +841,18 @@ static const struct sp_backend_ops local_ops = {
 int sp_backend_local_open(struct sp_backend **out, const char *state_path, struct sp_err *err)
 {
 	struct local *l;
-	size_t n;
 
 	*out = NULL;
 	if (!state_path || !*state_path)
 		return sp_err_set(err, SP_EINVAL, "", 0, 0, "the local state backend needs a file path");
-	n = strlen(state_path);
-	if (state_path[n - 1] == '/')
+	if (state_path[strlen(state_path) - 1] == '/')
 		return sp_err_set(err, SP_EINVAL, state_path, 0, 0, "the state path must name a file, not a folder");
 	l = sp_xcalloc(1, sizeof(*l));
+	*l = (struct local){ .b = { &local_ops, l }, .lock_fd = -1, .journal_fd = -1 };
 	l->path = sp_xstrdup(state_path);
-	l->backup = sp_xmalloc(n + sizeof(".backup"));
-	snprintf(l->backup, n + sizeof(".backup"), "%s.backup", state_path);
-	l->lockpath = sp_xmalloc(n + sizeof(".lock"));
-	snprintf(l->lockpath, n + sizeof(".lock"), "%s.lock", state_path);
-	l->journal = sp_xmalloc(n + sizeof(".journal"));
-	snprintf(l->journal, n + sizeof(".journal"), "%s.journal", state_path);
-	l->lock_fd = -1;
-	l->journal_fd = -1;
-	l->b.ops = &local_ops;
-	l->b.ctx = l;
+	l->backup = sp_fs_path_plus(state_path, ".backup");
+	l->lockpath = sp_fs_path_plus(state_path, ".lock");
+	l->journal = sp_fs_path_plus(state_path, ".journal");
 	*out = &l->b;
 	return 0;
 }

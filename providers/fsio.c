@@ -28,6 +28,16 @@ char *sp_fs_dirname(const char *path)
 	return sp_xstrndup(path, (size_t)(slash - path));
 }
 
+char *sp_fs_path_plus(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), m = strlen(suffix);
+	char *out = sp_xmalloc(n + m + 1);
+
+	memcpy(out, path, n);
+	memcpy(out + n, suffix, m + 1);
+	return out;
+}
+
 static const char *base_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -114,7 +124,7 @@ static int open_temp(struct sp_sb *tmp, const char *path)
 	return -1;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int sp_fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -163,7 +173,7 @@ int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_f
 		close(fd);
 		goto out;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (sp_fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot write '%s': %s", tmp.buf, strerror(errno));
 		close(fd);
 		goto out;

@@ -26,6 +26,13 @@ int sp_fs_mkdir_p(const char *dir, struct sp_err *err);
  * Errors name path in err->file; SP_EIO for the file system's failures. */
 int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_fs_mode mode, struct sp_err *err);
 
+/* Writes all len bytes to fd at its offset, retrying short writes and
+ * EINTR: 0, or -1 with errno set. */
+int sp_fs_write_all(int fd, const void *data, size_t len);
+
+/* path followed by suffix, in a malloc'd string ("state.json" ".lock"). */
+char *sp_fs_path_plus(const char *path, const char *suffix);
+
 /* fsync(2) of the folder holding path, so a rename or unlink in it is durable. */
 int sp_fs_sync_parent(const char *path, struct sp_err *err);
 

@@ -14,7 +14,7 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "providers/fsio.h"
-#include "providers/state_json.h"
+#include "providers/resource_json.h"
 
 #define MAX_RESOURCE_BYTES ((size_t)16 << 20)
 #define SUFFIX ".json"

@@ -108,7 +108,10 @@ struct sp_backend {
 	void *ctx;
 };
 
+/* An empty state: format SP_STATE_VERSION, serial 0, a fresh version-4
+ * lineage (unique even without /dev/urandom). Free with sp_state_free. */
 struct sp_state *sp_state_new(void);
+/* Frees s and everything in its arena; NULL is allowed. */
 void sp_state_free(struct sp_state *s);
 
 #endif

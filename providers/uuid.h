@@ -9,6 +9,11 @@
  * /dev/urandom. Returns 0, or SP_EIO when /dev/urandom cannot be read. */
 int sp_uuid_v4(char out[37], struct sp_err *err);
 
+/* The same, but never fails: when /dev/urandom cannot be read, the UUID is
+ * made from the clock, the process ID and the address salt, unique rather
+ * than random (for a state's lineage, which only has to be unique). */
+void sp_uuid_v4_unique(char out[37], const void *salt);
+
 /* Whether s has the 8-4-4-4-12 hexadecimal shape of a UUID (any version). */
 int sp_uuid_valid(const char *s);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/err.h"
+#include "providers/state_journal.h"
 #include "providers/state_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,6 +9,7 @@
 
 #include "lib/err.h"
 #include "planner/planfile.h"
+#include "providers/resource_json.h"
 #include "providers/state_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

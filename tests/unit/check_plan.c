@@ -865,11 +865,11 @@ START_TEST(test_planfile_decode_errors)
 
 	/* each change: the JSON path of the bad value */
 	refused("\"after\": {\"nodes\": 3, \"engine\": \"memcached\"}", "\"after\": {\"nodes\": [3], \"engine\": \"m\"}",
-		"resource_changes[0].change.after.nodes: must be a string, a number or a boolean");
+		"resource_changes[0].change.after.nodes: must be a string, a number or a boolean, not an array");
 	refused("\"after\": {\"instances\": 5}", "\"after\": {\"instances\": null}",
-		"resource_changes[4].change.after.instances: must be a string, a number or a boolean");
+		"resource_changes[4].change.after.instances: must be a string, a number or a boolean, not null");
 	refused("\"before\": {\"engine\": \"redis\", \"nodes\": 2}", "\"before\": {\"engine\": {}}",
-		"resource_changes[0].change.before.engine: must be a string, a number or a boolean");
+		"resource_changes[0].change.before.engine: must be a string, a number or a boolean, not an object");
 	refused("\"before\": {\"engine\": \"redis\", \"nodes\": 2}", "\"before\": [1]",
 		"resource_changes[0].change.before: must be an object");
 	refused("\"actions\": [\"delete\", \"create\"]", "\"actions\": [\"create\", \"delete\"]",
@@ -924,11 +924,51 @@ START_TEST(test_planfile_decode_errors)
 	refused("\"after\": [\"service.z[r1]\", \"cache.pc[r1]\"]", "\"after\": null",
 		"resource_changes[1].depends_on.after: must be an array");
 	refused("\"after\": [\"service.z[r1]\", \"cache.pc[r1]\"]", "\"after\": [\"service.z[r1]\", 3]",
-		"resource_changes[1].depends_on: depends_on[1] must be a string");
+		"resource_changes[1].depends_on.after[1]: must be a string, not an integer");
 	refused("\"depends_on\": {\"before\": [\"cache.pc[r1]\"], \"after\": null}, ",
 		"", "resource_changes[2].depends_on: missing");
 	refused("{\"address\": \"service.old[r1]\"", "7, {\"address\": \"service.old[r1]\"",
 		"resource_changes[2]: must be an object");
+
+	/* a resource's attributes, force_new and depends_on follow the resource
+	 * codec's rules, as in the state: no integer beyond 2^53 (a double would
+	 * not hold it), no empty key, force_new naming attributes, each once,
+	 * and dependencies that are addresses */
+	refused("\"after\": {\"instances\": 5}", "\"after\": {\"instances\": 9007199254740993}",
+		"resource_changes[4].change.after.instances: 9007199254740993 is beyond 2^53, where numbers lose "
+		"precision (write it as a real, like 1.2e17)");
+	refused("\"before\": {\"instances\": 3}", "\"before\": {\"instances\": -9007199254740993}",
+		"resource_changes[4].change.before.instances: -9007199254740993 is beyond 2^53, where numbers lose "
+		"precision (write it as a real, like 1.2e17)");
+	refused("\"after\": {\"instances\": 5}", "\"after\": {\"instances\": 5, \"\": 1}",
+		"resource_changes[4].change.after[\"\"]: an attribute key must not be empty");
+	refused("\"force_new\": [\"engine\"]", "\"force_new\": [\"engines\"]",
+		"resource_changes[0].force_new[0]: 'engines' is not one of the resource's attributes");
+	refused("\"force_new\": [\"engine\"]", "\"force_new\": [\"engine\", 1]",
+		"resource_changes[0].force_new[1]: must be a string, not an integer");
+	refused("\"force_new\": [\"engine\"]", "\"force_new\": [\"engine\", \"engine\"]",
+		"resource_changes[0].force_new[1]: 'engine' is listed twice");
+	refused("\"after\": [\"service.z[r1]\", \"cache.pc[r1]\"]", "\"after\": [\"service.z[r1]\", \"cache/pc\"]",
+		"resource_changes[1].depends_on.after[1]: 'cache/pc' is not a resource address (like "
+		"service.web-api[us-east-1])");
+	refused("\"before\": [\"cache.pc[r1]\"]", "\"before\": [\"\"]",
+		"resource_changes[2].depends_on.before[0]: '' is not a resource address (like "
+		"service.web-api[us-east-1])");
+	/* 2^53 itself is exact, and a force_new of a delete names its before */
+	ck_assert_int_eq(decode_edit("\"after\": {\"instances\": 5}", "\"after\": {\"instances\": 9007199254740992}", &err),
+			 0);
+	{
+		char *text = edit("\"after\": null},\n     \"depends_on\": {\"before\": [\"cache.pc[r1]\"], \"after\": null}, "
+				  "\"force_new\": []",
+				  "\"after\": null},\n     \"depends_on\": {\"before\": [\"cache.pc[r1]\"], \"after\": null}, "
+				  "\"force_new\": [\"instances\"]");
+		sp_err_clear(&err);
+		ck_assert_int_eq(sp_plan_from_json(&sp, text, strlen(text), "p.json", &err), 0);
+		ck_assert_int_eq(sp.diff.v[2].action, SP_ACT_DELETE);
+		ck_assert_int_eq(sp.diff.v[2].before->attrs[0].force_new, 1);
+		sp_saved_plan_free(&sp);
+		free(text);
+	}
 
 	/* the top level */
 	{
@@ -1213,6 +1253,62 @@ START_TEST(test_planfile_round_trip_values)
 
 	free(one);
 	free(two);
+	sp_diags_free(&dg);
+	sp_arena_free(&a);
+}
+END_TEST
+
+/* The plan document writes a resource's attributes with the resource codec,
+ * as the state does: 2^53 is still a whole number (an integer, as in the
+ * state), and what JSON cannot hold is refused, naming the resource. */
+START_TEST(test_planfile_encode_attributes)
+{
+	struct sp_arena a;
+	struct sp_diags dg;
+	struct sp_err err;
+	char *one = NULL;
+
+	sp_arena_init(&a);
+	sp_diags_init(&dg);
+	sp_err_clear(&err);
+	struct sp_resource_set cur, want;
+	set_init(&a, &cur);
+	set_init(&a, &want);
+	struct sp_resource r = svc(&a, "api", 2);
+	add_num(&r, "big", 9007199254740992.0);
+	add_num(&r, "small", -9007199254740992.0);
+	add_num(&r, "past", 9007199254740994.0);
+	set_add(&want, r);
+	struct sp_diff d;
+	ck_assert_int_eq(sp_diff_build(&d, &a, &want, &cur, NULL, 0, NULL, 0, NULL, &dg), 0);
+	struct mini_plan m;
+	mini_plan_init(&m, &d);
+	ck_assert_int_eq(sp_plan_to_json(&m.p, &one, &err), 0);
+	ck_assert_ptr_nonnull(strstr(one, "\"big\": 9007199254740992,"));
+	ck_assert_ptr_nonnull(strstr(one, "\"small\": -9007199254740992\n"));
+	ck_assert_ptr_nonnull(strstr(one, "\"past\": 9007199254740994.0,"));
+	struct sp_saved_plan sp;
+	ck_assert_int_eq(sp_plan_from_json(&sp, one, strlen(one), "plan.json", &err), 0);
+	ck_assert_double_eq(sp_resource_attr(sp.diff.v[0].after, "big")->n, 9007199254740992.0);
+	ck_assert_double_eq(sp_resource_attr(sp.diff.v[0].after, "small")->n, -9007199254740992.0);
+	ck_assert_double_eq(sp_resource_attr(sp.diff.v[0].after, "past")->n, 9007199254740994.0);
+	sp_saved_plan_free(&sp);
+	free(one);
+
+	/* a number JSON cannot hold, a string that is not UTF-8 (the diff's
+	 * after is the desired resource itself, want.v[0]; "big" sorts first) */
+	ck_assert_ptr_eq(d.v[0].after, &want.v[0]);
+	ck_assert_str_eq(want.v[0].attrs[0].key, "big");
+	want.v[0].attrs[0].n = NAN;
+	ck_assert_int_eq(sp_plan_to_json(&m.p, &one, &err), SP_EINVAL);
+	ck_assert_ptr_null(one);
+	ck_assert_str_eq(err.file, "service.api[r1]");
+	ck_assert_str_eq(err.msg, "attribute 'big' is nan, which JSON cannot hold");
+	want.v[0].attrs[0].n = 1;
+	add_str(&want.v[0], "note", "caf\xe9");
+	sp_resource_sort(&want.v[0]);
+	ck_assert_int_eq(sp_plan_to_json(&m.p, &one, &err), SP_EINVAL);
+	ck_assert_str_eq(err.msg, "attribute 'note' is not valid UTF-8");
 	sp_diags_free(&dg);
 	sp_arena_free(&a);
 }
@@ -2310,6 +2406,7 @@ Suite *suite_plan(void)
 	tcase_add_test(tc, test_planfile_decode);
 	tcase_add_test(tc, test_planfile_decode_errors);
 	tcase_add_test(tc, test_planfile_round_trip_values);
+	tcase_add_test(tc, test_planfile_encode_attributes);
 	tcase_add_test(tc, test_planfile_round_trip_spec);
 	suite_add_tcase(s, tc);
 

@@ -24,6 +24,8 @@
 #include "providers/state.h"
 #include "lib/crc32c.h"
 #include "lib/xalloc.h"
+#include "providers/resource_json.h"
+#include "providers/state_journal.h"
 #include "providers/state_json.h"
 #include "providers/uuid.h"
 
