@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "planner/commands.h"
+
 struct sp_cli sp_cli;
 
 void sp_cli_error(const char *fmt, ...)
@@ -23,10 +25,9 @@ void sp_cli_print_usage(FILE *f, const struct sp_cmd *c)
 	fputs(c->usage, f);
 }
 
-int sp_cli_usage_error(const char *cmd, const char *fmt, ...)
+int sp_cli_usage_error(const struct sp_cmd *c, const char *fmt, ...)
 {
 	va_list ap;
-	const struct sp_cmd *c = cmd ? sp_cmd_find(cmd) : NULL;
 
 	fputs("scaleplan: ", stderr);
 	va_start(ap, fmt);

@@ -1,10 +1,6 @@
-/* The command table and what every command shares: option conventions, exit
- * codes, colour detection and loading a spec with its diagnostics printed.
- *
- * To add a command:
- *   1. write planner/cmd_<verb>.c with `int cmd_<verb>(int argc, char **argv)`;
- *   2. declare it below and add one row to sp_commands[] in planner/main.c;
- *   3. give it a usage text (sp_cmd.usage) and a golden test under tests/golden/.
+/* What every command shares: exit codes, colour settings, usage errors,
+ * progress on a terminal, loading a spec with its diagnostics printed.
+ * The command table and the steps to add a command: planner/commands.h.
  * Only main() and cmd_* functions print or choose an exit code. */
 #ifndef SP_CLI_H
 #define SP_CLI_H
@@ -21,15 +17,7 @@ enum {
 	SP_EXIT_DELETES = 3,  /* plan or apply refused: it destroys more than --max-deletes */
 };
 
-struct sp_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;  /* one line for `scaleplan help` */
-	const char *usage;    /* full help text for `scaleplan help CMD` and --help */
-};
-
-extern const struct sp_cmd sp_commands[];
-const struct sp_cmd *sp_cmd_find(const char *name);
+struct sp_cmd;
 
 /* Global settings from the command line and environment. */
 struct sp_cli {
@@ -42,7 +30,7 @@ extern struct sp_cli sp_cli;
 /* Prints "scaleplan: error: ..." to stderr. */
 void sp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a usage error and the command's usage line; returns SP_EXIT_USAGE. */
-int sp_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sp_cli_usage_error(const struct sp_cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints the full usage of a command to f. */
 void sp_cli_print_usage(FILE *f, const struct sp_cmd *c);
 
@@ -69,15 +57,5 @@ int sp_cli_load(const char *path, struct sp_spec **spec, struct sp_graph **g);
  * (prints usage, sets *exit_now to 0) and unknown options (*exit_now = 2). */
 #define SP_OPT_HELP 0x1000
 #define SP_OPT_NO_COLOR 0x1001
-
-int cmd_help(int argc, char **argv);
-int cmd_init(int argc, char **argv);
-int cmd_validate(int argc, char **argv);
-int cmd_graph(int argc, char **argv);
-int cmd_forecast(int argc, char **argv);
-int cmd_plan(int argc, char **argv);
-int cmd_apply(int argc, char **argv);
-int cmd_drift(int argc, char **argv);
-int cmd_state(int argc, char **argv);
 
 #endif

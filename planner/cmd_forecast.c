@@ -17,6 +17,7 @@
 #include "lib/err.h"
 #include "model/forecast.h"
 #include "planner/cli.h"
+#include "planner/commands.h"
 #include "planner/plan.h"
 #include "planner/render_forecast.h"
 #include "providers/catalog.h"
@@ -131,7 +132,7 @@ static FILE *open_temp(const char *path, char *tmp, size_t n)
 	return f;
 }
 
-int cmd_forecast(int argc, char **argv)
+static int cmd_forecast(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "months", required_argument, NULL, OPT_MONTHS },
@@ -169,57 +170,57 @@ int cmd_forecast(int argc, char **argv)
 		switch (c) {
 		case OPT_MONTHS:
 			if (parse_uint(optarg, 1, 1200, &v) < 0)
-				return sp_cli_usage_error("forecast", "invalid value '%s' for --months: expected a whole number of months from 1 to the spec's horizon",
+				return sp_cli_usage_error(&sp_cmd_forecast, "invalid value '%s' for --months: expected a whole number of months from 1 to the spec's horizon",
 							  optarg);
 			months = (int)v;
 			break;
 		case OPT_PATHS:
 			if (parse_uint(optarg, 1, MAX_PATHS, &v) < 0)
-				return sp_cli_usage_error("forecast", "invalid value '%s' for --paths: expected a whole number from 1 to %d",
+				return sp_cli_usage_error(&sp_cmd_forecast, "invalid value '%s' for --paths: expected a whole number from 1 to %d",
 							  optarg, MAX_PATHS);
 			fo.paths = (int)v;
 			break;
 		case OPT_SEED:
 			if (parse_uint(optarg, 0, UINT64_MAX, &v) < 0)
-				return sp_cli_usage_error("forecast", "invalid value '%s' for --seed: expected a whole number from 0 to %" PRIu64,
+				return sp_cli_usage_error(&sp_cmd_forecast, "invalid value '%s' for --seed: expected a whole number from 0 to %" PRIu64,
 							  optarg, UINT64_MAX);
 			fo.seed = v;
 			break;
 		case OPT_THREADS:
 			if (parse_uint(optarg, 1, MAX_THREADS, &v) < 0)
-				return sp_cli_usage_error("forecast", "invalid value '%s' for --threads: expected a whole number from 1 to %d",
+				return sp_cli_usage_error(&sp_cmd_forecast, "invalid value '%s' for --threads: expected a whole number from 1 to %d",
 							  optarg, MAX_THREADS);
 			fo.threads = (int)v;
 			break;
 		case OPT_PCTS:
 			if (parse_pcts(optarg, fo.pcts, &fo.npcts, msg, sizeof(msg)) < 0)
-				return sp_cli_usage_error("forecast", "%s", msg);
+				return sp_cli_usage_error(&sp_cmd_forecast, "%s", msg);
 			break;
 		case OPT_BY: by = optarg; break;
 		case 'f': format = optarg; break;
 		case 'o': out = optarg; break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("forecast")); return SP_EXIT_OK;
+		case 'h': sp_cli_print_usage(stdout, &sp_cmd_forecast); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("forecast", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("forecast", "unknown option '%s'", argv[optind - 1]);
+		case ':': return sp_cli_usage_error(&sp_cmd_forecast, "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error(&sp_cmd_forecast, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "markdown"))
-		return sp_cli_usage_error("forecast", "unknown format '%s'; expected table, csv, json or markdown", format);
+		return sp_cli_usage_error(&sp_cmd_forecast, "unknown format '%s'; expected table, csv, json or markdown", format);
 	if (strcmp(by, "component") && strcmp(by, "class") && strcmp(by, "region") && strcmp(by, "category"))
-		return sp_cli_usage_error("forecast", "unknown grouping '%s' for --by; expected component, class, region or category",
+		return sp_cli_usage_error(&sp_cmd_forecast, "unknown grouping '%s' for --by; expected component, class, region or category",
 					  by);
 	if (argc - optind > 1)
-		return sp_cli_usage_error("forecast", "too many arguments");
+		return sp_cli_usage_error(&sp_cmd_forecast, "too many arguments");
 	if (optind < argc)
 		path = argv[optind];
 	if (out && !*out)
-		return sp_cli_usage_error("forecast", "option '-o' needs a file name");
+		return sp_cli_usage_error(&sp_cmd_forecast, "option '-o' needs a file name");
 
 	if (sp_cli_load(path, &spec, &g) != SP_EXIT_OK)
 		return SP_EXIT_ERROR;
 	if (months > spec->months) {
-		ret = sp_cli_usage_error("forecast", "--months %d is beyond the spec's horizon of %d months", months,
+		ret = sp_cli_usage_error(&sp_cmd_forecast, "--months %d is beyond the spec's horizon of %d months", months,
 					 spec->months);
 		goto done;
 	}
@@ -289,3 +290,29 @@ done:
 	sp_spec_free(spec);
 	return ret;
 }
+
+const struct sp_cmd sp_cmd_forecast = {
+	"forecast", cmd_forecast, "demand, capacity and cost by month, with percentiles",
+	"usage: scaleplan forecast [OPTIONS] [FILE|DIR]\n"
+	"\n"
+	"Runs the capacity and cost model over the horizon: the growth drivers along\n"
+	"Monte Carlo paths, demand through the dependency graph, SLO-driven sizing and\n"
+	"pricing from the spec's catalog; then percentiles of every figure. Prints a\n"
+	"summary by year, capacity and cost by month, a breakdown, the saving from\n"
+	"purchase options, budget breaches and SLO or datastore warnings. The same\n"
+	"inputs and seed always give the same bytes. Fields: docs/forecast-output.md.\n"
+	"\n"
+	"  -f, --format FMT       table (default), csv, json or markdown\n"
+	"      --by GROUP        component (default), class, region or category\n"
+	"      --months N        months to forecast (default and most: the spec's horizon)\n"
+	"      --paths N         Monte Carlo paths, 1 to 100000 (default 1000)\n"
+	"      --seed S          random seed (default 20270101)\n"
+	"      --percentiles L   1 to 9 percentiles in (0, 100), such as 10,50,90 (default)\n"
+	"      --threads N       worker threads (default 2; the model uses at most 2)\n"
+	"  -o, --output OUT      write to OUT, whole or not at all ('-': standard output)\n"
+	"      --no-color        no colour in messages\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"Exit status: 0 done (budget breaches are reported, not failed), 1 error,\n"
+	"2 usage error.\n",
+};

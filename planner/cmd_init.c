@@ -7,9 +7,10 @@
 #include <unistd.h>
 
 #include "planner/cli.h"
+#include "planner/commands.h"
 #include "planner/starter.h"
 
-int cmd_init(int argc, char **argv)
+static int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -25,14 +26,14 @@ int cmd_init(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': path = optarg; break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("init")); return SP_EXIT_OK;
+		case 'h': sp_cli_print_usage(stdout, &sp_cmd_init); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("init", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("init", "unknown option '%s'", argv[optind - 1]);
+		case ':': return sp_cli_usage_error(&sp_cmd_init, "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error(&sp_cmd_init, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1 || (path && optind < argc))
-		return sp_cli_usage_error("init", "too many arguments");
+		return sp_cli_usage_error(&sp_cmd_init, "too many arguments");
 	if (optind < argc)
 		path = argv[optind];
 	if (!path)
@@ -66,3 +67,15 @@ int cmd_init(int argc, char **argv)
 	printf("wrote %s: a starter spec; edit it, then run 'scaleplan validate %s'\n", path, path);
 	return SP_EXIT_OK;
 }
+
+const struct sp_cmd sp_cmd_init = {
+	"init", cmd_init, "write a commented starter spec",
+	"usage: scaleplan init [--force] [FILE]\n"
+	"\n"
+	"Writes a commented starter spec to FILE (default: scaleplan.yaml) that\n"
+	"validates as written: one driver, one region, a web service, a cache and a\n"
+	"database. Refuses to overwrite an existing file.\n"
+	"\n"
+	"  -o, --output FILE  write to FILE (same as the FILE argument; '-' for stdout)\n"
+	"  -h, --help         show this help\n",
+};

@@ -10,6 +10,7 @@
 #include "lib/xalloc.h"
 #include "planner/apply.h"
 #include "planner/cli.h"
+#include "planner/commands.h"
 #include "planner/cmd_opts.h"
 #include "planner/plan.h"
 #include "planner/planfile.h"
@@ -30,7 +31,7 @@ struct plan_args {
 	int detailed, auto_approve, parallelism;
 };
 
-static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *a, int *exit_now)
+static int parse_args(const struct sp_cmd *cmd, int argc, char **argv, struct plan_args *a, int *exit_now)
 {
 	static const struct option opts[] = {
 		{ "target", required_argument, NULL, O_TARGET },
@@ -53,7 +54,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
 	};
-	int is_apply = !strcmp(cmd, "apply"), c;
+	int is_apply = cmd == &sp_cmd_apply, c;
 	long n;
 	char *end;
 
@@ -128,7 +129,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *
 		case O_JSON: a->format = "json"; bad_for_apply = 1; break;
 		case 'o':
 		case O_OUT: a->out = optarg; bad_for_apply = 1; break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find(cmd)); *exit_now = SP_EXIT_OK; return -1;
+		case 'h': sp_cli_print_usage(stdout, cmd); *exit_now = SP_EXIT_OK; return -1;
 		case SP_OPT_NO_COLOR: break;
 		case ':':
 			*exit_now = sp_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
@@ -202,7 +203,7 @@ static int save_plan(const struct sp_plan *p, const char *path)
 	return 0;
 }
 
-int cmd_plan(int argc, char **argv)
+static int cmd_plan(int argc, char **argv)
 {
 	struct plan_args a;
 	struct sp_plan p;
@@ -210,7 +211,7 @@ int cmd_plan(int argc, char **argv)
 	struct sp_plan_view v;
 	int ret, exit_now;
 
-	if (parse_args("plan", argc, argv, &a, &exit_now) < 0) {
+	if (parse_args(&sp_cmd_plan, argc, argv, &a, &exit_now) < 0) {
 		free_args(&a);
 		return exit_now;
 	}
@@ -458,7 +459,7 @@ static int confirm(void)
 	return !strcmp(line, "yes");
 }
 
-int cmd_apply(int argc, char **argv)
+static int cmd_apply(int argc, char **argv)
 {
 	struct plan_args a;
 	struct sp_plan p;
@@ -466,7 +467,7 @@ int cmd_apply(int argc, char **argv)
 	struct sp_plan_view v;
 	int ret, exit_now, ok;
 
-	if (parse_args("apply", argc, argv, &a, &exit_now) < 0) {
+	if (parse_args(&sp_cmd_apply, argc, argv, &a, &exit_now) < 0) {
 		free_args(&a);
 		return exit_now;
 	}
@@ -524,3 +525,67 @@ out:
 	free_args(&a);
 	return ret;
 }
+
+const struct sp_cmd sp_cmd_plan = {
+	"plan", cmd_plan, "show what apply would change, and what it costs",
+	"usage: scaleplan plan [OPTIONS] [FILE|DIR]\n"
+	"\n"
+	"Builds the desired state for one month from the capacity model (one resource\n"
+	"per component and region), refreshes the current state from the provider, and\n"
+	"prints the difference: + create, ~ update, -/+ replace, - delete, with every\n"
+	"changed attribute as old -> new, a summary line, the monthly cost before and\n"
+	"after, and the cost over the whole horizon with its p10-p90 band.\n"
+	"\n"
+	"  -o, --out FILE          save the plan for 'scaleplan apply FILE' (with the\n"
+	"                          state's lineage and serial and the spec's digest)\n"
+	"      --format FMT        text (default), json (docs/plan-format.md) or markdown\n"
+	"                          (a pull-request comment, under 65,000 characters)\n"
+	"      --json              the same as --format json\n"
+	"      --at YYYY-MM        the month to provision for (default: this month plus\n"
+	"                          horizon.lead_time_months; SCALEPLAN_NOW overrides now)\n"
+	"      --percentile P      size for the P-th percentile of demand (default 50)\n"
+	"      --target ADDR       only this resource, component (service.api) or type;\n"
+	"                          repeatable\n"
+	"      --exclude ADDR      leave this resource, component or type alone; repeatable\n"
+	"      --refresh=false     trust the state instead of reading the provider\n"
+	"      --detailed-exitcode exit 2 when there are changes\n"
+	"      --max-deletes N     refuse a plan that destroys (deletes or replaces) more\n"
+	"                          than N resources (default: the spec's\n"
+	"                          lifecycle.max_deletes, else no limit; 'off': no limit)\n"
+	"      --paths N           Monte Carlo paths of the cost model (default 200)\n"
+	"      --seed S            random seed (default 20270101)\n"
+	"      --threads N         threads for the model (default 2)\n"
+	"      --no-color          no colour\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Options also work with one dash, as in -out=FILE or -target=ADDR.\n"
+	"Exit status: 0 success (with --detailed-exitcode: no changes), 1 error,\n"
+	"2 changes present (with --detailed-exitcode) or a usage error, 3 more\n"
+	"resources destroyed than --max-deletes allows (nothing saved).\n",
+};
+
+const struct sp_cmd sp_cmd_apply = {
+	"apply", cmd_apply, "make the infrastructure match a saved plan or the spec",
+	"usage: scaleplan apply [OPTIONS] [PLANFILE | FILE|DIR]\n"
+	"\n"
+	"With PLANFILE (from 'scaleplan plan -out'), applies exactly that plan, and\n"
+	"refuses it when the state changed since (another lineage or serial) or when a\n"
+	"resource it changes was changed outside scaleplan. With a spec, plans and\n"
+	"applies in one go: it shows the plan and asks for 'yes' on a terminal, or\n"
+	"needs --auto-approve. Creates run in dependency order, deletes in reverse,\n"
+	"independent resources in parallel; the state records each operation as it\n"
+	"completes, so after a failure or a kill, apply again continues.\n"
+	"\n"
+	"      --auto-approve      do not ask\n"
+	"      --parallelism N     operations at once (default 10)\n"
+	"      --lock-timeout D    wait up to D (30s, 2m, 500ms) for the state lock\n"
+	"      --max-deletes N     refuse to destroy more than N resources (also for a\n"
+	"                          saved plan)\n"
+	"      --at, --percentile, --target, --exclude, --refresh, --paths, --seed,\n"
+	"      --threads           as for plan, when planning here\n"
+	"      --no-color          no colour\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Exit status: 0 applied, 1 error or a failed operation, 2 usage error, 3 more\n"
+	"resources destroyed than --max-deletes allows (nothing changed).\n",
+};

@@ -10,6 +10,7 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "planner/cli.h"
+#include "planner/commands.h"
 #include "planner/cmd_opts.h"
 #include "planner/diff.h"
 #include "planner/plan.h"
@@ -81,7 +82,7 @@ static const char *drift_kind(enum sp_action a)
 	return a == SP_ACT_CREATE ? "unmanaged" : a == SP_ACT_DELETE ? "missing" : "changed";
 }
 
-int cmd_drift(int argc, char **argv)
+static int cmd_drift(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -110,16 +111,16 @@ int cmd_drift(int argc, char **argv)
 		case 'j': format = "json"; break;
 		case 's': w.state_path = optarg; break;
 		case 'i': w.infra_path = optarg; break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("drift")); return SP_EXIT_OK;
+		case 'h': sp_cli_print_usage(stdout, &sp_cmd_drift); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("drift", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
+		case ':': return sp_cli_usage_error(&sp_cmd_drift, "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error(&sp_cmd_drift, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (strcmp(format, "text") && strcmp(format, "json"))
-		return sp_cli_usage_error("drift", "unknown format '%s'; expected text or json", format);
+		return sp_cli_usage_error(&sp_cmd_drift, "unknown format '%s'; expected text or json", format);
 	if (argc - optind > 1)
-		return sp_cli_usage_error("drift", "too many arguments");
+		return sp_cli_usage_error(&sp_cmd_drift, "too many arguments");
 	if (optind < argc)
 		w.spec_path = argv[optind];
 	sp_arena_init(&a);
@@ -499,7 +500,7 @@ out:
 	return ret;
 }
 
-int cmd_state(int argc, char **argv)
+static int cmd_state(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "spec", required_argument, NULL, 'S' },
@@ -530,21 +531,21 @@ int cmd_state(int argc, char **argv)
 		case 'N': recovery = SP_READ_NO_JOURNAL; break;
 		case 'L':
 			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
-				return sp_cli_usage_error("state", "invalid value '%s' for option '--lock-timeout'", optarg);
+				return sp_cli_usage_error(&sp_cmd_state, "invalid value '%s' for option '--lock-timeout'", optarg);
 			break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("state")); return SP_EXIT_OK;
+		case 'h': sp_cli_print_usage(stdout, &sp_cmd_state); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("state", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("state", "unknown option '%s'", argv[optind - 1]);
+		case ':': return sp_cli_usage_error(&sp_cmd_state, "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error(&sp_cmd_state, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return sp_cli_usage_error("state", "missing subcommand: list, show, rm, import, pull, push or unlock");
+		return sp_cli_usage_error(&sp_cmd_state, "missing subcommand: list, show, rm, import, pull, push or unlock");
 	sub = argv[optind++];
 	for (int k = 0; subs[k]; k++)
 		known |= !strcmp(sub, subs[k]);
 	if (!known)
-		return sp_cli_usage_error("state", "unknown subcommand '%s'", sub);
+		return sp_cli_usage_error(&sp_cmd_state, "unknown subcommand '%s'", sub);
 	/* options may also follow the subcommand: parse the rest afresh, with
 	 * the subcommand as its argv[0] (optind 0 re-initialises getopt) */
 	argv += optind - 1;
@@ -559,26 +560,26 @@ int cmd_state(int argc, char **argv)
 		case 'N': recovery = SP_READ_NO_JOURNAL; break;
 		case 'L':
 			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
-				return sp_cli_usage_error("state", "invalid value '%s' for option '--lock-timeout'", optarg);
+				return sp_cli_usage_error(&sp_cmd_state, "invalid value '%s' for option '--lock-timeout'", optarg);
 			break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("state")); return SP_EXIT_OK;
+		case 'h': sp_cli_print_usage(stdout, &sp_cmd_state); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("state", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("state", "unknown option '%s'", argv[optind - 1]);
+		case ':': return sp_cli_usage_error(&sp_cmd_state, "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error(&sp_cmd_state, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	args = argv + optind;
 	nargs = argc - optind;
 	if ((!strcmp(sub, "show") || !strcmp(sub, "push") || !strcmp(sub, "unlock")) && nargs != 1)
-		return sp_cli_usage_error("state", "'state %s' takes one argument", sub);
+		return sp_cli_usage_error(&sp_cmd_state, "'state %s' takes one argument", sub);
 	if ((!strcmp(sub, "rm") || !strcmp(sub, "import")) && nargs < 1)
-		return sp_cli_usage_error("state", "'state %s' needs at least one address", sub);
+		return sp_cli_usage_error(&sp_cmd_state, "'state %s' needs at least one address", sub);
 	if (recovery && strcmp(sub, "pull"))
-		return sp_cli_usage_error("state", "--backup and --no-journal are for 'state pull'");
+		return sp_cli_usage_error(&sp_cmd_state, "--backup and --no-journal are for 'state pull'");
 	if (!strcmp(sub, "pull") && nargs)
-		return sp_cli_usage_error("state", "'state pull' takes no argument");
+		return sp_cli_usage_error(&sp_cmd_state, "'state pull' takes no argument");
 	if (force && strcmp(sub, "push"))
-		return sp_cli_usage_error("state", "--force is for 'state push'");
+		return sp_cli_usage_error(&sp_cmd_state, "--force is for 'state push'");
 
 	sp_err_clear(&err);
 	if (open_where(&w, !strcmp(sub, "import")) < 0)
@@ -630,3 +631,51 @@ out:
 	close_where(&w);
 	return ret;
 }
+
+const struct sp_cmd sp_cmd_drift = {
+	"drift", cmd_drift, "show what changed outside scaleplan since the last apply",
+	"usage: scaleplan drift [--format text|json] [--state FILE] [--infra DIR] [FILE|DIR]\n"
+	"\n"
+	"Compares the state with what the provider really holds: resources changed,\n"
+	"deleted or created outside scaleplan, attribute by attribute. The spec (FILE,\n"
+	"default scaleplan.yaml when present) only says where the state and the\n"
+	"resources are.\n"
+	"\n"
+	"  -f, --format FMT   text (default) or json\n"
+	"      --json         the same as --format json\n"
+	"      --state FILE   the state file (default: the spec's, or .scaleplan/state.json)\n"
+	"      --infra DIR    the local provider's folder (default: the spec's, or .scaleplan/infra)\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"Exit status: 0 no drift, 1 error, 2 drift found.\n",
+};
+
+const struct sp_cmd sp_cmd_state = {
+	"state", cmd_state, "list, show, remove, import, pull, push or unlock state",
+	"usage: scaleplan state [--spec FILE|DIR] [--state FILE] SUBCOMMAND [ARGS]\n"
+	"\n"
+	"  list [ADDR...]      the addresses in the state (those matching ADDR: a\n"
+	"                      resource, a component like service.api, or a type)\n"
+	"  show ADDR           one resource's attributes and dependencies\n"
+	"  rm ADDR...          take resources out of management: the state forgets\n"
+	"                      them, and plan and apply leave them as they are (neither\n"
+	"                      adopted nor deleted) until 'state import'\n"
+	"  import ADDR...      manage again what 'state rm' took out (the provider's\n"
+	"                      copy is adopted as it is), or adopt a resource the\n"
+	"                      provider holds and the state does not\n"
+	"  pull                print the state (--backup: the state before its last\n"
+	"                      write; --no-journal: without the operations the journal\n"
+	"                      of an interrupted apply records), to recover a damaged one\n"
+	"  push FILE           replace the state with FILE; refused for another lineage\n"
+	"                      or an older serial unless --force\n"
+	"  unlock ID           clear the record of a lock whose process is gone\n"
+	"\n"
+	"      --spec FILE|DIR    the spec that says where the state is (default\n"
+	"                         scaleplan.yaml when present)\n"
+	"      --state FILE       the state file itself (default .scaleplan/state.json)\n"
+	"      --force            push: replace whatever lineage or serial is stored\n"
+	"                         (even a state that cannot be read)\n"
+	"      --lock-timeout D   rm, import, push: wait up to D (30s, 2m, 500ms) for\n"
+	"                         the lock\n"
+	"  -h, --help             show this help\n",
+};
