@@ -13,6 +13,7 @@
 #include "planner/plan_args.h"
 #include "planner/planfile.h"
 #include "planner/render_plan.h"
+#include "planner/workspace.h"
 
 /* Largest plan file read by apply. */
 #define SP_PLANFILE_MAX (512u << 20)
@@ -95,8 +96,8 @@ static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_s
 	 * touched: an operation that could not be recorded would be lost */
 	sp_err_clear(&err);
 	if (d->n > d->counts[SP_ACT_NOOP] && b->ops->begin && b->ops->begin(b, st, &err) < 0) {
-		sp_cli_print_err(&err);
-		sp_cli_error("apply cannot record its operations, so it changed nothing");
+		sp_ws_print_err(&err);
+		sp_ws_error("apply cannot record its operations, so it changed nothing");
 		return SP_EXIT_ERROR;
 	}
 	if (sp_apply_run(&ap) < 0)
@@ -120,7 +121,7 @@ static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_s
 		b->ops->write(b, st, &err);
 	}
 	if (err.code) {
-		sp_cli_print_err(&err);
+		sp_ws_print_err(&err);
 		fputs("scaleplan: the operations are recorded in the state journal; the next command reads them\n",
 		      stderr);
 		ret = SP_EXIT_ERROR;
@@ -134,42 +135,48 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 {
 	struct sp_sb sb = SP_SB_INIT;
 	struct sp_saved_plan sp;
-	struct sp_backend *b = NULL;
-	struct sp_provider *prov = NULL;
+	struct sp_ws w = { 0 };
+	struct sp_lock_info holder;
 	struct sp_state *st = NULL;
 	struct sp_err err;
-	struct sp_spec fake;
 	int ret = SP_EXIT_ERROR;
 
 	memset(&sp, 0, sizeof(sp));
 	sp_err_clear(&err);
 	if (a->ntargets || a->nexcludes || a->o.at || !a->o.refresh) {
-		sp_cli_error("a saved plan is applied as it is; --target, --exclude, --at and --refresh belong to plan");
+		sp_ws_error("a saved plan is applied as it is; --target, --exclude, --at and --refresh belong to plan");
 		return SP_EXIT_USAGE;
 	}
 	if (sp_sb_read_file(&sb, path, SP_PLANFILE_MAX) < 0) {
-		sp_cli_error("cannot read plan file '%s': %s", path, strerror(errno));
+		sp_ws_error("cannot read plan file '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	if (sp_plan_from_json(&sp, sb.buf, sb.len, path, &err) < 0) {
-		sp_cli_print_err(&err);
+		sp_ws_print_err(&err);
 		goto out;
 	}
-	memset(&fake, 0, sizeof(fake));
-	fake.state.path = sp.state_path;
-	fake.provider.path = sp.infra_path;
-	if (sp_cli_open_backend(&b, &fake, NULL) < 0 || sp_cli_open_provider(&prov, &fake, NULL) < 0)
+	/* where the plan says, not where a spec in this folder would */
+	sp_ws_where_of(&w.where, NULL);
+	if (sp.state_path)
+		w.where.state_path = sp.state_path;
+	if (sp.infra_path)
+		w.where.infra_path = sp.infra_path;
+	if (sp_ws_open(&w, 1, &err) < 0) {
+		sp_ws_print_err(&err);
 		goto out;
-	if (sp_cli_lock(b, "apply", a->o.lock_timeout_ms) < 0)
+	}
+	if (sp_ws_lock(w.backend, "apply", a->o.lock_timeout_ms, &holder, &err) < 0) {
+		sp_ws_print_lock_err(&err, &holder);
 		goto out;
-	if (prov->ops->sweep)
-		prov->ops->sweep(prov);
-	if (b->ops->read(b, &st, &err) < 0) {
-		sp_cli_print_err(&err);
+	}
+	if (w.provider->ops->sweep)
+		w.provider->ops->sweep(w.provider);
+	if (w.backend->ops->read(w.backend, &st, &err) < 0) {
+		sp_ws_print_err(&err);
 		goto out;
 	}
 	if (sp.serial != st->serial || (sp.serial && strcmp(sp.lineage, st->lineage))) {
-		sp_cli_error("the plan in '%s' is stale: it was made against state %s serial %llu, and the state "
+		sp_ws_error("the plan in '%s' is stale: it was made against state %s serial %llu, and the state "
 			     "is now %s serial %llu",
 			     path, sp.lineage[0] ? sp.lineage : "(none)", (unsigned long long)sp.serial,
 			     st->serial ? st->lineage : "(none)", (unsigned long long)st->serial);
@@ -186,13 +193,10 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 		ret = SP_EXIT_OK;
 		goto out;
 	}
-	ret = run_apply(b, prov, st, &sp.diff, &sp.cost, sp.at, a->parallelism, 1);
+	ret = run_apply(w.backend, w.provider, st, &sp.diff, &sp.cost, sp.at, a->parallelism, 1);
 out:
 	sp_state_free(st);
-	if (prov)
-		prov->ops->close(prov);
-	if (b)
-		b->ops->close(b);
+	sp_ws_close(&w);
 	sp_saved_plan_free(&sp);
 	sp_sb_release(&sb);
 	return ret;
@@ -224,7 +228,7 @@ static int cmd_apply(int argc, char **argv)
 		return exit_now;
 	}
 	if (a.arg && access(a.arg, F_OK) < 0) {
-		sp_cli_error("cannot read '%s': %s", a.arg, strerror(errno));
+		sp_ws_error("cannot read '%s': %s", a.arg, strerror(errno));
 		sp_plan_args_free(&a);
 		return SP_EXIT_ERROR;
 	}
@@ -234,7 +238,7 @@ static int cmd_apply(int argc, char **argv)
 		return ret;
 	}
 	if (!a.auto_approve && !isatty(0)) {
-		sp_cli_error("apply needs --auto-approve or a saved plan file when standard input is not a terminal");
+		sp_ws_error("apply needs --auto-approve or a saved plan file when standard input is not a terminal");
 		sp_plan_args_free(&a);
 		return SP_EXIT_ERROR;
 	}

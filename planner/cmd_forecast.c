@@ -20,6 +20,7 @@
 #include "planner/commands.h"
 #include "planner/plan.h"
 #include "planner/render_forecast.h"
+#include "planner/workspace.h"
 #include "providers/catalog.h"
 
 #define MAX_PATHS 100000
@@ -217,7 +218,7 @@ static int cmd_forecast(int argc, char **argv)
 	if (out && !*out)
 		return sp_cli_usage_error(&sp_cmd_forecast, "option '-o' needs a file name");
 
-	if (sp_cli_load(path, &spec, &g) != SP_EXIT_OK)
+	if (sp_ws_load(path, &spec, &g) < 0)
 		return SP_EXIT_ERROR;
 	if (months > spec->months) {
 		ret = sp_cli_usage_error(&sp_cmd_forecast, "--months %d is beyond the spec's horizon of %d months", months,
@@ -225,7 +226,7 @@ static int cmd_forecast(int argc, char **argv)
 		goto done;
 	}
 	fo.months = months;
-	if (sp_cli_load_catalog(&cat, spec, path) < 0) {
+	if (sp_ws_load_catalog(&cat, spec, path) < 0) {
 		ret = SP_EXIT_ERROR;
 		goto done;
 	}
@@ -240,7 +241,7 @@ static int cmd_forecast(int argc, char **argv)
 			f = open_temp(out, tmp, sizeof(tmp));
 		}
 		if (!f) {
-			sp_cli_error("cannot create '%s': %s", out, strerror(errno));
+			sp_ws_error("cannot create '%s': %s", out, strerror(errno));
 			ret = SP_EXIT_ERROR;
 			goto done;
 		}
@@ -261,23 +262,23 @@ static int cmd_forecast(int argc, char **argv)
 		sp_err_clear(&err);
 		if (sp_render_forecast(f, fc, spec, format, by, &err) < 0) {
 			if (err.code == SP_EIO && f != stdout)
-				sp_cli_error("'%s': %s", out, err.msg);
+				sp_ws_error("'%s': %s", out, err.msg);
 			else
-				sp_cli_error("%s", err.msg);
+				sp_ws_error("%s", err.msg);
 			ret = SP_EXIT_ERROR;
 		}
 	}
 	if (f != stdout) {
 		if (ret == SP_EXIT_OK && (fflush(f) != 0 || (!direct && fsync(fileno(f)) < 0))) {
-			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
+			sp_ws_error("cannot write '%s': %s", out, strerror(errno));
 			ret = SP_EXIT_ERROR;
 		}
 		if (fclose(f) != 0 && ret == SP_EXIT_OK) {
-			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
+			sp_ws_error("cannot write '%s': %s", out, strerror(errno));
 			ret = SP_EXIT_ERROR;
 		}
 		if (ret == SP_EXIT_OK && !direct && rename(tmp, out) < 0) {
-			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
+			sp_ws_error("cannot write '%s': %s", out, strerror(errno));
 			ret = SP_EXIT_ERROR;
 		}
 		if (ret != SP_EXIT_OK && !direct)

@@ -9,6 +9,7 @@
 #include "planner/cli.h"
 #include "planner/commands.h"
 #include "planner/render_graph.h"
+#include "planner/workspace.h"
 
 static int cmd_graph(int argc, char **argv)
 {
@@ -45,32 +46,32 @@ static int cmd_graph(int argc, char **argv)
 	if (optind < argc)
 		path = argv[optind];
 	if (!out && !strcmp(format, "png") && isatty(1)) {
-		sp_cli_error("not writing PNG to a terminal; use -o FILE");
+		sp_ws_error("not writing PNG to a terminal; use -o FILE");
 		return SP_EXIT_ERROR;
 	}
-	if (sp_cli_load(path, &spec, &g) != SP_EXIT_OK)
+	if (sp_ws_load(path, &spec, &g) < 0)
 		return SP_EXIT_ERROR;
 	if (out && strcmp(out, "-")) {
 		/* write beside the target and rename, so a failed render leaves no half file */
 		snprintf(tmp, sizeof(tmp), "%s.tmp", out);
 		if (!(f = fopen(tmp, "wb"))) {
-			sp_cli_error("cannot create '%s': %s", out, strerror(errno));
+			sp_ws_error("cannot create '%s': %s", out, strerror(errno));
 			ret = SP_EXIT_ERROR;
 			goto done;
 		}
 	}
 	sp_err_clear(&err);
 	if (sp_render_graph(spec, g, format, f, &err) < 0) {
-		sp_cli_error("cannot render the graph: %s", err.msg);
+		sp_ws_error("cannot render the graph: %s", err.msg);
 		ret = SP_EXIT_ERROR;
 	}
 	if (f != stdout) {
 		if (fclose(f) != 0 && ret == SP_EXIT_OK) {
-			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
+			sp_ws_error("cannot write '%s': %s", out, strerror(errno));
 			ret = SP_EXIT_ERROR;
 		}
 		if (ret == SP_EXIT_OK && rename(tmp, out) < 0) {
-			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
+			sp_ws_error("cannot write '%s': %s", out, strerror(errno));
 			ret = SP_EXIT_ERROR;
 		}
 		if (ret != SP_EXIT_OK)

@@ -3,6 +3,7 @@
 
 #include "planner/cli.h"
 #include "planner/commands.h"
+#include "planner/workspace.h"
 
 void sp_cmd_print_overview(FILE *f)
 {
@@ -28,7 +29,7 @@ static int cmd_help(int argc, char **argv)
 	if (argc > 2)
 		return sp_cli_usage_error(&sp_cmd_help, "too many arguments");
 	if (!(c = sp_cmd_find(argv[1]))) {
-		sp_cli_error("unknown command '%s'", argv[1]);
+		sp_ws_error("unknown command '%s'", argv[1]);
 		return SP_EXIT_USAGE;
 	}
 	sp_cli_print_usage(stdout, c);

@@ -9,6 +9,7 @@
 #include "planner/cli.h"
 #include "planner/commands.h"
 #include "planner/starter.h"
+#include "planner/workspace.h"
 
 static int cmd_init(int argc, char **argv)
 {
@@ -46,9 +47,9 @@ static int cmd_init(int argc, char **argv)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			sp_cli_error("'%s' already exists; not overwriting it (remove it, or name another file)", path);
+			sp_ws_error("'%s' already exists; not overwriting it (remove it, or name another file)", path);
 		else
-			sp_cli_error("cannot create '%s': %s", path, strerror(errno));
+			sp_ws_error("cannot create '%s': %s", path, strerror(errno));
 		return SP_EXIT_ERROR;
 	}
 	ssize_t w = write(fd, sp_starter_spec, len);
@@ -56,11 +57,11 @@ static int cmd_init(int argc, char **argv)
 		int e = errno;
 		close(fd);
 		unlink(path);
-		sp_cli_error("cannot write '%s': %s", path, strerror(e));
+		sp_ws_error("cannot write '%s': %s", path, strerror(e));
 		return SP_EXIT_ERROR;
 	}
 	if (close(fd) < 0) {
-		sp_cli_error("cannot write '%s': %s", path, strerror(errno));
+		sp_ws_error("cannot write '%s': %s", path, strerror(errno));
 		unlink(path);
 		return SP_EXIT_ERROR;
 	}

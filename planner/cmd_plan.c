@@ -10,6 +10,7 @@
 #include "planner/plan_args.h"
 #include "planner/planfile.h"
 #include "planner/render_plan.h"
+#include "planner/workspace.h"
 #include "providers/fsio.h"
 
 static int save_plan(const struct sp_plan *p, const char *path)
@@ -19,7 +20,7 @@ static int save_plan(const struct sp_plan *p, const char *path)
 
 	sp_err_clear(&err);
 	if (sp_plan_to_json(p, &doc, &err) < 0 || sp_fs_write_atomic(path, doc, strlen(doc), SP_FS_REPLACE, &err) < 0) {
-		sp_cli_print_err(&err);
+		sp_ws_print_err(&err);
 		free(doc);
 		return -1;
 	}
@@ -42,7 +43,7 @@ static int cmd_plan(int argc, char **argv)
 	ret = sp_plan_make(&p, &a.o);
 	if (ret != SP_EXIT_OK) {
 		if (p.lifecycle_errors)
-			sp_cli_error("the plan breaks a lifecycle rule of the spec (above); nothing was saved");
+			sp_ws_error("the plan breaks a lifecycle rule of the spec (above); nothing was saved");
 		goto out;
 	}
 	sp_plan_cost_fill(&cost, &p);
@@ -52,7 +53,7 @@ static int cmd_plan(int argc, char **argv)
 		struct sp_err err;
 		sp_err_clear(&err);
 		if (sp_plan_to_json(&p, &doc, &err) < 0) {
-			sp_cli_print_err(&err);
+			sp_ws_print_err(&err);
 			ret = SP_EXIT_ERROR;
 			goto out;
 		}

@@ -15,50 +15,31 @@
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "planner/render_plan.h"
+#include "planner/workspace.h"
 #include "providers/state_json.h"
 
 #define SP_STATE_FILE_MAX (256u << 20)
 
-/* Where the state and the resources are: --state/--infra, or the spec's
- * settings (--spec, default scaleplan.yaml when it exists), or the defaults. */
-struct where {
-	const char *spec_path, *state_path, *infra_path;
-	struct sp_spec *spec;
-	struct sp_backend *b;
-	struct sp_provider *p;
-};
-
-static int open_where(struct where *w, int need_provider)
+/* Reads the spec (spec_path, or scaleplan.yaml when it exists) and opens the
+ * state backend, and the provider when need_provider, where --state and
+ * --infra (when given) or the spec say. Prints what went wrong. */
+static int open_ws(struct sp_ws *w, const char *spec_path, const char *state_path, const char *infra_path,
+		   int need_provider)
 {
-	struct sp_spec tmp;
-	const struct sp_spec *cfg = NULL;
+	struct sp_err err;
 
-	if (w->spec_path || access(SP_DEFAULT_SPEC, F_OK) == 0) {
-		if (sp_cli_load(w->spec_path ? w->spec_path : SP_DEFAULT_SPEC, &w->spec, NULL) != SP_EXIT_OK)
-			return -1;
-		cfg = w->spec;
+	sp_err_clear(&err);
+	if (sp_ws_read_spec(w, spec_path) < 0)
+		return -1;
+	if (state_path)
+		w->where.state_path = state_path;
+	if (infra_path)
+		w->where.infra_path = infra_path;
+	if (sp_ws_open(w, need_provider, &err) < 0) {
+		sp_ws_print_err(&err);
+		return -1;
 	}
-	memset(&tmp, 0, sizeof(tmp));
-	if (cfg)
-		tmp = *cfg;
-	if (w->state_path)
-		tmp.state.path = w->state_path;
-	if (w->infra_path)
-		tmp.provider.path = w->infra_path;
-	if (sp_cli_open_backend(&w->b, &tmp, &w->state_path) < 0)
-		return -1;
-	if (need_provider && sp_cli_open_provider(&w->p, &tmp, &w->infra_path) < 0)
-		return -1;
 	return 0;
-}
-
-static void close_where(struct where *w)
-{
-	if (w->p)
-		w->p->ops->close(w->p);
-	if (w->b)
-		w->b->ops->close(w->b);
-	sp_spec_free(w->spec);
 }
 
 /* ---- drift ---------------------------------------------------------------- */
@@ -93,8 +74,8 @@ static int cmd_drift(int argc, char **argv)
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct where w = { 0 };
-	const char *format = "text";
+	struct sp_ws w = { 0 };
+	const char *format = "text", *spec_path = NULL, *state_path = NULL, *infra_path = NULL;
 	struct sp_state *st = NULL;
 	struct sp_resource_set actual = { 0 };
 	struct sp_arena a;
@@ -109,8 +90,8 @@ static int cmd_drift(int argc, char **argv)
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'j': format = "json"; break;
-		case 's': w.state_path = optarg; break;
-		case 'i': w.infra_path = optarg; break;
+		case 's': state_path = optarg; break;
+		case 'i': infra_path = optarg; break;
 		case 'h': sp_cli_print_usage(stdout, &sp_cmd_drift); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
 		case ':': return sp_cli_usage_error(&sp_cmd_drift, "option '%s' needs a value", argv[optind - 1]);
@@ -122,14 +103,14 @@ static int cmd_drift(int argc, char **argv)
 	if (argc - optind > 1)
 		return sp_cli_usage_error(&sp_cmd_drift, "too many arguments");
 	if (optind < argc)
-		w.spec_path = argv[optind];
+		spec_path = argv[optind];
 	sp_arena_init(&a);
 	sp_diags_init(&dg);
 	sp_err_clear(&err);
-	if (open_where(&w, 1) < 0)
+	if (open_ws(&w, spec_path, state_path, infra_path, 1) < 0)
 		goto out;
-	if (w.b->ops->read(w.b, &st, &err) < 0 || w.p->ops->list(w.p, &actual, &a, &err) < 0) {
-		sp_cli_print_err(&err);
+	if (w.backend->ops->read(w.backend, &st, &err) < 0 || w.provider->ops->list(w.provider, &actual, &a, &err) < 0) {
+		sp_ws_print_err(&err);
 		goto out;
 	}
 	/* what 'state rm' took out of management is left alone, not drift */
@@ -144,8 +125,8 @@ static int cmd_drift(int argc, char **argv)
 		json_t *root = json_object(), *arr = json_array();
 		char *s = NULL;
 		json_object_set_new(root, "format_version", json_integer(1));
-		json_object_set_new(root, "state", json_string(w.state_path));
-		json_object_set_new(root, "provider", json_string(w.infra_path));
+		json_object_set_new(root, "state", json_string(w.where.state_path));
+		json_object_set_new(root, "provider", json_string(w.where.infra_path));
 		json_object_set_new(root, "serial", json_integer((json_int_t)st->serial));
 		for (size_t i = 0; i < d.n; i++) {
 			const struct sp_change *ch = &d.v[i];
@@ -174,11 +155,11 @@ static int cmd_drift(int argc, char **argv)
 		json_decref(root);
 	} else if (!ndrift) {
 		printf("No drift: the %zu resources in %s match the state %s (serial %llu).\n", st->resources.n,
-		       w.infra_path, w.state_path, (unsigned long long)st->serial);
+		       w.where.infra_path, w.where.state_path, (unsigned long long)st->serial);
 	} else {
 		char b1[256], b2[256];
 		printf("Drift: %zu resource%s in %s differ%s from the state %s (serial %llu)\n\n", ndrift,
-		       ndrift == 1 ? "" : "s", w.infra_path, ndrift == 1 ? "s" : "", w.state_path,
+		       ndrift == 1 ? "" : "s", w.where.infra_path, ndrift == 1 ? "s" : "", w.where.state_path,
 		       (unsigned long long)st->serial);
 		for (size_t i = 0; i < d.n; i++) {
 			const struct sp_change *ch = &d.v[i];
@@ -204,7 +185,7 @@ out:
 	sp_diags_free(&dg);
 	sp_state_free(st);
 	sp_arena_free(&a);
-	close_where(&w);
+	sp_ws_close(&w);
 	return ret;
 }
 
@@ -230,7 +211,7 @@ static int state_show(struct sp_state *st, const char *addr)
 	size_t w = 0;
 
 	if (!r) {
-		sp_cli_error("%s: not in the state; 'scaleplan state list' shows what is", addr);
+		sp_ws_error("%s: not in the state; 'scaleplan state list' shows what is", addr);
 		return SP_EXIT_ERROR;
 	}
 	printf("# %s\n", r->address);
@@ -252,19 +233,22 @@ static int state_show(struct sp_state *st, const char *addr)
 	return SP_EXIT_OK;
 }
 
-static int state_rm(struct where *w, int argc, char **argv, int lock_ms)
+static int state_rm(struct sp_ws *w, int argc, char **argv, int lock_ms)
 {
 	struct sp_state *st = NULL;
 	struct sp_err err;
+	struct sp_lock_info holder;
 	size_t n = 0, removed = 0;
 	int ret = SP_EXIT_ERROR;
 	char *gone;
 
 	sp_err_clear(&err);
-	if (sp_cli_lock(w->b, "state rm", lock_ms) < 0)
+	if (sp_ws_lock(w->backend, "state rm", lock_ms, &holder, &err) < 0) {
+		sp_ws_print_lock_err(&err, &holder);
 		return SP_EXIT_ERROR;
-	if (w->b->ops->read(w->b, &st, &err) < 0) {
-		sp_cli_print_err(&err);
+	}
+	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
+		sp_ws_print_err(&err);
 		return SP_EXIT_ERROR;
 	}
 	gone = sp_xcalloc(st->resources.n + 1, 1);
@@ -276,7 +260,7 @@ static int state_rm(struct where *w, int argc, char **argv, int lock_ms)
 				gone[i] = 1;
 			}
 		if (!hits) {
-			sp_cli_error("%s: no such resource in the state; nothing was removed", argv[k]);
+			sp_ws_error("%s: no such resource in the state; nothing was removed", argv[k]);
 			goto out;
 		}
 	}
@@ -293,9 +277,9 @@ static int state_rm(struct where *w, int argc, char **argv, int lock_ms)
 	}
 	st->resources.n = n;
 	st->serial++;
-	if (w->b->ops->write(w->b, st, &err) < 0) {
-		sp_cli_print_err(&err);
-		sp_cli_error("the state could not be written; nothing was removed");
+	if (w->backend->ops->write(w->backend, st, &err) < 0) {
+		sp_ws_print_err(&err);
+		sp_ws_error("the state could not be written; nothing was removed");
 		free(addrs);
 		goto out;
 	}
@@ -344,22 +328,25 @@ static const struct sp_lifecycle *spec_lifecycle(const struct sp_spec *s, const 
 
 /* state import: what 'state rm' left alone is managed again; the provider's
  * copy is adopted as it is (the next plan shows what the spec would change). */
-static int state_import(struct where *w, int argc, char **argv, int lock_ms)
+static int state_import(struct sp_ws *w, int argc, char **argv, int lock_ms)
 {
 	struct sp_state *st = NULL;
 	struct sp_resource_set add = { 0 };
 	struct sp_arena a;
 	struct sp_err err;
+	struct sp_lock_info holder;
 	struct sp_sb msg = SP_SB_INIT;
 	int ret = SP_EXIT_ERROR;
 
 	sp_arena_init(&a);
 	sp_err_clear(&err);
 	add.v = SP_NEWN(&a, struct sp_resource, (size_t)argc);
-	if (sp_cli_lock(w->b, "state import", lock_ms) < 0)
+	if (sp_ws_lock(w->backend, "state import", lock_ms, &holder, &err) < 0) {
+		sp_ws_print_lock_err(&err, &holder);
 		goto out;
-	if (w->b->ops->read(w->b, &st, &err) < 0) {
-		sp_cli_print_err(&err);
+	}
+	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
+		sp_ws_print_err(&err);
 		goto out;
 	}
 	for (int k = 0; k < argc; k++) {
@@ -367,21 +354,21 @@ static int state_import(struct where *w, int argc, char **argv, int lock_ms)
 		struct sp_resource r;
 		const char *type, *name, *region;
 		if (sp_resource_parse_address(&a, addr, &type, &name, &region) < 0) {
-			sp_cli_error("'%s' is not a resource address (like datastore.orders-db[us-east-1]); nothing was "
+			sp_ws_error("'%s' is not a resource address (like datastore.orders-db[us-east-1]); nothing was "
 				     "imported",
 				     addr);
 			goto out;
 		}
 		if (sp_resource_find(&st->resources, addr) || sp_resource_find(&add, addr)) {
-			sp_cli_error("%s: already in the state; nothing was imported", addr);
+			sp_ws_error("%s: already in the state; nothing was imported", addr);
 			goto out;
 		}
-		int rc = w->p->ops->read(w->p, addr, &r, &a, &err);
+		int rc = w->provider->ops->read(w->provider, addr, &r, &a, &err);
 		if (rc == SP_ENOTFOUND) {
 			if (!sp_state_is_removed(st, addr)) {
-				sp_cli_error("%s: the provider (%s) holds no such resource, and it was not removed from the "
+				sp_ws_error("%s: the provider (%s) holds no such resource, and it was not removed from the "
 					     "state; nothing was imported",
-					     addr, w->infra_path);
+					     addr, w->where.infra_path);
 				goto out;
 			}
 			sp_state_set_removed(st, addr, 0);
@@ -391,7 +378,7 @@ static int state_import(struct where *w, int argc, char **argv, int lock_ms)
 			continue;
 		}
 		if (rc < 0) {
-			sp_cli_print_err(&err);
+			sp_ws_print_err(&err);
 			goto out;
 		}
 		const struct sp_lifecycle *lc = spec_lifecycle(w->spec, type, name);
@@ -413,9 +400,9 @@ static int state_import(struct where *w, int argc, char **argv, int lock_ms)
 	st->resources.n += add.n;
 	sp_resource_set_sort(&st->resources);
 	st->serial++;
-	if (w->b->ops->write(w->b, st, &err) < 0) {
-		sp_cli_print_err(&err);
-		sp_cli_error("the state could not be written; nothing was imported");
+	if (w->backend->ops->write(w->backend, st, &err) < 0) {
+		sp_ws_print_err(&err);
+		sp_ws_error("the state could not be written; nothing was imported");
 		goto out;
 	}
 	fputs(msg.buf ? msg.buf : "", stdout);
@@ -429,20 +416,21 @@ out:
 	return ret;
 }
 
-static int state_push(struct where *w, const char *file, int force, int lock_ms)
+static int state_push(struct sp_ws *w, const char *file, int force, int lock_ms)
 {
 	struct sp_sb sb = SP_SB_INIT;
 	struct sp_state *in = NULL, *cur = NULL;
 	struct sp_err err;
+	struct sp_lock_info holder;
 	int ret = SP_EXIT_ERROR;
 
 	sp_err_clear(&err);
 	if (sp_sb_read_file(&sb, file, SP_STATE_FILE_MAX) < 0) {
-		sp_cli_error("cannot read '%s': %s", file, strerror(errno));
+		sp_ws_error("cannot read '%s': %s", file, strerror(errno));
 		goto out;
 	}
 	if (sp_state_from_json(&in, sb.buf, sb.len, file, &err) < 0) {
-		sp_cli_print_err(&err);
+		sp_ws_print_err(&err);
 		if (err.code == SP_ECORRUPT)
 			fprintf(stderr, "scaleplan: a file that is damaged is never pushed; if you edited '%s' on purpose, "
 					"delete its \"checksum\" line and push it again\n",
@@ -451,11 +439,13 @@ static int state_push(struct where *w, const char *file, int force, int lock_ms)
 	}
 	/* the journal an apply was recording to is the backend's, never a file's */
 	in->journal[0] = '\0';
-	if (sp_cli_lock(w->b, "state push", lock_ms) < 0)
+	if (sp_ws_lock(w->backend, "state push", lock_ms, &holder, &err) < 0) {
+		sp_ws_print_lock_err(&err, &holder);
 		goto out;
-	if (w->b->ops->read(w->b, &cur, &err) < 0) {
+	}
+	if (w->backend->ops->read(w->backend, &cur, &err) < 0) {
 		if (!force) {
-			sp_cli_print_err(&err);
+			sp_ws_print_err(&err);
 			fputs("scaleplan: --force replaces a state that cannot be read (the old file is kept as the "
 			      "backup)\n",
 			      stderr);
@@ -467,30 +457,30 @@ static int state_push(struct where *w, const char *file, int force, int lock_ms)
 	}
 	if (cur->serial && strcmp(cur->lineage, in->lineage)) {
 		if (!force) {
-			sp_cli_error("'%s' has lineage %s, but the stored state has lineage %s: a different history; "
+			sp_ws_error("'%s' has lineage %s, but the stored state has lineage %s: a different history; "
 				     "--force replaces it",
 				     file, in->lineage, cur->lineage);
 			goto out;
 		}
 	} else if (in->serial < cur->serial) {
 		if (!force) {
-			sp_cli_error("'%s' has serial %llu, older than the stored serial %llu; --force replaces it", file,
+			sp_ws_error("'%s' has serial %llu, older than the stored serial %llu; --force replaces it", file,
 				     (unsigned long long)in->serial, (unsigned long long)cur->serial);
 			goto out;
 		}
 	}
 	if (force && in->serial <= cur->serial)
 		in->serial = cur->serial + 1;
-	if (w->b->ops->write_force && force) {
-		if (w->b->ops->write_force(w->b, in, &err) < 0) {
-			sp_cli_print_err(&err);
+	if (w->backend->ops->write_force && force) {
+		if (w->backend->ops->write_force(w->backend, in, &err) < 0) {
+			sp_ws_print_err(&err);
 			goto out;
 		}
-	} else if (w->b->ops->write(w->b, in, &err) < 0) {
-		sp_cli_print_err(&err);
+	} else if (w->backend->ops->write(w->backend, in, &err) < 0) {
+		sp_ws_print_err(&err);
 		goto out;
 	}
-	printf("Pushed '%s' to %s: lineage %s, serial %llu, %zu resources.\n", file, w->state_path, in->lineage,
+	printf("Pushed '%s' to %s: lineage %s, serial %llu, %zu resources.\n", file, w->where.state_path, in->lineage,
 	       (unsigned long long)in->serial, in->resources.n);
 	ret = SP_EXIT_OK;
 out:
@@ -514,18 +504,18 @@ static int cmd_state(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "list", "show", "rm", "import", "pull", "push", "unlock", NULL };
-	struct where w = { 0 };
+	struct sp_ws w = { 0 };
 	struct sp_state *st = NULL;
 	struct sp_err err;
-	const char *sub;
+	const char *sub, *spec_path = NULL, *state_path = NULL;
 	int c, force = 0, lock_ms = 0, ret = SP_EXIT_ERROR, nargs, known = 0, recovery = 0;
 	char **args;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'S': w.spec_path = optarg; break;
-		case 's': w.state_path = optarg; break;
+		case 'S': spec_path = optarg; break;
+		case 's': state_path = optarg; break;
 		case 'F': force = 1; break;
 		case 'B': recovery = SP_READ_BACKUP; break;
 		case 'N': recovery = SP_READ_NO_JOURNAL; break;
@@ -553,8 +543,8 @@ static int cmd_state(int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'S': w.spec_path = optarg; break;
-		case 's': w.state_path = optarg; break;
+		case 'S': spec_path = optarg; break;
+		case 's': state_path = optarg; break;
 		case 'F': force = 1; break;
 		case 'B': recovery = SP_READ_BACKUP; break;
 		case 'N': recovery = SP_READ_NO_JOURNAL; break;
@@ -582,7 +572,7 @@ static int cmd_state(int argc, char **argv)
 		return sp_cli_usage_error(&sp_cmd_state, "--force is for 'state push'");
 
 	sp_err_clear(&err);
-	if (open_where(&w, !strcmp(sub, "import")) < 0)
+	if (open_ws(&w, spec_path, state_path, NULL, !strcmp(sub, "import")) < 0)
 		goto out;
 	if (!strcmp(sub, "rm")) {
 		ret = state_rm(&w, nargs, args, lock_ms);
@@ -590,8 +580,8 @@ static int cmd_state(int argc, char **argv)
 		ret = state_import(&w, nargs, args, lock_ms);
 	} else if (recovery) {
 		char *text;
-		if (w.b->ops->read_recovery(w.b, recovery, &st, &err) < 0 || sp_state_to_json(st, &text, &err) < 0) {
-			sp_cli_print_err(&err);
+		if (w.backend->ops->read_recovery(w.backend, recovery, &st, &err) < 0 || sp_state_to_json(st, &text, &err) < 0) {
+			sp_ws_print_err(&err);
 			goto out;
 		}
 		fputs(text, stdout);
@@ -600,15 +590,15 @@ static int cmd_state(int argc, char **argv)
 	} else if (!strcmp(sub, "push")) {
 		ret = state_push(&w, args[0], force, lock_ms);
 	} else if (!strcmp(sub, "unlock")) {
-		if (w.b->ops->unlock(w.b, args[0], &err) < 0) {
-			sp_cli_print_err(&err);
+		if (w.backend->ops->unlock(w.backend, args[0], &err) < 0) {
+			sp_ws_print_err(&err);
 			goto out;
 		}
-		printf("Cleared the lock %s on %s.\n", args[0], w.state_path);
+		printf("Cleared the lock %s on %s.\n", args[0], w.where.state_path);
 		ret = SP_EXIT_OK;
 	} else {
-		if (w.b->ops->read(w.b, &st, &err) < 0) {
-			sp_cli_print_err(&err);
+		if (w.backend->ops->read(w.backend, &st, &err) < 0) {
+			sp_ws_print_err(&err);
 			goto out;
 		}
 		if (!strcmp(sub, "list")) {
@@ -618,7 +608,7 @@ static int cmd_state(int argc, char **argv)
 		} else {
 			char *text;
 			if (sp_state_to_json(st, &text, &err) < 0) {
-				sp_cli_print_err(&err);
+				sp_ws_print_err(&err);
 				goto out;
 			}
 			fputs(text, stdout);
@@ -628,7 +618,7 @@ static int cmd_state(int argc, char **argv)
 	}
 out:
 	sp_state_free(st);
-	close_where(&w);
+	sp_ws_close(&w);
 	return ret;
 }
 

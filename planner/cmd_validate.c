@@ -5,6 +5,7 @@
 
 #include "planner/cli.h"
 #include "planner/commands.h"
+#include "planner/workspace.h"
 
 static void plural(char *buf, size_t n, size_t count, const char *one, const char *many)
 {
@@ -38,7 +39,7 @@ static int cmd_validate(int argc, char **argv)
 		return sp_cli_usage_error(&sp_cmd_validate, "too many arguments");
 	if (optind < argc)
 		path = argv[optind];
-	if (sp_cli_load(path, &spec, &g) != SP_EXIT_OK)
+	if (sp_ws_load(path, &spec, &g) < 0)
 		return SP_EXIT_ERROR;
 	if (!quiet) {
 		/* "N services" always; other kinds only when present */

@@ -7,6 +7,7 @@
 
 #include "planner/cli.h"
 #include "planner/commands.h"
+#include "planner/workspace.h"
 
 int main(int argc, char **argv)
 {
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
 	optind = 0; /* glibc: full re-initialisation for the command's getopt */
 	int ret = c->fn(argc - i, argv + i);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		sp_cli_error("cannot write to standard output");
+		sp_ws_error("cannot write to standard output");
 		return SP_EXIT_ERROR;
 	}
 	return ret;

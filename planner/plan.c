@@ -6,109 +6,18 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/xalloc.h"
 #include "model/desired.h"
 #include "planner/cli.h"
+#include "planner/workspace.h"
 #include "planner/price.h"
-#include "providers/backend_local.h"
 #include "providers/catalog.h"
-#include "providers/provider_local.h"
 
-#define SP_DEFAULT_STATE ".scaleplan/state.json"
-#define SP_DEFAULT_INFRA ".scaleplan/infra"
 /* Paths for the plan's cost model: enough for stable p10/p50/p90 of totals,
  * few enough that a 10,000-service plan stays interactive (bench/README.md). */
 #define SP_PLAN_DEFAULT_PATHS 200
-
-void sp_cli_print_err(const struct sp_err *e)
-{
-	if (e->file[0] && e->line)
-		fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->col, e->msg);
-	else if (e->file[0])
-		sp_cli_error("%s: %s", e->file, e->msg);
-	else
-		sp_cli_error("%s", e->msg);
-}
-
-int sp_cli_open_backend(struct sp_backend **out, const struct sp_spec *spec, const char **path)
-{
-	const char *p = spec && spec->state.path ? spec->state.path : SP_DEFAULT_STATE;
-	struct sp_err err;
-
-	sp_err_clear(&err);
-	if (path)
-		*path = p;
-	if (spec && spec->state.backend && strcmp(spec->state.backend, "local")) {
-		sp_cli_error("state backend '%s' is not available; this build has 'local'", spec->state.backend);
-		return -1;
-	}
-	if (sp_backend_local_open(out, p, &err) < 0) {
-		sp_cli_print_err(&err);
-		return -1;
-	}
-	return 0;
-}
-
-int sp_cli_open_provider(struct sp_provider **out, const struct sp_spec *spec, const char **path)
-{
-	const char *p = spec && spec->provider.path ? spec->provider.path : SP_DEFAULT_INFRA;
-	struct sp_err err;
-
-	sp_err_clear(&err);
-	if (path)
-		*path = p;
-	if (spec && spec->provider.kind && strcmp(spec->provider.kind, "local")) {
-		sp_cli_error("provider '%s' is not available; this build has 'local'", spec->provider.kind);
-		return -1;
-	}
-	if (sp_provider_local_open(out, p, &err) < 0) {
-		sp_cli_print_err(&err);
-		return -1;
-	}
-	return 0;
-}
-
-int sp_cli_lock(struct sp_backend *b, const char *operation, int timeout_ms)
-{
-	struct sp_lock_info mine, holder;
-	struct sp_err err;
-
-	sp_err_clear(&err);
-	memset(&holder, 0, sizeof(holder));
-	if (b->ops->lock(b, operation, timeout_ms, &mine, &holder, &err) == 0)
-		return 0;
-	if (err.code == SP_ELOCKED && holder.id[0]) {
-		sp_cli_error("the state is locked by another command%s", timeout_ms > 0 ? " (waited for it)" : "");
-		fprintf(stderr,
-			"  lock ID:   %s\n  held by:   %s\n  operation: %s\n  since:     %s\n  process:   %ld on %s\n"
-			"Wait for it to finish, or use --lock-timeout DURATION to wait. A lock ends with its process;\n"
-			"'scaleplan state unlock ID' clears the record of one whose process is gone.\n",
-			holder.id, holder.who, holder.operation, holder.created, holder.pid, holder.host);
-	} else {
-		sp_cli_print_err(&err);
-	}
-	return -1;
-}
-
-int sp_cli_now(sp_month *out)
-{
-	const char *env = getenv("SCALEPLAN_NOW");
-	if (env && *env) {
-		if (sp_month_parse(env, out) < 0) {
-			sp_cli_error("SCALEPLAN_NOW='%s' is not a month in YYYY-MM form", env);
-			return -1;
-		}
-		return 0;
-	}
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	*out = (tm.tm_year + 1900) * 12 + tm.tm_mon;
-	return 0;
-}
 
 /* The month planned: --at, or now plus the lead time, kept inside the horizon. */
 static int resolve_month(struct sp_plan *p, const struct sp_plan_opts *o)
@@ -116,21 +25,24 @@ static int resolve_month(struct sp_plan *p, const struct sp_plan_opts *o)
 	const struct sp_spec *s = p->spec;
 	sp_month m, end = s->start + s->months - 1;
 	char a[8], b[8], c[8];
+	struct sp_err err;
 
 	sp_month_format(s->start, a);
 	sp_month_format(end, b);
 	if (o->at) {
 		if (sp_month_parse(o->at, &m) < 0) {
-			sp_cli_error("--at '%s' is not a month in YYYY-MM form", o->at);
+			sp_ws_error("--at '%s' is not a month in YYYY-MM form", o->at);
 			return -1;
 		}
 		if (m < s->start || m > end) {
-			sp_cli_error("--at %s is outside the spec's horizon %s..%s", o->at, a, b);
+			sp_ws_error("--at %s is outside the spec's horizon %s..%s", o->at, a, b);
 			return -1;
 		}
 	} else {
-		if (sp_cli_now(&m) < 0)
+		if (sp_ws_now(&m, &err) < 0) {
+			sp_ws_print_err(&err);
 			return -1;
+		}
 		m += s->lead_time_months;
 		if (m < s->start) {
 			m = s->start;
@@ -167,7 +79,7 @@ static int load_current(struct sp_plan *p, const struct sp_plan_opts *o)
 		return 0;
 	}
 	if (p->provider->ops->list(p->provider, &p->current, &p->arena, &err) < 0) {
-		sp_cli_print_err(&err);
+		sp_ws_print_err(&err);
 		return -1;
 	}
 	for (size_t i = 0; i < p->current.n; i++) {
@@ -287,7 +199,7 @@ int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, co
 
 	if (max < 0 || n <= (size_t)max)
 		return 0;
-	sp_cli_error("this plan destroys %zu resource%s (%zu deleted, %zu replaced), more than the %d that %s "
+	sp_ws_error("this plan destroys %zu resource%s (%zu deleted, %zu replaced), more than the %d that %s "
 		     "allows; %s",
 		     n, n == 1 ? "" : "s", d->counts[SP_ACT_DELETE], d->counts[SP_ACT_REPLACE], max, from, what);
 	fprintf(stderr, "Check that these deletions are intended (the plan above lists them), then allow them for "
@@ -308,9 +220,9 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	sp_arena_init(&p->arena);
 	sp_diags_init(&d);
 	sp_err_clear(&err);
-	if (sp_cli_load(o->spec_path, &p->spec, &p->graph) != SP_EXIT_OK)
+	if (sp_ws_load(o->spec_path, &p->spec, &p->graph) < 0)
 		goto out;
-	if (sp_cli_load_catalog(&p->catalog, p->spec, o->spec_path) < 0)
+	if (sp_ws_load_catalog(&p->catalog, p->spec, o->spec_path) < 0)
 		goto out;
 	if (resolve_month(p, o) < 0)
 		goto out;
@@ -352,27 +264,36 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	p->mid = sp_fc_median_index(p->forecast);
 	p->hi = p->forecast->npcts - 1;
 	if (sp_desired_build(&p->desired, &p->arena, p->spec, p->graph, p->forecast, p->month, p->pct) < 0) {
-		sp_cli_error("cannot build the desired state for %s", p->at);
+		sp_ws_error("cannot build the desired state for %s", p->at);
 		goto out;
 	}
-	if (sp_spec_digest(p->spec, p->spec_digest) < 0) {
-		sp_cli_error("cannot compute the spec's digest");
+	if (sp_ws_spec_digest(p->spec, p->spec_digest) < 0) {
+		sp_ws_error("cannot compute the spec's digest");
 		goto out;
 	}
 
 	/* state, then the provider's view */
-	if (sp_cli_open_backend(&p->backend, p->spec, &p->state_path) < 0 ||
-	    sp_cli_open_provider(&p->provider, p->spec, &p->infra_path) < 0)
+	struct sp_ws_where w;
+	sp_ws_where_of(&w, p->spec);
+	p->state_path = w.state_path;
+	p->infra_path = w.infra_path;
+	if (sp_ws_open_backend(&p->backend, w.backend, w.state_path, &err) < 0 ||
+	    sp_ws_open_provider(&p->provider, w.provider, w.infra_path, &err) < 0) {
+		sp_ws_print_err(&err);
 		goto out;
+	}
 	if (o->lock_operation) {
-		if (sp_cli_lock(p->backend, o->lock_operation, o->lock_timeout_ms) < 0)
+		struct sp_lock_info holder;
+		if (sp_ws_lock(p->backend, o->lock_operation, o->lock_timeout_ms, &holder, &err) < 0) {
+			sp_ws_print_lock_err(&err, &holder);
 			goto out;
+		}
 		/* no writer is active now: clear what killed ones left */
 		if (p->provider->ops->sweep)
 			p->provider->ops->sweep(p->provider);
 	}
 	if (p->backend->ops->read(p->backend, &p->state, &err) < 0) {
-		sp_cli_print_err(&err);
+		sp_ws_print_err(&err);
 		goto out;
 	}
 	if (load_current(p, o) < 0)

@@ -77,25 +77,4 @@ int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, co
 int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o);
 void sp_plan_free(struct sp_plan *p);
 
-/* Opens the state backend and the provider the spec configures (defaults:
- * local, .scaleplan/state.json and .scaleplan/infra; paths relative to the
- * working directory, as Terraform's working directory); spec may be NULL.
- * Print their own errors; return 0 or -1. */
-int sp_cli_open_backend(struct sp_backend **out, const struct sp_spec *spec, const char **path);
-int sp_cli_open_provider(struct sp_provider **out, const struct sp_spec *spec, const char **path);
-/* Takes the state lock, printing the holder when another command has it. */
-int sp_cli_lock(struct sp_backend *b, const char *operation, int timeout_ms);
-/* "YYYY-MM" of the current month: $SCALEPLAN_NOW when set (tests), else the UTC clock. */
-int sp_cli_now(sp_month *out);
-/* Prints an sp_err as "file:line:col: error: msg" or "scaleplan: error: file: msg". */
-void sp_cli_print_err(const struct sp_err *e);
-
-/* The catalog search path (SCALEPLAN_CATALOG_PATH, beside the binary, the data dir). */
-const char *sp_cli_catalog_path(void);
-/* Loads the catalog a spec names (a relative path is relative to the spec's
- * directory); prints the error. Returns 0 or -1. */
-int sp_cli_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, const char *spec_path);
-/* The git blob id of the spec's files, in order, as hex (41 bytes). */
-int sp_spec_digest(const struct sp_spec *spec, char out[41]);
-
 #endif

@@ -10,6 +10,7 @@
 #include "planner/cli.h"
 #include "planner/cmd_opts.h"
 #include "planner/commands.h"
+#include "planner/workspace.h"
 
 enum { O_TARGET = 0x2000, O_EXCLUDE, O_REFRESH, O_AT, O_PCT, O_PATHS, O_SEED, O_DETAILED, O_LOCKTO, O_PAR,
        O_AUTO, O_THREADS, O_FORMAT, O_OUT, O_JSON, O_MAXDEL };

@@ -1,0 +1,106 @@
+/* The workspace a command works in: the spec (and its graph), the price
+ * catalog the spec names, the state backend and the provider that hold the
+ * resources, the state lock, and "now" ($SCALEPLAN_NOW). The openers print
+ * nothing: they return an sp_err (or fill an sp_diags). The commands print
+ * every error through this file's printer (sp_ws_error, sp_ws_print_err, ...),
+ * in lib/diag.c's format. */
+#ifndef SP_WORKSPACE_H
+#define SP_WORKSPACE_H
+#include "lib/diag.h"
+#include "lib/err.h"
+#include "model/graph.h"
+#include "model/spec.h"
+#include "providers/catalog.h"
+#include "providers/provider.h"
+#include "providers/state.h"
+
+/* Defaults when no spec is named, or the spec leaves the place out. Paths
+ * are relative to the working directory, as Terraform's working directory. */
+#define SP_DEFAULT_SPEC "scaleplan.yaml"
+#define SP_DEFAULT_STATE ".scaleplan/state.json"
+#define SP_DEFAULT_INFRA ".scaleplan/infra"
+
+/* Where the state and the resources are, and which adapters hold them. */
+struct sp_ws_where {
+	const char *backend;          /* state backend kind ("local") */
+	const char *state_path;
+	const char *provider;         /* provider kind ("local") */
+	const char *infra_path;
+};
+
+/* The spec's settings (spec may be NULL), with the defaults for what it
+ * leaves out. The strings belong to the spec (or are static). */
+void sp_ws_where_of(struct sp_ws_where *w, const struct sp_spec *spec);
+
+/* Opens the state backend of kind (only "local" in this build) on path.
+ * Returns 0, or -1 with err set (an unknown kind, or the backend's error). */
+int sp_ws_open_backend(struct sp_backend **out, const char *kind, const char *path, struct sp_err *err);
+/* Opens the provider of kind (only "local") on path; as sp_ws_open_backend. */
+int sp_ws_open_provider(struct sp_provider **out, const char *kind, const char *path, struct sp_err *err);
+
+/* Takes the state lock for operation ("apply", "state rm"), waiting up to
+ * timeout_ms. Returns 0, or -1 with err set; when another command holds the
+ * lock, err->code is SP_ELOCKED and *holder says who (print both with
+ * sp_ws_print_lock_err). */
+int sp_ws_lock(struct sp_backend *b, const char *operation, int timeout_ms, struct sp_lock_info *holder,
+	       struct sp_err *err);
+
+/* The current month: $SCALEPLAN_NOW (YYYY-MM) when set, for tests and
+ * reproducible runs, else the UTC clock. Returns 0, or -1 with err set when
+ * $SCALEPLAN_NOW is not a month. */
+int sp_ws_now(sp_month *out, struct sp_err *err);
+
+/* The catalog search path: $SCALEPLAN_CATALOG_PATH is read by the catalog
+ * loader first; then the folders beside the binary (<exe>/../catalogs for a
+ * build tree, <exe>/../share/scaleplan/catalogs for an installed prefix that
+ * moved) and the compiled-in data folder. A static string. */
+const char *sp_ws_catalog_path(void);
+/* Loads the price catalog the spec names (default aws-us-east-1). A value
+ * with a '/' or ending in ".json" is a path, and a relative one is relative
+ * to the spec file that names it (else to spec_path), so a spec and its
+ * catalog travel together. Prints the error; returns 0 or -1. */
+int sp_ws_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, const char *spec_path);
+
+/* The git blob id (SHA-1, 40 hex digits and a NUL) of the spec's files in
+ * load order, each framed by its base name and length. Returns 0 or -1. */
+int sp_ws_spec_digest(const struct sp_spec *spec, char out[41]);
+
+/* Loads and validates the spec at path (a file or a folder), and builds its
+ * graph when g is non-NULL, printing every diagnostic (warnings too) and,
+ * when the default spec is missing, a hint. Returns 0 (the caller frees
+ * *spec and *g) or -1 (both NULL). */
+int sp_ws_load(const char *path, struct sp_spec **spec, struct sp_graph **g);
+
+/* The state backend and the provider of a command, and the spec that
+ * said where they are (when one was read). */
+struct sp_ws {
+	struct sp_spec *spec;         /* NULL when no spec was read */
+	struct sp_ws_where where;
+	struct sp_backend *backend;
+	struct sp_provider *provider; /* NULL unless asked for */
+};
+
+/* For commands where a spec is optional (drift, state): reads spec_path, or
+ * scaleplan.yaml when spec_path is NULL and it exists (printing what
+ * sp_ws_load prints), then sets w->where from it (or the defaults). Returns
+ * 0 or -1; w is zeroed first. */
+int sp_ws_read_spec(struct sp_ws *w, const char *spec_path);
+/* Opens the backend w->where names and, with need_provider, the provider.
+ * Returns 0, or -1 with err set. Close w with sp_ws_close in either case. */
+int sp_ws_open(struct sp_ws *w, int need_provider, struct sp_err *err);
+/* Closes what w opened and frees its spec. */
+void sp_ws_close(struct sp_ws *w);
+
+/* ---- the one error printer: standard error, lib/diag.c's format ---- */
+
+/* "scaleplan: error: MSG". */
+void sp_ws_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An sp_err: at its file, line and column when it has them. */
+void sp_ws_print_err(const struct sp_err *e);
+/* An error of sp_ws_lock: with who holds the lock, and what to do, when
+ * another command holds it. */
+void sp_ws_print_lock_err(const struct sp_err *e, const struct sp_lock_info *holder);
+/* Diagnostics, sorted by place; then "N errors" when more than one. */
+void sp_ws_print_diags(struct sp_diags *d);
+
+#endif
