@@ -1,11 +1,10 @@
-/* scaleplan drift and scaleplan state (list, show, rm, pull, push, unlock). */
+/* scaleplan state: list, show, rm, import, pull, push and unlock. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
@@ -19,177 +18,6 @@
 #include "providers/state_json.h"
 
 #define SP_STATE_FILE_MAX (256u << 20)
-
-/* Reads the spec (spec_path, or scaleplan.yaml when it exists) and opens the
- * state backend, and the provider when need_provider, where --state and
- * --infra (when given) or the spec say. Prints what went wrong. */
-static int open_ws(struct sp_ws *w, const char *spec_path, const char *state_path, const char *infra_path,
-		   int need_provider)
-{
-	struct sp_err err;
-
-	sp_err_clear(&err);
-	if (sp_ws_read_spec(w, spec_path) < 0)
-		return -1;
-	if (state_path)
-		w->where.state_path = state_path;
-	if (infra_path)
-		w->where.infra_path = infra_path;
-	if (sp_ws_open(w, need_provider, &err) < 0) {
-		sp_ws_print_err(&err);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- drift ---------------------------------------------------------------- */
-
-static json_t *jattr(const struct sp_attr *a)
-{
-	if (!a)
-		return json_null();
-	if (a->type == SP_ATTR_STR)
-		return json_string(a->s);
-	if (a->type == SP_ATTR_BOOL)
-		return json_boolean(a->n != 0);
-	if (a->n == floor(a->n) && fabs(a->n) < 9007199254740992.0)
-		return json_integer((json_int_t)a->n);
-	return json_real(a->n);
-}
-
-static const char *drift_kind(enum sp_action a)
-{
-	/* the diff runs actual (as desired) against the state (as current) */
-	return a == SP_ACT_CREATE ? "unmanaged" : a == SP_ACT_DELETE ? "missing" : "changed";
-}
-
-static int cmd_drift(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "state", required_argument, NULL, 's' },
-		{ "infra", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sp_ws w = { 0 };
-	const char *format = "text", *spec_path = NULL, *state_path = NULL, *infra_path = NULL;
-	struct sp_state *st = NULL;
-	struct sp_resource_set actual = { 0 };
-	struct sp_arena a;
-	struct sp_diff d;
-	struct sp_diags dg;
-	struct sp_err err;
-	size_t ndrift;
-	int c, ret = SP_EXIT_ERROR;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': format = optarg; break;
-		case 'j': format = "json"; break;
-		case 's': state_path = optarg; break;
-		case 'i': infra_path = optarg; break;
-		case 'h': sp_cli_print_usage(stdout, &sp_cmd_drift); return SP_EXIT_OK;
-		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error(&sp_cmd_drift, "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error(&sp_cmd_drift, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (strcmp(format, "text") && strcmp(format, "json"))
-		return sp_cli_usage_error(&sp_cmd_drift, "unknown format '%s'; expected text or json", format);
-	if (argc - optind > 1)
-		return sp_cli_usage_error(&sp_cmd_drift, "too many arguments");
-	if (optind < argc)
-		spec_path = argv[optind];
-	sp_arena_init(&a);
-	sp_diags_init(&dg);
-	sp_err_clear(&err);
-	if (open_ws(&w, spec_path, state_path, infra_path, 1) < 0)
-		goto out;
-	if (w.backend->ops->read(w.backend, &st, &err) < 0 || w.provider->ops->list(w.provider, &actual, &a, &err) < 0) {
-		sp_ws_print_err(&err);
-		goto out;
-	}
-	/* what 'state rm' took out of management is left alone, not drift */
-	size_t kept = 0;
-	for (size_t i = 0; i < actual.n; i++)
-		if (!sp_state_is_removed(st, actual.v[i].address))
-			actual.v[kept++] = actual.v[i];
-	actual.n = kept;
-	sp_diff_build(&d, &a, &actual, &st->resources, NULL, 0, NULL, 0, NULL, &dg);
-	ndrift = d.n - d.counts[SP_ACT_NOOP];
-	if (!strcmp(format, "json")) {
-		json_t *root = json_object(), *arr = json_array();
-		char *s = NULL;
-		json_object_set_new(root, "format_version", json_integer(1));
-		json_object_set_new(root, "state", json_string(w.where.state_path));
-		json_object_set_new(root, "provider", json_string(w.where.infra_path));
-		json_object_set_new(root, "serial", json_integer((json_int_t)st->serial));
-		for (size_t i = 0; i < d.n; i++) {
-			const struct sp_change *ch = &d.v[i];
-			json_t *o, *at;
-			if (ch->action == SP_ACT_NOOP)
-				continue;
-			o = json_object();
-			at = json_array();
-			json_object_set_new(o, "address", json_string(ch->address));
-			json_object_set_new(o, "kind", json_string(drift_kind(ch->action)));
-			for (size_t k = 0; ch->action != SP_ACT_CREATE && ch->action != SP_ACT_DELETE && k < ch->nattrs;
-			     k++) {
-				json_t *x = json_object();
-				json_object_set_new(x, "name", json_string(ch->attrs[k].key));
-				json_object_set_new(x, "state", jattr(ch->attrs[k].before));
-				json_object_set_new(x, "actual", jattr(ch->attrs[k].after));
-				json_array_append_new(at, x);
-			}
-			json_object_set_new(o, "attributes", at);
-			json_array_append_new(arr, o);
-		}
-		json_object_set_new(root, "drift", arr);
-		if (sp_json_dump(root, 0, &s, &err) == 0)
-			fputs(s, stdout);
-		free(s);
-		json_decref(root);
-	} else if (!ndrift) {
-		printf("No drift: the %zu resources in %s match the state %s (serial %llu).\n", st->resources.n,
-		       w.where.infra_path, w.where.state_path, (unsigned long long)st->serial);
-	} else {
-		char b1[256], b2[256];
-		printf("Drift: %zu resource%s in %s differ%s from the state %s (serial %llu)\n\n", ndrift,
-		       ndrift == 1 ? "" : "s", w.where.infra_path, ndrift == 1 ? "s" : "", w.where.state_path,
-		       (unsigned long long)st->serial);
-		for (size_t i = 0; i < d.n; i++) {
-			const struct sp_change *ch = &d.v[i];
-			if (ch->action == SP_ACT_NOOP)
-				continue;
-			if (ch->action == SP_ACT_CREATE) {
-				printf("  + %s: exists, but is not in the state (created outside scaleplan)\n", ch->address);
-			} else if (ch->action == SP_ACT_DELETE) {
-				printf("  - %s: in the state, but gone (deleted outside scaleplan)\n", ch->address);
-			} else {
-				printf("  ~ %s: changed outside scaleplan\n", ch->address);
-				for (size_t k = 0; k < ch->nattrs; k++) {
-					sp_attr_format(b1, sizeof(b1), ch->attrs[k].before);
-					sp_attr_format(b2, sizeof(b2), ch->attrs[k].after);
-					printf("      %s: %s (state) -> %s (actual)\n", ch->attrs[k].key, b1, b2);
-				}
-			}
-		}
-		printf("\n'scaleplan plan' shows what apply would do about it.\n");
-	}
-	ret = ndrift ? 2 : SP_EXIT_OK;
-out:
-	sp_diags_free(&dg);
-	sp_state_free(st);
-	sp_arena_free(&a);
-	sp_ws_close(&w);
-	return ret;
-}
-
-/* ---- state ---------------------------------------------------------------- */
 
 static int state_list(int argc, char **argv, const struct sp_state *st)
 {
@@ -490,7 +318,81 @@ out:
 	return ret;
 }
 
-static int cmd_state(int argc, char **argv)
+/* state pull: the state as stored, or as recovery reads it (--backup,
+ * --no-journal). */
+static int state_pull(struct sp_ws *w, int recovery)
+{
+	struct sp_state *st = NULL;
+	struct sp_err err;
+	char *text = NULL;
+	int rc;
+
+	sp_err_clear(&err);
+	rc = recovery ? w->backend->ops->read_recovery(w->backend, recovery, &st, &err)
+		      : w->backend->ops->read(w->backend, &st, &err);
+	if (rc < 0 || sp_state_to_json(st, &text, &err) < 0) {
+		sp_ws_print_err(&err);
+		sp_state_free(st);
+		return SP_EXIT_ERROR;
+	}
+	fputs(text, stdout);
+	free(text);
+	sp_state_free(st);
+	return SP_EXIT_OK;
+}
+
+/* state list and state show: they read the state and change nothing. */
+static int state_read(struct sp_ws *w, const char *sub, int nargs, char **args)
+{
+	struct sp_state *st = NULL;
+	struct sp_err err;
+	int ret;
+
+	sp_err_clear(&err);
+	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
+		sp_ws_print_err(&err);
+		return SP_EXIT_ERROR;
+	}
+	ret = !strcmp(sub, "list") ? state_list(nargs, args, st) : state_show(st, args[0]);
+	sp_state_free(st);
+	return ret;
+}
+
+static int state_unlock(struct sp_ws *w, const char *id)
+{
+	struct sp_err err;
+
+	sp_err_clear(&err);
+	if (w->backend->ops->unlock(w->backend, id, &err) < 0) {
+		sp_ws_print_err(&err);
+		return SP_EXIT_ERROR;
+	}
+	printf("Cleared the lock %s on %s.\n", id, w->where.state_path);
+	return SP_EXIT_OK;
+}
+
+struct state_args {
+	const char *sub;              /* the subcommand */
+	char **args;                  /* its operands (owned array, pointers into argv) */
+	int nargs;
+	const char *spec_path, *state_path;
+	int force, lock_ms, recovery;
+};
+
+static int check_sub(const char *sub)
+{
+	static const char *const subs[] = { "list", "show", "rm", "import", "pull", "push", "unlock", NULL };
+	for (int k = 0; subs[k]; k++)
+		if (!strcmp(sub, subs[k]))
+			return 0;
+	return -1;
+}
+
+/* Options go before or after the subcommand: one pass over argv in order
+ * (getopt's '-' mode returns each operand as option 1), so every problem is
+ * reported where it stands. Returns 0, or -1 with *exit_now set (the usage
+ * or the usage error printed). */
+static int parse_state_args(struct state_args *a, int argc, char **argv, int *exit_now)
 {
 	static const struct option opts[] = {
 		{ "spec", required_argument, NULL, 'S' },
@@ -503,142 +405,97 @@ static int cmd_state(int argc, char **argv)
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "list", "show", "rm", "import", "pull", "push", "unlock", NULL };
-	struct sp_ws w = { 0 };
-	struct sp_state *st = NULL;
-	struct sp_err err;
-	const char *sub, *spec_path = NULL, *state_path = NULL;
-	int c, force = 0, lock_ms = 0, ret = SP_EXIT_ERROR, nargs, known = 0, recovery = 0;
-	char **args;
+	const struct sp_cmd *cmd = &sp_cmd_state;
+	int c;
 
+	memset(a, 0, sizeof(*a));
+	a->args = sp_xcalloc((size_t)argc + 1, sizeof(char *));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1 || (optind < argc && !a->sub)) {
+		if (c == -1) /* after "--": the subcommand */
+			c = 1, optarg = argv[optind++];
 		switch (c) {
-		case 'S': spec_path = optarg; break;
-		case 's': state_path = optarg; break;
-		case 'F': force = 1; break;
-		case 'B': recovery = SP_READ_BACKUP; break;
-		case 'N': recovery = SP_READ_NO_JOURNAL; break;
-		case 'L':
-			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
-				return sp_cli_usage_error(&sp_cmd_state, "invalid value '%s' for option '--lock-timeout'", optarg);
-			break;
-		case 'h': sp_cli_print_usage(stdout, &sp_cmd_state); return SP_EXIT_OK;
-		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error(&sp_cmd_state, "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error(&sp_cmd_state, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return sp_cli_usage_error(&sp_cmd_state, "missing subcommand: list, show, rm, import, pull, push or unlock");
-	sub = argv[optind++];
-	for (int k = 0; subs[k]; k++)
-		known |= !strcmp(sub, subs[k]);
-	if (!known)
-		return sp_cli_usage_error(&sp_cmd_state, "unknown subcommand '%s'", sub);
-	/* options may also follow the subcommand: parse the rest afresh, with
-	 * the subcommand as its argv[0] (optind 0 re-initialises getopt) */
-	argv += optind - 1;
-	argc -= optind - 1;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'S': spec_path = optarg; break;
-		case 's': state_path = optarg; break;
-		case 'F': force = 1; break;
-		case 'B': recovery = SP_READ_BACKUP; break;
-		case 'N': recovery = SP_READ_NO_JOURNAL; break;
-		case 'L':
-			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
-				return sp_cli_usage_error(&sp_cmd_state, "invalid value '%s' for option '--lock-timeout'", optarg);
-			break;
-		case 'h': sp_cli_print_usage(stdout, &sp_cmd_state); return SP_EXIT_OK;
-		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error(&sp_cmd_state, "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error(&sp_cmd_state, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	args = argv + optind;
-	nargs = argc - optind;
-	if ((!strcmp(sub, "show") || !strcmp(sub, "push") || !strcmp(sub, "unlock")) && nargs != 1)
-		return sp_cli_usage_error(&sp_cmd_state, "'state %s' takes one argument", sub);
-	if ((!strcmp(sub, "rm") || !strcmp(sub, "import")) && nargs < 1)
-		return sp_cli_usage_error(&sp_cmd_state, "'state %s' needs at least one address", sub);
-	if (recovery && strcmp(sub, "pull"))
-		return sp_cli_usage_error(&sp_cmd_state, "--backup and --no-journal are for 'state pull'");
-	if (!strcmp(sub, "pull") && nargs)
-		return sp_cli_usage_error(&sp_cmd_state, "'state pull' takes no argument");
-	if (force && strcmp(sub, "push"))
-		return sp_cli_usage_error(&sp_cmd_state, "--force is for 'state push'");
-
-	sp_err_clear(&err);
-	if (open_ws(&w, spec_path, state_path, NULL, !strcmp(sub, "import")) < 0)
-		goto out;
-	if (!strcmp(sub, "rm")) {
-		ret = state_rm(&w, nargs, args, lock_ms);
-	} else if (!strcmp(sub, "import")) {
-		ret = state_import(&w, nargs, args, lock_ms);
-	} else if (recovery) {
-		char *text;
-		if (w.backend->ops->read_recovery(w.backend, recovery, &st, &err) < 0 || sp_state_to_json(st, &text, &err) < 0) {
-			sp_ws_print_err(&err);
-			goto out;
-		}
-		fputs(text, stdout);
-		free(text);
-		ret = SP_EXIT_OK;
-	} else if (!strcmp(sub, "push")) {
-		ret = state_push(&w, args[0], force, lock_ms);
-	} else if (!strcmp(sub, "unlock")) {
-		if (w.backend->ops->unlock(w.backend, args[0], &err) < 0) {
-			sp_ws_print_err(&err);
-			goto out;
-		}
-		printf("Cleared the lock %s on %s.\n", args[0], w.where.state_path);
-		ret = SP_EXIT_OK;
-	} else {
-		if (w.backend->ops->read(w.backend, &st, &err) < 0) {
-			sp_ws_print_err(&err);
-			goto out;
-		}
-		if (!strcmp(sub, "list")) {
-			ret = state_list(nargs, args, st);
-		} else if (!strcmp(sub, "show")) {
-			ret = state_show(st, args[0]);
-		} else {
-			char *text;
-			if (sp_state_to_json(st, &text, &err) < 0) {
-				sp_ws_print_err(&err);
-				goto out;
+		case 1:
+			if (a->sub) {
+				a->args[a->nargs++] = optarg;
+			} else if (check_sub(a->sub = optarg) < 0) {
+				*exit_now = sp_cli_usage_error(cmd, "unknown subcommand '%s'", a->sub);
+				return -1;
 			}
-			fputs(text, stdout);
-			free(text);
-			ret = SP_EXIT_OK;
+			break;
+		case 'S': a->spec_path = optarg; break;
+		case 's': a->state_path = optarg; break;
+		case 'F': a->force = 1; break;
+		case 'B': a->recovery = SP_READ_BACKUP; break;
+		case 'N': a->recovery = SP_READ_NO_JOURNAL; break;
+		case 'L':
+			if (sp_parse_duration_ms(optarg, &a->lock_ms) < 0) {
+				*exit_now = sp_cli_usage_error(cmd, "invalid value '%s' for option '--lock-timeout'", optarg);
+				return -1;
+			}
+			break;
+		case 'h': sp_cli_print_usage(stdout, cmd); *exit_now = SP_EXIT_OK; return -1;
+		case SP_OPT_NO_COLOR: break;
+		case ':': *exit_now = sp_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]); return -1;
+		default: *exit_now = sp_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]); return -1;
 		}
 	}
+	while (optind < argc)
+		a->args[a->nargs++] = argv[optind++];
+	if (!a->sub) {
+		*exit_now = sp_cli_usage_error(cmd, "missing subcommand: list, show, rm, import, pull, push or unlock");
+		return -1;
+	}
+	return 0;
+}
+
+/* What each subcommand needs of its operands and options. */
+static int check_state_args(const struct state_args *a)
+{
+	const struct sp_cmd *cmd = &sp_cmd_state;
+	const char *sub = a->sub;
+
+	if ((!strcmp(sub, "show") || !strcmp(sub, "push") || !strcmp(sub, "unlock")) && a->nargs != 1)
+		return sp_cli_usage_error(cmd, "'state %s' takes one argument", sub);
+	if ((!strcmp(sub, "rm") || !strcmp(sub, "import")) && a->nargs < 1)
+		return sp_cli_usage_error(cmd, "'state %s' needs at least one address", sub);
+	if (a->recovery && strcmp(sub, "pull"))
+		return sp_cli_usage_error(cmd, "--backup and --no-journal are for 'state pull'");
+	if (!strcmp(sub, "pull") && a->nargs)
+		return sp_cli_usage_error(cmd, "'state pull' takes no argument");
+	if (a->force && strcmp(sub, "push"))
+		return sp_cli_usage_error(cmd, "--force is for 'state push'");
+	return SP_EXIT_OK;
+}
+
+static int cmd_state(int argc, char **argv)
+{
+	struct state_args a;
+	struct sp_ws w = { 0 };
+	int ret;
+
+	if (parse_state_args(&a, argc, argv, &ret) < 0 || (ret = check_state_args(&a)) != SP_EXIT_OK)
+		goto out;
+	ret = SP_EXIT_ERROR;
+	if (sp_ws_open_where(&w, a.spec_path, a.state_path, NULL, !strcmp(a.sub, "import")) < 0)
+		goto out;
+	if (!strcmp(a.sub, "rm"))
+		ret = state_rm(&w, a.nargs, a.args, a.lock_ms);
+	else if (!strcmp(a.sub, "import"))
+		ret = state_import(&w, a.nargs, a.args, a.lock_ms);
+	else if (!strcmp(a.sub, "push"))
+		ret = state_push(&w, a.args[0], a.force, a.lock_ms);
+	else if (!strcmp(a.sub, "unlock"))
+		ret = state_unlock(&w, a.args[0]);
+	else if (!strcmp(a.sub, "pull"))
+		ret = state_pull(&w, a.recovery);
+	else
+		ret = state_read(&w, a.sub, a.nargs, a.args);
 out:
-	sp_state_free(st);
+	free(a.args);
 	sp_ws_close(&w);
 	return ret;
 }
-
-const struct sp_cmd sp_cmd_drift = {
-	"drift", cmd_drift, "show what changed outside scaleplan since the last apply",
-	"usage: scaleplan drift [--format text|json] [--state FILE] [--infra DIR] [FILE|DIR]\n"
-	"\n"
-	"Compares the state with what the provider really holds: resources changed,\n"
-	"deleted or created outside scaleplan, attribute by attribute. The spec (FILE,\n"
-	"default scaleplan.yaml when present) only says where the state and the\n"
-	"resources are.\n"
-	"\n"
-	"  -f, --format FMT   text (default) or json\n"
-	"      --json         the same as --format json\n"
-	"      --state FILE   the state file (default: the spec's, or .scaleplan/state.json)\n"
-	"      --infra DIR    the local provider's folder (default: the spec's, or .scaleplan/infra)\n"
-	"  -h, --help         show this help\n"
-	"\n"
-	"Exit status: 0 no drift, 1 error, 2 drift found.\n",
-};
 
 const struct sp_cmd sp_cmd_state = {
 	"state", cmd_state, "list, show, remove, import, pull, push or unlock state",

@@ -207,23 +207,35 @@ int sp_ws_load(const char *path, struct sp_spec **spec, struct sp_graph **g)
 
 /* ---- the backend and the provider ------------------------------------------------------------- */
 
-int sp_ws_read_spec(struct sp_ws *w, const char *spec_path)
-{
-	memset(w, 0, sizeof(*w));
-	if (spec_path || access(SP_DEFAULT_SPEC, F_OK) == 0) {
-		if (sp_ws_load(spec_path ? spec_path : SP_DEFAULT_SPEC, &w->spec, NULL) < 0)
-			return -1;
-	}
-	sp_ws_where_of(&w->where, w->spec);
-	return 0;
-}
-
 int sp_ws_open(struct sp_ws *w, int need_provider, struct sp_err *err)
 {
 	if (sp_ws_open_backend(&w->backend, w->where.backend, w->where.state_path, err) < 0)
 		return -1;
 	if (need_provider && sp_ws_open_provider(&w->provider, w->where.provider, w->where.infra_path, err) < 0)
 		return -1;
+	return 0;
+}
+
+int sp_ws_open_where(struct sp_ws *w, const char *spec_path, const char *state_path, const char *infra_path,
+		     int need_provider)
+{
+	struct sp_err err;
+
+	memset(w, 0, sizeof(*w));
+	sp_err_clear(&err);
+	if (spec_path || access(SP_DEFAULT_SPEC, F_OK) == 0) {
+		if (sp_ws_load(spec_path ? spec_path : SP_DEFAULT_SPEC, &w->spec, NULL) < 0)
+			return -1;
+	}
+	sp_ws_where_of(&w->where, w->spec);
+	if (state_path)
+		w->where.state_path = state_path;
+	if (infra_path)
+		w->where.infra_path = infra_path;
+	if (sp_ws_open(w, need_provider, &err) < 0) {
+		sp_ws_print_err(&err);
+		return -1;
+	}
 	return 0;
 }
 

@@ -80,14 +80,17 @@ struct sp_ws {
 	struct sp_provider *provider; /* NULL unless asked for */
 };
 
-/* For commands where a spec is optional (drift, state): reads spec_path, or
- * scaleplan.yaml when spec_path is NULL and it exists (printing what
- * sp_ws_load prints), then sets w->where from it (or the defaults). Returns
- * 0 or -1; w is zeroed first. */
-int sp_ws_read_spec(struct sp_ws *w, const char *spec_path);
 /* Opens the backend w->where names and, with need_provider, the provider.
  * Returns 0, or -1 with err set. Close w with sp_ws_close in either case. */
 int sp_ws_open(struct sp_ws *w, int need_provider, struct sp_err *err);
+/* For commands where a spec is optional (drift, state): reads spec_path, or
+ * scaleplan.yaml when spec_path is NULL and it exists (printing what
+ * sp_ws_load prints), then opens the backend on state_path and, with
+ * need_provider, the provider on infra_path; a NULL path is the spec's, else
+ * the default. Prints what went wrong; returns 0 or -1. w is zeroed first;
+ * close it with sp_ws_close in either case. */
+int sp_ws_open_where(struct sp_ws *w, const char *spec_path, const char *state_path, const char *infra_path,
+		     int need_provider);
 /* Closes what w opened and frees its spec. */
 void sp_ws_close(struct sp_ws *w);
 
