@@ -96,7 +96,7 @@ static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_s
 	 * touched: an operation that could not be recorded would be lost */
 	sp_err_clear(&err);
 	if (d->n > d->counts[SP_ACT_NOOP] && b->ops->begin && b->ops->begin(b, st, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		sp_ws_error("apply cannot record its operations, so it changed nothing");
 		return SP_EXIT_ERROR;
 	}
@@ -121,7 +121,7 @@ static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_s
 		b->ops->write(b, st, &err);
 	}
 	if (err.code) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		fputs("scaleplan: the operations are recorded in the state journal; the next command reads them\n",
 		      stderr);
 		ret = SP_EXIT_ERROR;
@@ -152,7 +152,8 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 		goto out;
 	}
 	if (sp_plan_from_json(&sp, sb.buf, sb.len, path, &err) < 0) {
-		sp_ws_print_err(&err);
+		struct sp_src text = { path, sb.buf, sb.len };
+		sp_ws_print_err(&err, &text);
 		goto out;
 	}
 	/* where the plan says, not where a spec in this folder would */
@@ -162,7 +163,7 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 	if (sp.infra_path)
 		w.where.infra_path = sp.infra_path;
 	if (sp_ws_open(&w, 1, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
 	if (sp_ws_lock(w.backend, "apply", a->o.lock_timeout_ms, &holder, &err) < 0) {
@@ -172,7 +173,7 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 	if (w.provider->ops->sweep)
 		w.provider->ops->sweep(w.provider);
 	if (w.backend->ops->read(w.backend, &st, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
 	if (sp.serial != st->serial || (sp.serial && strcmp(sp.lineage, st->lineage))) {

@@ -152,7 +152,7 @@ static int cmd_drift(int argc, char **argv)
 	if (sp_ws_open_where(&w, spec_path, state_path, infra_path, 1) < 0)
 		goto out;
 	if (w.backend->ops->read(w.backend, &st, &err) < 0 || w.provider->ops->list(w.provider, &actual, &a, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
 	/* what 'state rm' took out of management is left alone, not drift */

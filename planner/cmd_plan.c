@@ -20,7 +20,7 @@ static int save_plan(const struct sp_plan *p, const char *path)
 
 	sp_err_clear(&err);
 	if (sp_plan_to_json(p, &doc, &err) < 0 || sp_fs_write_atomic(path, doc, strlen(doc), SP_FS_REPLACE, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		free(doc);
 		return -1;
 	}
@@ -53,7 +53,7 @@ static int cmd_plan(int argc, char **argv)
 		struct sp_err err;
 		sp_err_clear(&err);
 		if (sp_plan_to_json(&p, &doc, &err) < 0) {
-			sp_ws_print_err(&err);
+			sp_ws_print_err(&err, NULL);
 			ret = SP_EXIT_ERROR;
 			goto out;
 		}

@@ -76,7 +76,7 @@ static int state_rm(struct sp_ws *w, int argc, char **argv, int lock_ms)
 		return SP_EXIT_ERROR;
 	}
 	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		return SP_EXIT_ERROR;
 	}
 	gone = sp_xcalloc(st->resources.n + 1, 1);
@@ -106,7 +106,7 @@ static int state_rm(struct sp_ws *w, int argc, char **argv, int lock_ms)
 	st->resources.n = n;
 	st->serial++;
 	if (w->backend->ops->write(w->backend, st, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		sp_ws_error("the state could not be written; nothing was removed");
 		free(addrs);
 		goto out;
@@ -174,7 +174,7 @@ static int state_import(struct sp_ws *w, int argc, char **argv, int lock_ms)
 		goto out;
 	}
 	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
 	for (int k = 0; k < argc; k++) {
@@ -206,7 +206,7 @@ static int state_import(struct sp_ws *w, int argc, char **argv, int lock_ms)
 			continue;
 		}
 		if (rc < 0) {
-			sp_ws_print_err(&err);
+			sp_ws_print_err(&err, NULL);
 			goto out;
 		}
 		const struct sp_lifecycle *lc = spec_lifecycle(w->spec, type, name);
@@ -229,7 +229,7 @@ static int state_import(struct sp_ws *w, int argc, char **argv, int lock_ms)
 	sp_resource_set_sort(&st->resources);
 	st->serial++;
 	if (w->backend->ops->write(w->backend, st, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		sp_ws_error("the state could not be written; nothing was imported");
 		goto out;
 	}
@@ -258,7 +258,8 @@ static int state_push(struct sp_ws *w, const char *file, int force, int lock_ms)
 		goto out;
 	}
 	if (sp_state_from_json(&in, sb.buf, sb.len, file, &err) < 0) {
-		sp_ws_print_err(&err);
+		struct sp_src text = { file, sb.buf, sb.len };
+		sp_ws_print_err(&err, &text);
 		if (err.code == SP_ECORRUPT)
 			fprintf(stderr, "scaleplan: a file that is damaged is never pushed; if you edited '%s' on purpose, "
 					"delete its \"checksum\" line and push it again\n",
@@ -273,7 +274,7 @@ static int state_push(struct sp_ws *w, const char *file, int force, int lock_ms)
 	}
 	if (w->backend->ops->read(w->backend, &cur, &err) < 0) {
 		if (!force) {
-			sp_ws_print_err(&err);
+			sp_ws_print_err(&err, NULL);
 			fputs("scaleplan: --force replaces a state that cannot be read (the old file is kept as the "
 			      "backup)\n",
 			      stderr);
@@ -301,11 +302,11 @@ static int state_push(struct sp_ws *w, const char *file, int force, int lock_ms)
 		in->serial = cur->serial + 1;
 	if (w->backend->ops->write_force && force) {
 		if (w->backend->ops->write_force(w->backend, in, &err) < 0) {
-			sp_ws_print_err(&err);
+			sp_ws_print_err(&err, NULL);
 			goto out;
 		}
 	} else if (w->backend->ops->write(w->backend, in, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
 	printf("Pushed '%s' to %s: lineage %s, serial %llu, %zu resources.\n", file, w->where.state_path, in->lineage,
@@ -331,7 +332,7 @@ static int state_pull(struct sp_ws *w, int recovery)
 	rc = recovery ? w->backend->ops->read_recovery(w->backend, recovery, &st, &err)
 		      : w->backend->ops->read(w->backend, &st, &err);
 	if (rc < 0 || sp_state_to_json(st, &text, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		sp_state_free(st);
 		return SP_EXIT_ERROR;
 	}
@@ -350,7 +351,7 @@ static int state_read(struct sp_ws *w, const char *sub, int nargs, char **args)
 
 	sp_err_clear(&err);
 	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		return SP_EXIT_ERROR;
 	}
 	ret = !strcmp(sub, "list") ? state_list(nargs, args, st) : state_show(st, args[0]);
@@ -364,7 +365,7 @@ static int state_unlock(struct sp_ws *w, const char *id)
 
 	sp_err_clear(&err);
 	if (w->backend->ops->unlock(w->backend, id, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		return SP_EXIT_ERROR;
 	}
 	printf("Cleared the lock %s on %s.\n", id, w->where.state_path);

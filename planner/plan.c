@@ -40,7 +40,7 @@ static int resolve_month(struct sp_plan *p, const struct sp_plan_opts *o)
 		}
 	} else {
 		if (sp_ws_now(&m, &err) < 0) {
-			sp_ws_print_err(&err);
+			sp_ws_print_err(&err, NULL);
 			return -1;
 		}
 		m += s->lead_time_months;
@@ -79,7 +79,7 @@ static int load_current(struct sp_plan *p, const struct sp_plan_opts *o)
 		return 0;
 	}
 	if (p->provider->ops->list(p->provider, &p->current, &p->arena, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		return -1;
 	}
 	for (size_t i = 0; i < p->current.n; i++) {
@@ -279,7 +279,7 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	p->infra_path = w.infra_path;
 	if (sp_ws_open_backend(&p->backend, w.backend, w.state_path, &err) < 0 ||
 	    sp_ws_open_provider(&p->provider, w.provider, w.infra_path, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
 	if (o->lock_operation) {
@@ -293,7 +293,7 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 			p->provider->ops->sweep(p->provider);
 	}
 	if (p->backend->ops->read(p->backend, &p->state, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
 	if (load_current(p, o) < 0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/strbuf.h"
+#include "lib/xalloc.h"
 #include "planner/cli.h"
 #include "providers/backend_local.h"
 #include "providers/provider_local.h"
@@ -117,10 +118,12 @@ int sp_ws_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, cons
 	size_t len = strlen(name);
 	int is_path = strchr(name, '/') || (len > 5 && !strcmp(name + len - 5, ".json"));
 	struct sp_sb path = SP_SB_INIT;
+	struct sp_diags d;
 	struct sp_err err;
 	int ret;
 
 	sp_err_clear(&err);
+	sp_diags_init(&d);
 	if (is_path && name[0] != '/') {
 		/* relative to the file that names it (or the spec path given) */
 		const char *from = spec->pricing.pos.src ? spec->pricing.pos.src->name : spec_path;
@@ -131,18 +134,16 @@ int sp_ws_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, cons
 		name = path.buf;
 	}
 	ret = sp_catalog_load(out, name, sp_ws_catalog_path(), &err);
-	if (ret < 0) {
-		const struct sp_pos *p = &spec->pricing.pos;
-		if (err.file[0] && err.line)
-			fprintf(stderr, "%s:%d:%d: error: %s\n", err.file, err.line, err.col, err.msg);
-		else if (err.file[0])
-			fprintf(stderr, "%s: error: %s\n", err.file, err.msg);
-		else if (p->src)
-			fprintf(stderr, "%s:%d:%d: error: price catalog '%s': %s\n", p->src->name, p->line, p->col,
-				spec->pricing.catalog, err.msg);
-		else
-			sp_ws_error("price catalog '%s': %s", name, err.msg);
+	if (ret < 0 && !err.file[0]) {
+		/* not found by name: at the spec's line that names it, if any */
+		sp_error(&d, spec->pricing.pos, "price catalog '%s': %s",
+			 spec->pricing.pos.src ? spec->pricing.catalog : name, err.msg);
+	} else if (ret < 0) {
+		/* in the catalog file, whose text the loader kept to itself */
+		sp_ws_err_diag(&d, &err, NULL);
 	}
+	sp_ws_print_diags(&d);
+	sp_diags_free(&d);
 	sp_sb_release(&path);
 	return ret < 0 ? -1 : 0;
 }
@@ -233,7 +234,7 @@ int sp_ws_open_where(struct sp_ws *w, const char *spec_path, const char *state_p
 	if (infra_path)
 		w->where.infra_path = infra_path;
 	if (sp_ws_open(w, need_provider, &err) < 0) {
-		sp_ws_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		return -1;
 	}
 	return 0;
@@ -251,37 +252,27 @@ void sp_ws_close(struct sp_ws *w)
 
 /* ---- the one error printer ------------------------------------------------------------------------ */
 
-void sp_ws_error(const char *fmt, ...)
+void sp_ws_err_diag(struct sp_diags *d, const struct sp_err *e, const struct sp_src *src)
 {
-	va_list ap;
-	fputs("scaleplan: ", stderr);
-	fputs(sp_cli.color_err ? "\033[1;31merror:\033[0m " : "error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+	struct sp_pos none = { NULL, 0, 0 };
+	size_t k = d->n;
 
-void sp_ws_print_err(const struct sp_err *e)
-{
-	if (e->file[0] && e->line)
-		fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->col, e->msg);
-	else if (e->file[0])
-		sp_ws_error("%s: %s", e->file, e->msg);
-	else
-		sp_ws_error("%s", e->msg);
-}
-
-void sp_ws_print_lock_err(const struct sp_err *e, const struct sp_lock_info *holder)
-{
-	sp_ws_print_err(e);
-	if (e->code != SP_ELOCKED || !holder->id[0])
-		return;
-	fprintf(stderr,
-		"  lock ID:   %s\n  held by:   %s\n  operation: %s\n  since:     %s\n  process:   %ld on %s\n"
-		"Wait for it to finish, or use --lock-timeout DURATION to wait. A lock ends with its process;\n"
-		"'scaleplan state unlock ID' clears the record of one whose process is gone.\n",
-		holder->id, holder->who, holder->operation, holder->created, holder->pid, holder->host);
+	if (!e->file[0]) {
+		sp_error(d, none, "%s", e->msg);
+	} else if (!e->line) {
+		sp_error(d, none, "%s: %s", e->file, e->msg);
+	} else if (src && !strcmp(src->name, e->file)) {
+		struct sp_pos at = { src, e->line, e->col };
+		sp_error(d, at, "%s", e->msg);
+	} else {
+		/* a place in a file whose text is not at hand: no excerpt */
+		sp_error(d, none, "%s", e->msg);
+		if (d->n > k) {
+			d->v[k].file = sp_xstrdup(e->file);
+			d->v[k].pos.line = e->line;
+			d->v[k].pos.col = e->col;
+		}
+	}
 }
 
 void sp_ws_print_diags(struct sp_diags *d)
@@ -290,4 +281,40 @@ void sp_ws_print_diags(struct sp_diags *d)
 		return;
 	sp_diags_sort(d);
 	sp_diags_print(stderr, d, sp_cli.color_err);
+}
+
+void sp_ws_error(const char *fmt, ...)
+{
+	struct sp_pos none = { NULL, 0, 0 };
+	struct sp_diags d;
+	va_list ap;
+
+	sp_diags_init(&d);
+	va_start(ap, fmt);
+	sp_vdiag(&d, SP_ERROR, none, fmt, ap);
+	va_end(ap);
+	sp_ws_print_diags(&d);
+	sp_diags_free(&d);
+}
+
+void sp_ws_print_err(const struct sp_err *e, const struct sp_src *src)
+{
+	struct sp_diags d;
+
+	sp_diags_init(&d);
+	sp_ws_err_diag(&d, e, src);
+	sp_ws_print_diags(&d);
+	sp_diags_free(&d);
+}
+
+void sp_ws_print_lock_err(const struct sp_err *e, const struct sp_lock_info *holder)
+{
+	sp_ws_print_err(e, NULL);
+	if (e->code != SP_ELOCKED || !holder->id[0])
+		return;
+	fprintf(stderr,
+		"  lock ID:   %s\n  held by:   %s\n  operation: %s\n  since:     %s\n  process:   %ld on %s\n"
+		"Wait for it to finish, or use --lock-timeout DURATION to wait. A lock ends with its process;\n"
+		"'scaleplan state unlock ID' clears the record of one whose process is gone.\n",
+		holder->id, holder->who, holder->operation, holder->created, holder->pid, holder->host);
 }

@@ -96,14 +96,20 @@ void sp_ws_close(struct sp_ws *w);
 
 /* ---- the one error printer: standard error, lib/diag.c's format ---- */
 
-/* "scaleplan: error: MSG". */
-void sp_ws_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* An sp_err: at its file, line and column when it has them. */
-void sp_ws_print_err(const struct sp_err *e);
-/* An error of sp_ws_lock: with who holds the lock, and what to do, when
- * another command holds it. */
-void sp_ws_print_lock_err(const struct sp_err *e, const struct sp_lock_info *holder);
-/* Diagnostics, sorted by place; then "N errors" when more than one. */
+/* Adds e to d as an error: "scaleplan: FILE:LINE:COL: error: MSG" when e
+ * has a line (with the line and a caret under the column when src is that
+ * file's text; a JSON file the loader read itself has none, so no excerpt),
+ * "scaleplan: error: FILE: MSG" when it names only a file, else
+ * "scaleplan: error: MSG". src may be NULL. */
+void sp_ws_err_diag(struct sp_diags *d, const struct sp_err *e, const struct sp_src *src);
+/* Prints d to stderr, sorted by place, then "N errors" when more than one. */
 void sp_ws_print_diags(struct sp_diags *d);
+/* Prints "scaleplan: error: MSG". */
+void sp_ws_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints e as sp_ws_err_diag words it. */
+void sp_ws_print_err(const struct sp_err *e, const struct sp_src *src);
+/* Prints an error of sp_ws_lock; when another command holds the lock, then
+ * who holds it, and what to do. */
+void sp_ws_print_lock_err(const struct sp_err *e, const struct sp_lock_info *holder);
 
 #endif
