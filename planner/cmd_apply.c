@@ -53,8 +53,9 @@ static void report(const struct sp_apply *ap)
 		       cnt[SP_ACT_UPDATE], cnt[SP_ACT_REPLACE], cnt[SP_ACT_DELETE]);
 		return;
 	}
-	fprintf(stderr, "\nscaleplan: error: apply failed: %zu of %zu operations done, %zu failed, %zu skipped\n",
-		ap->done, ap->nops, ap->failed, ap->skipped);
+	fputc('\n', stderr);
+	sp_ws_error("apply failed: %zu of %zu operations done, %zu failed, %zu skipped", ap->done, ap->nops, ap->failed,
+		    ap->skipped);
 	static const char *const label[] = { "", "done", "failed", "skipped" };
 	for (int st = SP_OP_DONE; st <= SP_OP_SKIPPED; st++) {
 		shown = 0;
