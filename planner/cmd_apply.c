@@ -140,6 +140,7 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 	struct sp_lock_info holder;
 	struct sp_state *st = NULL;
 	struct sp_err err;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	int ret = SP_EXIT_ERROR;
 
 	memset(&sp, 0, sizeof(sp));
@@ -186,8 +187,10 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 		      stderr);
 		goto out;
 	}
-	if ((ret = sp_plan_check_deletes(&sp.diff, a->o.max_deletes >= 0 ? a->o.max_deletes : -1, "--max-deletes",
-					 "nothing was changed")) != 0)
+	ret = sp_plan_check_deletes(&sp.diff, a->o.max_deletes >= 0 ? a->o.max_deletes : -1, "--max-deletes",
+				    "nothing was changed", &r);
+	sp_ws_report_print(&r);
+	if (ret != 0)
 		goto out;
 	ret = SP_EXIT_ERROR;
 	if (sp.diff.n == sp.diff.counts[SP_ACT_NOOP]) {
@@ -217,12 +220,32 @@ static int confirm(void)
 	return !strcmp(line, "yes");
 }
 
+/* The state apply records into: rebuilt from the refreshed view, and the
+ * unchanged resources take the spec's dependencies and lifecycle now. */
+static void rebase_state(struct sp_plan *p)
+{
+	struct sp_resource_set *set = &p->state->resources;
+
+	if (p->refreshed)
+		*set = p->current;
+	for (size_t i = 0; i < p->diff.n; i++) {
+		const struct sp_change *c = &p->diff.v[i];
+		const struct sp_resource *res;
+		if (c->action != SP_ACT_NOOP || !c->after)
+			continue;
+		res = sp_resource_find(set, c->address);
+		if (res)
+			set->v[res - set->v] = *c->after;
+	}
+}
+
 static int cmd_apply(int argc, char **argv)
 {
 	struct sp_plan_args a;
 	struct sp_plan p;
 	struct sp_plan_cost cost;
 	struct sp_plan_view v;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	int ret, exit_now, ok;
 
 	if (sp_plan_args_parse(&a, &sp_cmd_apply, argc, argv, &exit_now) < 0) {
@@ -245,7 +268,9 @@ static int cmd_apply(int argc, char **argv)
 		return SP_EXIT_ERROR;
 	}
 	a.o.lock_operation = "apply";
-	ret = sp_plan_make(&p, &a.o);
+	ret = sp_plan_make(&p, &a.o, &r);
+	sp_cli_progress_end(&a.progress);
+	sp_ws_report_print(&r);
 	if (ret != SP_EXIT_OK)
 		goto out;
 	sp_plan_cost_fill(&cost, &p);
@@ -254,7 +279,9 @@ static int cmd_apply(int argc, char **argv)
 	fflush(stdout);
 	char from[300];
 	int max = sp_plan_max_deletes(&a.o, p.spec, from, sizeof(from));
-	if ((ret = sp_plan_check_deletes(&p.diff, max, from, "nothing was changed")) != 0)
+	ret = sp_plan_check_deletes(&p.diff, max, from, "nothing was changed", &r);
+	sp_ws_report_print(&r);
+	if (ret != 0)
 		goto out;
 	if (!a.auto_approve && p.diff.n > p.diff.counts[SP_ACT_NOOP]) {
 		ok = confirm();
@@ -264,19 +291,7 @@ static int cmd_apply(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* the state is rebuilt from the refreshed view, then the operations */
-	if (p.refreshed)
-		p.state->resources = p.current;
-	/* unchanged resources take the spec's dependencies and lifecycle now */
-	for (size_t i = 0; i < p.diff.n; i++) {
-		const struct sp_change *c = &p.diff.v[i];
-		const struct sp_resource *r;
-		if (c->action != SP_ACT_NOOP || !c->after)
-			continue;
-		r = sp_resource_find(&p.state->resources, c->address);
-		if (r)
-			p.state->resources.v[r - p.state->resources.v] = *c->after;
-	}
+	rebase_state(&p);
 	ret = run_apply(p.backend, p.provider, p.state, &p.diff, &cost, p.at, a.parallelism, 0);
 out:
 	sp_plan_free(&p);

@@ -117,6 +117,7 @@ static int cmd_drift(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sp_ws w = { 0 };
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	const char *format = "text", *spec_path = NULL, *state_path = NULL, *infra_path = NULL;
 	struct sp_state *st = NULL;
 	struct sp_resource_set actual = { 0 };
@@ -149,8 +150,11 @@ static int cmd_drift(int argc, char **argv)
 	sp_arena_init(&a);
 	sp_diags_init(&dg);
 	sp_err_clear(&err);
-	if (sp_ws_open_where(&w, spec_path, state_path, infra_path, 1) < 0)
+	if (sp_ws_open_where(&w, spec_path, state_path, infra_path, 1, &r) < 0) {
+		sp_ws_report_print(&r);
 		goto out;
+	}
+	sp_ws_report_print(&r);
 	if (w.backend->ops->read(w.backend, &st, &err) < 0 || w.provider->ops->list(w.provider, &actual, &a, &err) < 0) {
 		sp_ws_print_err(&err, NULL);
 		goto out;

@@ -152,6 +152,7 @@ static int cmd_forecast(int argc, char **argv)
 	struct sp_forecast_opts fo;
 	struct sp_spec *spec = NULL;
 	struct sp_graph *g = NULL;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	struct sp_catalog *cat = NULL;
 	struct sp_forecast *fc = NULL;
 	struct sp_diags d;
@@ -218,15 +219,18 @@ static int cmd_forecast(int argc, char **argv)
 	if (out && !*out)
 		return sp_cli_usage_error(&sp_cmd_forecast, "option '-o' needs a file name");
 
-	if (sp_ws_load(path, &spec, &g) < 0)
-		return SP_EXIT_ERROR;
+	ret = sp_ws_load(path, &spec, &g, &r) < 0 ? SP_EXIT_ERROR : SP_EXIT_OK;
+	sp_ws_report_print(&r);
+	if (ret != SP_EXIT_OK)
+		return ret;
 	if (months > spec->months) {
 		ret = sp_cli_usage_error(&sp_cmd_forecast, "--months %d is beyond the spec's horizon of %d months", months,
 					 spec->months);
 		goto done;
 	}
 	fo.months = months;
-	if (sp_ws_load_catalog(&cat, spec, path) < 0) {
+	if (sp_ws_load_catalog(&cat, spec, path, &r) < 0) {
+		sp_ws_report_print(&r);
 		ret = SP_EXIT_ERROR;
 		goto done;
 	}

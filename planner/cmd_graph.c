@@ -23,6 +23,7 @@ static int cmd_graph(int argc, char **argv)
 	const char *format = "dot", *out = NULL, *path = SP_DEFAULT_SPEC;
 	struct sp_spec *spec;
 	struct sp_graph *g;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	struct sp_err err;
 	FILE *f = stdout;
 	char tmp[4096];
@@ -49,8 +50,11 @@ static int cmd_graph(int argc, char **argv)
 		sp_ws_error("not writing PNG to a terminal; use -o FILE");
 		return SP_EXIT_ERROR;
 	}
-	if (sp_ws_load(path, &spec, &g) < 0)
+	if (sp_ws_load(path, &spec, &g, &r) < 0) {
+		sp_ws_report_print(&r);
 		return SP_EXIT_ERROR;
+	}
+	sp_ws_report_print(&r);
 	if (out && strcmp(out, "-")) {
 		/* write beside the target and rename, so a failed render leaves no half file */
 		snprintf(tmp, sizeof(tmp), "%s.tmp", out);

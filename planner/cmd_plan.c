@@ -34,13 +34,16 @@ static int cmd_plan(int argc, char **argv)
 	struct sp_plan p;
 	struct sp_plan_cost cost;
 	struct sp_plan_view v;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	int ret, exit_now;
 
 	if (sp_plan_args_parse(&a, &sp_cmd_plan, argc, argv, &exit_now) < 0) {
 		sp_plan_args_free(&a);
 		return exit_now;
 	}
-	ret = sp_plan_make(&p, &a.o);
+	ret = sp_plan_make(&p, &a.o, &r);
+	sp_cli_progress_end(&a.progress);
+	sp_ws_report_print(&r);
 	if (ret != SP_EXIT_OK) {
 		if (p.lifecycle_errors)
 			sp_ws_error("the plan breaks a lifecycle rule of the spec (above); nothing was saved");
@@ -69,8 +72,9 @@ static int cmd_plan(int argc, char **argv)
 	}
 	char from[300];
 	int max = sp_plan_max_deletes(&a.o, p.spec, from, sizeof(from));
-	if ((ret = sp_plan_check_deletes(&p.diff, max, from,
-					 a.out ? "the plan was not saved" : "refusing this plan")) != 0)
+	ret = sp_plan_check_deletes(&p.diff, max, from, a.out ? "the plan was not saved" : "refusing this plan", &r);
+	sp_ws_report_print(&r);
+	if (ret != 0)
 		goto out;
 	if (a.out) {
 		if (save_plan(&p, a.out) < 0) {

@@ -473,12 +473,15 @@ static int cmd_state(int argc, char **argv)
 {
 	struct state_args a;
 	struct sp_ws w = { 0 };
-	int ret;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
+	int ret, rc;
 
 	if (parse_state_args(&a, argc, argv, &ret) < 0 || (ret = check_state_args(&a)) != SP_EXIT_OK)
 		goto out;
 	ret = SP_EXIT_ERROR;
-	if (sp_ws_open_where(&w, a.spec_path, a.state_path, NULL, !strcmp(a.sub, "import")) < 0)
+	rc = sp_ws_open_where(&w, a.spec_path, a.state_path, NULL, !strcmp(a.sub, "import"), &r);
+	sp_ws_report_print(&r);
+	if (rc < 0)
 		goto out;
 	if (!strcmp(a.sub, "rm"))
 		ret = state_rm(&w, a.nargs, a.args, a.lock_ms);

@@ -24,6 +24,7 @@ static int cmd_validate(int argc, char **argv)
 	const char *path = SP_DEFAULT_SPEC;
 	struct sp_spec *spec;
 	struct sp_graph *g;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
@@ -39,8 +40,11 @@ static int cmd_validate(int argc, char **argv)
 		return sp_cli_usage_error(&sp_cmd_validate, "too many arguments");
 	if (optind < argc)
 		path = argv[optind];
-	if (sp_ws_load(path, &spec, &g) < 0)
+	if (sp_ws_load(path, &spec, &g, &r) < 0) {
+		sp_ws_report_print(&r);
 		return SP_EXIT_ERROR;
+	}
+	sp_ws_report_print(&r);
 	if (!quiet) {
 		/* "N services" always; other kinds only when present */
 		static const char *const one[] = { "cache", "datastore", "queue", "GPU workload" };

@@ -1,6 +1,7 @@
-/* The plan pipeline shared by plan, apply and drift: spec -> forecast ->
- * desired resources for one month -> state refreshed from the provider ->
- * diff, with the monthly cost before and after. */
+/* The plan pipeline shared by plan and apply: spec -> forecast -> desired
+ * resources for one month -> state refreshed from the provider -> diff,
+ * with the monthly cost before and after. It prints nothing: its warnings
+ * and errors go to an sp_ws_report the command prints. */
 #ifndef SP_PLAN_H
 #define SP_PLAN_H
 #include <stdint.h>
@@ -13,6 +14,8 @@
 #include "providers/catalog.h"
 #include "providers/provider.h"
 #include "providers/state.h"
+
+struct sp_ws_report;
 
 struct sp_plan_opts {
 	const char *spec_path;
@@ -29,6 +32,10 @@ struct sp_plan_opts {
 	const char *const *excludes;
 	size_t nexcludes;
 	int max_deletes;              /* --max-deletes: -2 unset (the spec's, if any), -1 off, else the limit */
+	/* progress of the forecast, for a terminal (NULL: none); called only
+	 * when the work is large (SP_PROGRESS_MIN_WORK) */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
 };
 
 struct sp_plan {
@@ -66,15 +73,21 @@ struct sp_plan {
 };
 
 /* The limit on destroyed resources in force: --max-deletes, else the spec's
- * lifecycle.max_deletes, else -1 (none); from names where it was set. */
+ * lifecycle.max_deletes (spec may be NULL), else -1 (none); from (n bytes)
+ * names where it was set, for the message. */
 int sp_plan_max_deletes(const struct sp_plan_opts *o, const struct sp_spec *spec, char *from, size_t n);
-/* When the diff destroys more than max (>= 0), prints why and returns
- * SP_EXIT_DELETES; else 0. what: "nothing was saved", "nothing was changed". */
-int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, const char *what);
+/* When the diff destroys (deletes or replaces) more than max (>= 0): the
+ * error and what to do go to r, and returns SP_EXIT_DELETES; else 0. what
+ * ends the error: "nothing was saved", "nothing was changed". */
+int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, const char *what,
+			  struct sp_ws_report *r);
 
-/* Runs the pipeline; prints diagnostics and errors itself (planner). Returns
- * 0, or SP_EXIT_ERROR with *p partially filled (free with sp_plan_free). */
-int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o);
+/* Runs the pipeline for o. Every warning and error goes to r, in the order
+ * the command prints them. Returns SP_EXIT_OK; or SP_EXIT_ERROR with *p
+ * partially filled (p->lifecycle_errors when the plan was made but breaks a
+ * lifecycle rule of the spec). Free *p with sp_plan_free in either case. */
+int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r);
+/* Closes the backend and the provider and frees everything p holds. */
 void sp_plan_free(struct sp_plan *p);
 
 #endif

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/xalloc.h"
 #include "planner/cli.h"
@@ -102,6 +103,12 @@ static void set_defaults(struct sp_plan_args *a, int argc)
 	a->format = "text";
 	a->targets = sp_xcalloc((size_t)argc + 1, sizeof(char *));
 	a->excludes = sp_xcalloc((size_t)argc + 1, sizeof(char *));
+	a->progress.what = "plan";
+	a->progress.last = -1;
+	if (isatty(2)) {
+		a->o.progress = sp_cli_progress_cb;
+		a->o.progress_ctx = &a->progress;
+	}
 }
 
 int sp_plan_args_parse(struct sp_plan_args *a, const struct sp_cmd *cmd, int argc, char **argv, int *exit_now)

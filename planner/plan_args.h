@@ -4,6 +4,7 @@
 #define SP_PLAN_ARGS_H
 #include <stddef.h>
 
+#include "planner/cli.h"
 #include "planner/plan.h"
 #include "planner/render_plan.h"
 
@@ -19,12 +20,15 @@ struct sp_plan_args {
 	int detailed;                 /* plan --detailed-exitcode */
 	int auto_approve;             /* apply --auto-approve */
 	int parallelism;              /* apply --parallelism (default 10) */
+	struct sp_cli_progress progress;  /* o.progress_ctx, when standard error is a terminal */
 };
 
 /* Parses argv (argv[0] the command's name) for cmd, &sp_cmd_plan or
  * &sp_cmd_apply: the options both take, and those only one takes (apply
  * refuses plan's output options, plan refuses --auto-approve). Single-dash
- * long options (-out=FILE) work too. Returns 0; or -1 with *exit_now the exit
+ * long options (-out=FILE) work too. The forecast's progress goes to a
+ * terminal on standard error (end it with sp_cli_progress_end(&a->progress)
+ * before printing anything after sp_plan_make). Returns 0; or -1 with *exit_now the exit
  * code once --help was printed (0) or a usage error was (2). Free a with
  * sp_plan_args_free in either case. */
 int sp_plan_args_parse(struct sp_plan_args *a, const struct sp_cmd *cmd, int argc, char **argv, int *exit_now);

@@ -112,18 +112,17 @@ const char *sp_ws_catalog_path(void)
 	return buf;
 }
 
-int sp_ws_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, const char *spec_path)
+int sp_ws_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, const char *spec_path,
+		       struct sp_ws_report *r)
 {
 	const char *name = spec->pricing.catalog ? spec->pricing.catalog : "aws-us-east-1";
 	size_t len = strlen(name);
 	int is_path = strchr(name, '/') || (len > 5 && !strcmp(name + len - 5, ".json"));
 	struct sp_sb path = SP_SB_INIT;
-	struct sp_diags d;
 	struct sp_err err;
 	int ret;
 
 	sp_err_clear(&err);
-	sp_diags_init(&d);
 	if (is_path && name[0] != '/') {
 		/* relative to the file that names it (or the spec path given) */
 		const char *from = spec->pricing.pos.src ? spec->pricing.pos.src->name : spec_path;
@@ -136,14 +135,12 @@ int sp_ws_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, cons
 	ret = sp_catalog_load(out, name, sp_ws_catalog_path(), &err);
 	if (ret < 0 && !err.file[0]) {
 		/* not found by name: at the spec's line that names it, if any */
-		sp_error(&d, spec->pricing.pos, "price catalog '%s': %s",
+		sp_error(sp_ws_report_diags(r), spec->pricing.pos, "price catalog '%s': %s",
 			 spec->pricing.pos.src ? spec->pricing.catalog : name, err.msg);
 	} else if (ret < 0) {
 		/* in the catalog file, whose text the loader kept to itself */
-		sp_ws_err_diag(&d, &err, NULL);
+		sp_ws_report_err(r, &err, NULL);
 	}
-	sp_ws_print_diags(&d);
-	sp_diags_free(&d);
 	sp_sb_release(&path);
 	return ret < 0 ? -1 : 0;
 }
@@ -176,34 +173,31 @@ int sp_ws_spec_digest(const struct sp_spec *spec, char out[41])
 
 /* ---- the spec ------------------------------------------------------------------------------------ */
 
-int sp_ws_load(const char *path, struct sp_spec **spec, struct sp_graph **g)
+int sp_ws_load(const char *path, struct sp_spec **spec, struct sp_graph **g, struct sp_ws_report *r)
 {
-	struct sp_diags d;
+	struct sp_diags *d = sp_ws_report_diags(r);
 	int ret = 0;
 
 	*spec = NULL;
 	if (g)
 		*g = NULL;
-	sp_diags_init(&d);
-	if (sp_spec_load(spec, path, &d) < 0)
+	if (sp_spec_load(spec, path, d) < 0)
 		ret = -1;
-	else if (g && sp_graph_build(g, *spec, &d) < 0)
+	else if (g && sp_graph_build(g, *spec, d) < 0)
 		ret = -1;
 	else if (g)
-		sp_graph_lint(*g, &d);
-	sp_ws_print_diags(&d);
-	if (ret < 0 && !strcmp(path, SP_DEFAULT_SPEC) && access(path, F_OK) < 0)
-		fputs("scaleplan: hint: no spec named; 'scaleplan init' writes a starter scaleplan.yaml\n", stderr);
-	if (ret < 0) {
-		if (g) {
-			sp_graph_free(*g);
-			*g = NULL;
-		}
-		sp_spec_free(*spec);
-		*spec = NULL;
+		sp_graph_lint(*g, d);
+	if (ret == 0)
+		return 0;
+	if (!strcmp(path, SP_DEFAULT_SPEC) && access(path, F_OK) < 0)
+		sp_ws_report_text(r, "scaleplan: hint: no spec named; 'scaleplan init' writes a starter scaleplan.yaml\n");
+	if (g) {
+		sp_graph_free(*g);
+		*g = NULL;
 	}
-	sp_diags_free(&d);
-	return ret;
+	sp_spec_free(*spec);
+	*spec = NULL;
+	return -1;
 }
 
 /* ---- the backend and the provider ------------------------------------------------------------- */
@@ -218,14 +212,14 @@ int sp_ws_open(struct sp_ws *w, int need_provider, struct sp_err *err)
 }
 
 int sp_ws_open_where(struct sp_ws *w, const char *spec_path, const char *state_path, const char *infra_path,
-		     int need_provider)
+		     int need_provider, struct sp_ws_report *r)
 {
 	struct sp_err err;
 
 	memset(w, 0, sizeof(*w));
 	sp_err_clear(&err);
 	if (spec_path || access(SP_DEFAULT_SPEC, F_OK) == 0) {
-		if (sp_ws_load(spec_path ? spec_path : SP_DEFAULT_SPEC, &w->spec, NULL) < 0)
+		if (sp_ws_load(spec_path ? spec_path : SP_DEFAULT_SPEC, &w->spec, NULL, r) < 0)
 			return -1;
 	}
 	sp_ws_where_of(&w->where, w->spec);
@@ -234,7 +228,7 @@ int sp_ws_open_where(struct sp_ws *w, const char *spec_path, const char *state_p
 	if (infra_path)
 		w->where.infra_path = infra_path;
 	if (sp_ws_open(w, need_provider, &err) < 0) {
-		sp_ws_print_err(&err, NULL);
+		sp_ws_report_err(r, &err, NULL);
 		return -1;
 	}
 	return 0;
@@ -275,6 +269,74 @@ void sp_ws_err_diag(struct sp_diags *d, const struct sp_err *e, const struct sp_
 	}
 }
 
+struct sp_diags *sp_ws_report_diags(struct sp_ws_report *r)
+{
+	struct sp_ws_msg *m;
+
+	SP_GROW(r->v, r->cap, r->n + 1);
+	m = &r->v[r->n++];
+	sp_diags_init(&m->diags);
+	sp_sb_init(&m->text);
+	return &m->diags;
+}
+
+void sp_ws_report_err(struct sp_ws_report *r, const struct sp_err *e, const struct sp_src *src)
+{
+	sp_ws_err_diag(sp_ws_report_diags(r), e, src);
+}
+
+void sp_ws_report_error(struct sp_ws_report *r, const char *fmt, ...)
+{
+	struct sp_pos none = { NULL, 0, 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	sp_vdiag(sp_ws_report_diags(r), SP_ERROR, none, fmt, ap);
+	va_end(ap);
+}
+
+void sp_ws_report_text(struct sp_ws_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->n)
+		sp_ws_report_diags(r);
+	va_start(ap, fmt);
+	sp_sb_vaddf(&r->v[r->n - 1].text, fmt, ap);
+	va_end(ap);
+}
+
+void sp_ws_report_lock_err(struct sp_ws_report *r, const struct sp_err *e, const struct sp_lock_info *holder)
+{
+	sp_ws_report_err(r, e, NULL);
+	if (e->code != SP_ELOCKED || !holder->id[0])
+		return;
+	sp_ws_report_text(r,
+			  "  lock ID:   %s\n  held by:   %s\n  operation: %s\n  since:     %s\n  process:   %ld on %s\n"
+			  "Wait for it to finish, or use --lock-timeout DURATION to wait. A lock ends with its process;\n"
+			  "'scaleplan state unlock ID' clears the record of one whose process is gone.\n",
+			  holder->id, holder->who, holder->operation, holder->created, holder->pid, holder->host);
+}
+
+void sp_ws_report_free(struct sp_ws_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		sp_diags_free(&r->v[i].diags);
+		sp_sb_release(&r->v[i].text);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+void sp_ws_report_print(struct sp_ws_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		sp_ws_print_diags(&r->v[i].diags);
+		fputs(r->v[i].text.buf, stderr);
+	}
+	sp_ws_report_free(r);
+}
+
 void sp_ws_print_diags(struct sp_diags *d)
 {
 	if (!d->n)
@@ -285,36 +347,28 @@ void sp_ws_print_diags(struct sp_diags *d)
 
 void sp_ws_error(const char *fmt, ...)
 {
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	struct sp_pos none = { NULL, 0, 0 };
-	struct sp_diags d;
 	va_list ap;
 
-	sp_diags_init(&d);
 	va_start(ap, fmt);
-	sp_vdiag(&d, SP_ERROR, none, fmt, ap);
+	sp_vdiag(sp_ws_report_diags(&r), SP_ERROR, none, fmt, ap);
 	va_end(ap);
-	sp_ws_print_diags(&d);
-	sp_diags_free(&d);
+	sp_ws_report_print(&r);
 }
 
 void sp_ws_print_err(const struct sp_err *e, const struct sp_src *src)
 {
-	struct sp_diags d;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 
-	sp_diags_init(&d);
-	sp_ws_err_diag(&d, e, src);
-	sp_ws_print_diags(&d);
-	sp_diags_free(&d);
+	sp_ws_report_err(&r, e, src);
+	sp_ws_report_print(&r);
 }
 
 void sp_ws_print_lock_err(const struct sp_err *e, const struct sp_lock_info *holder)
 {
-	sp_ws_print_err(e, NULL);
-	if (e->code != SP_ELOCKED || !holder->id[0])
-		return;
-	fprintf(stderr,
-		"  lock ID:   %s\n  held by:   %s\n  operation: %s\n  since:     %s\n  process:   %ld on %s\n"
-		"Wait for it to finish, or use --lock-timeout DURATION to wait. A lock ends with its process;\n"
-		"'scaleplan state unlock ID' clears the record of one whose process is gone.\n",
-		holder->id, holder->who, holder->operation, holder->created, holder->pid, holder->host);
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
+
+	sp_ws_report_lock_err(&r, e, holder);
+	sp_ws_report_print(&r);
 }
