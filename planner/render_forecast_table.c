@@ -716,12 +716,14 @@ static void render_header_text(struct sp_rf_ctx *x)
 	free(asof);
 }
 
-void sp_rf_text(struct sp_rf_ctx *x)
+/* The sections after the header; markdown leaves out the months. */
+static void render_sections(struct sp_rf_ctx *x)
 {
 	const struct sp_fc_grouping *gr = x->by ? sp_rf_grouping(x->f, x->by) : NULL;
-	render_header_text(x);
+
 	section_years(x);
-	section_months(x);
+	if (!x->markdown)
+		section_months(x);
 	if (gr)
 		section_groups(x, gr);
 	else
@@ -731,10 +733,15 @@ void sp_rf_text(struct sp_rf_ctx *x)
 	section_warnings(x);
 }
 
+void sp_rf_text(struct sp_rf_ctx *x)
+{
+	render_header_text(x);
+	render_sections(x);
+}
+
 void sp_rf_markdown(struct sp_rf_ctx *x)
 {
 	const struct sp_forecast *f = x->f;
-	const struct sp_fc_grouping *gr = x->by ? sp_rf_grouping(f, x->by) : NULL;
 	char hz[64], med[32], lo[32], hi[32], m1[64], m2[64], m3[64];
 	struct sp_sb line = SP_SB_INIT;
 
@@ -782,12 +789,5 @@ void sp_rf_markdown(struct sp_rf_ctx *x)
 		free(cat);
 		free(asof);
 	}
-	section_years(x);
-	if (gr)
-		section_groups(x, gr);
-	else
-		section_components(x);
-	section_total(x);
-	section_budget(x);
-	section_warnings(x);
+	render_sections(x);
 }
