@@ -292,7 +292,7 @@ static int cmd_apply(int argc, char **argv)
 		}
 	}
 	rebase_state(&p);
-	ret = run_apply(p.backend, p.provider, p.state, &p.diff, &cost, p.at, a.parallelism, 0);
+	ret = run_apply(p.ws.backend, p.ws.provider, p.state, &p.diff, &cost, p.at, a.parallelism, 0);
 out:
 	sp_plan_free(&p);
 	sp_plan_args_free(&a);

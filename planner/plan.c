@@ -79,7 +79,7 @@ static int load_current(struct sp_plan *p, const struct sp_plan_opts *o, struct 
 		p->current = *st;
 		return 0;
 	}
-	if (p->provider->ops->list(p->provider, &p->current, &p->arena, &err) < 0) {
+	if (p->ws.provider->ops->list(p->ws.provider, &p->current, &p->arena, &err) < 0) {
 		sp_ws_report_err(r, &err, NULL);
 		return -1;
 	}
@@ -263,29 +263,31 @@ static int plan_model(struct sp_plan *p, const struct sp_plan_opts *o, struct sp
  * resources, and what 'state rm' took out of management. */
 static int plan_current(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r)
 {
-	struct sp_ws_where w;
+	struct sp_backend *b;
+	struct sp_provider *prov;
 	struct sp_lock_info holder;
 	struct sp_err err;
 
 	sp_err_clear(&err);
-	sp_ws_where_of(&w, p->spec);
-	p->state_path = w.state_path;
-	p->infra_path = w.infra_path;
-	if (sp_ws_open_backend(&p->backend, w.backend, w.state_path, &err) < 0 ||
-	    sp_ws_open_provider(&p->provider, w.provider, w.infra_path, &err) < 0) {
+	sp_ws_where_of(&p->ws.where, p->spec);
+	p->state_path = p->ws.where.state_path;
+	p->infra_path = p->ws.where.infra_path;
+	if (sp_ws_open(&p->ws, 1, &err) < 0) {
 		sp_ws_report_err(r, &err, NULL);
 		return -1;
 	}
+	b = p->ws.backend;
+	prov = p->ws.provider;
 	if (o->lock_operation) {
-		if (sp_ws_lock(p->backend, o->lock_operation, o->lock_timeout_ms, &holder, &err) < 0) {
+		if (sp_ws_lock(b, o->lock_operation, o->lock_timeout_ms, &holder, &err) < 0) {
 			sp_ws_report_lock_err(r, &err, &holder);
 			return -1;
 		}
 		/* no writer is active now: clear what killed ones left */
-		if (p->provider->ops->sweep)
-			p->provider->ops->sweep(p->provider);
+		if (prov->ops->sweep)
+			prov->ops->sweep(prov);
 	}
-	if (p->backend->ops->read(p->backend, &p->state, &err) < 0) {
+	if (b->ops->read(b, &p->state, &err) < 0) {
 		sp_ws_report_err(r, &err, NULL);
 		return -1;
 	}
@@ -345,10 +347,7 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_r
 
 void sp_plan_free(struct sp_plan *p)
 {
-	if (p->provider)
-		p->provider->ops->close(p->provider);
-	if (p->backend)
-		p->backend->ops->close(p->backend);
+	sp_ws_close(&p->ws);
 	sp_state_free(p->state);
 	if (p->protect_pos)
 		sp_hmap_free(&p->protect);

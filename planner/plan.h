@@ -14,8 +14,7 @@
 #include "providers/catalog.h"
 #include "providers/provider.h"
 #include "providers/state.h"
-
-struct sp_ws_report;
+#include "planner/workspace.h"
 
 struct sp_plan_opts {
 	const char *spec_path;
@@ -44,8 +43,7 @@ struct sp_plan {
 	struct sp_graph *graph;
 	struct sp_catalog *catalog;
 	struct sp_forecast *forecast;
-	struct sp_backend *backend;
-	struct sp_provider *provider;
+	struct sp_ws ws;              /* the state backend and the provider (ws.spec stays NULL) */
 	struct sp_state *state;
 	char spec_digest[41];         /* git blob id (SHA-1) of the spec's files */
 	int month;                    /* month index planned */
@@ -56,7 +54,7 @@ struct sp_plan {
 	struct sp_diff diff;
 	double cost_before, cost_after;   /* monthly, on-demand list */
 	size_t lo, mid, hi;           /* forecast percentile indexes: lowest, the one planned, highest */
-	const char *state_path;       /* where state and resources live (from the spec or defaults) */
+	const char *state_path;       /* where state and resources live: ws.where's, for the plan document */
 	const char *infra_path;
 	int lifecycle_errors;
 	int refreshed;

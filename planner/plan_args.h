@@ -32,6 +32,7 @@ struct sp_plan_args {
  * code once --help was printed (0) or a usage error was (2). Free a with
  * sp_plan_args_free in either case. */
 int sp_plan_args_parse(struct sp_plan_args *a, const struct sp_cmd *cmd, int argc, char **argv, int *exit_now);
+/* Frees the arrays sp_plan_args_parse allocated (not argv's strings). */
 void sp_plan_args_free(struct sp_plan_args *a);
 
 /* Fills v for rendering the made plan p with its cost block (kept by

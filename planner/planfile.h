@@ -54,6 +54,7 @@ int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err);
  * ..."), or jansson's line and column for syntax; a format_version other than
  * SP_PLAN_FORMAT_VERSION is refused with both versions in the message. */
 int sp_plan_from_json(struct sp_saved_plan *out, const char *text, size_t len, const char *origin, struct sp_err *err);
+/* Frees what sp_plan_from_json filled (its arena) and zeroes sp; a zeroed sp is fine too. */
 void sp_saved_plan_free(struct sp_saved_plan *sp);
 
 #endif

@@ -79,7 +79,7 @@ int sp_ws_open_provider(struct sp_provider **out, const char *kind, const char *
 /* Takes the state lock for operation ("apply", "state rm"), waiting up to
  * timeout_ms. Returns 0, or -1 with err set; when another command holds the
  * lock, err->code is SP_ELOCKED and *holder says who (print both with
- * sp_ws_print_lock_err). */
+ * sp_ws_print_lock_err, or add them to a report with sp_ws_report_lock_err). */
 int sp_ws_lock(struct sp_backend *b, const char *operation, int timeout_ms, struct sp_lock_info *holder,
 	       struct sp_err *err);
 
