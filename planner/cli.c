@@ -1,3 +1,5 @@
+/* Command-line conventions every command shares (planner/cli.h): usage
+ * errors, help, and progress on a terminal. */
 #include "planner/cli.h"
 
 #include <stdarg.h>
