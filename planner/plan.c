@@ -49,6 +49,7 @@ static int resolve_month(struct sp_plan *p, const struct sp_plan_opts *o, struct
 			m = s->start;
 		} else if (m > end) {
 			sp_month_format(m, c);
+			/* a line of text, so its bytes stay what they were (no colour) */
 			sp_ws_report_text(r,
 					  "scaleplan: warning: now plus the lead time (%s) is past the horizon %s..%s; "
 					  "planning its last month (extend horizon.months)\n",
