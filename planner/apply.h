@@ -45,6 +45,8 @@ struct sp_apply {
  * state that could not be recorded stops the apply (nothing more starts).
  * The state's resources are left sorted and matching the recorded journal. */
 int sp_apply_run(struct sp_apply *ap);
+/* Frees the operations (ap->ops); the backend, provider, state and diff are
+ * the caller's. */
 void sp_apply_free(struct sp_apply *ap);
 
 #endif

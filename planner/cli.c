@@ -1,3 +1,5 @@
+/* Command-line conventions every command shares (planner/cli.h): usage
+ * errors, help, and progress on a terminal. */
 #include "planner/cli.h"
 
 #include <stdarg.h>
@@ -5,28 +7,18 @@
 #include <string.h>
 #include <unistd.h>
 
-struct sp_cli sp_cli;
+#include "planner/commands.h"
 
-void sp_cli_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("scaleplan: ", stderr);
-	fputs(sp_cli.color_err ? "\033[1;31merror:\033[0m " : "error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+struct sp_cli sp_cli;
 
 void sp_cli_print_usage(FILE *f, const struct sp_cmd *c)
 {
 	fputs(c->usage, f);
 }
 
-int sp_cli_usage_error(const char *cmd, const char *fmt, ...)
+int sp_cli_usage_error(const struct sp_cmd *c, const char *fmt, ...)
 {
 	va_list ap;
-	const struct sp_cmd *c = cmd ? sp_cmd_find(cmd) : NULL;
 
 	fputs("scaleplan: ", stderr);
 	va_start(ap, fmt);
@@ -63,38 +55,4 @@ void sp_cli_progress_end(struct sp_cli_progress *p)
 	fputs("\r                              \r", stderr);
 	fflush(stderr);
 	p->shown = 0;
-}
-
-int sp_cli_load(const char *path, struct sp_spec **spec, struct sp_graph **g)
-{
-	struct sp_diags d;
-	int ret = SP_EXIT_OK;
-
-	*spec = NULL;
-	if (g)
-		*g = NULL;
-	sp_diags_init(&d);
-	if (sp_spec_load(spec, path, &d) < 0) {
-		ret = SP_EXIT_ERROR;
-	} else if (g && sp_graph_build(g, *spec, &d) < 0) {
-		ret = SP_EXIT_ERROR;
-	} else if (g) {
-		sp_graph_lint(*g, &d);
-	}
-	if (d.n) {
-		sp_diags_sort(&d);
-		sp_diags_print(stderr, &d, sp_cli.color_err);
-	}
-	if (ret != SP_EXIT_OK && !strcmp(path, SP_DEFAULT_SPEC) && access(path, F_OK) < 0)
-		fputs("scaleplan: hint: no spec named; 'scaleplan init' writes a starter scaleplan.yaml\n", stderr);
-	if (ret != SP_EXIT_OK) {
-		if (g && *g) {
-			sp_graph_free(*g);
-			*g = NULL;
-		}
-		sp_spec_free(*spec);
-		*spec = NULL;
-	}
-	sp_diags_free(&d);
-	return ret;
 }

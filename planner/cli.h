@@ -1,18 +1,13 @@
-/* The command table and what every command shares: option conventions, exit
- * codes, colour detection and loading a spec with its diagnostics printed.
- *
- * To add a command:
- *   1. write planner/cmd_<verb>.c with `int cmd_<verb>(int argc, char **argv)`;
- *   2. declare it below and add one row to sp_commands[] in planner/main.c;
- *   3. give it a usage text (sp_cmd.usage) and a golden test under tests/golden/.
- * Only main() and cmd_* functions print or choose an exit code. */
+/* What every command shares on the command line: exit codes, colour
+ * settings, usage errors and help, progress on a terminal. The command table
+ * and the steps to add a command: planner/commands.h; the workspace (spec,
+ * catalog, state, provider) and the error printer: planner/workspace.h.
+ * Only main() and cmd_* functions print or choose an exit code; the
+ * functions here print on their behalf. */
 #ifndef SP_CLI_H
 #define SP_CLI_H
+#include <stddef.h>
 #include <stdio.h>
-
-#include "lib/diag.h"
-#include "model/graph.h"
-#include "model/spec.h"
 
 enum {
 	SP_EXIT_OK = 0,
@@ -21,15 +16,7 @@ enum {
 	SP_EXIT_DELETES = 3,  /* plan or apply refused: it destroys more than --max-deletes */
 };
 
-struct sp_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;  /* one line for `scaleplan help` */
-	const char *usage;    /* full help text for `scaleplan help CMD` and --help */
-};
-
-extern const struct sp_cmd sp_commands[];
-const struct sp_cmd *sp_cmd_find(const char *name);
+struct sp_cmd;
 
 /* Global settings from the command line and environment. */
 struct sp_cli {
@@ -39,15 +26,17 @@ struct sp_cli {
 };
 extern struct sp_cli sp_cli;
 
-/* Prints "scaleplan: error: ..." to stderr. */
-void sp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints a usage error and the command's usage line; returns SP_EXIT_USAGE. */
-int sp_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints the full usage of a command to f. */
+/* Prints "scaleplan: MSG", the command's synopsis (the first line of its
+ * usage) and where to read more to stderr; c NULL: the list of commands.
+ * Returns SP_EXIT_USAGE. */
+int sp_cli_usage_error(const struct sp_cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the command's whole usage text to f. */
 void sp_cli_print_usage(FILE *f, const struct sp_cmd *c);
 
 /* A percentage on stderr, rewritten in place, for long work when stderr is
- * a terminal (the model's progress callback); sp_cli_progress_end clears it. */
+ * a terminal: sp_cli_progress_cb is the model's progress callback (ctx a
+ * struct sp_cli_progress, first {what, 0, -1}); sp_cli_progress_end clears
+ * the line when one was shown. */
 struct sp_cli_progress {
 	const char *what;     /* "forecast", "plan" */
 	int shown, last;
@@ -57,27 +46,8 @@ struct sp_cli_progress {
 void sp_cli_progress_cb(void *ctx, size_t done, size_t total);
 void sp_cli_progress_end(struct sp_cli_progress *p);
 
-/* Default spec path when none is given. */
-#define SP_DEFAULT_SPEC "scaleplan.yaml"
-
-/* Loads and validates a spec (and builds its graph when g is non-NULL),
- * printing every diagnostic (warnings too) to stderr. Returns SP_EXIT_OK or
- * SP_EXIT_ERROR; on success the caller frees *spec and *g. */
-int sp_cli_load(const char *path, struct sp_spec **spec, struct sp_graph **g);
-
-/* Parses common options: returns the option index or -1; handles --help
- * (prints usage, sets *exit_now to 0) and unknown options (*exit_now = 2). */
-#define SP_OPT_HELP 0x1000
+/* getopt_long's value for --no-color, which every command accepts (main()
+ * reads it before the command runs). */
 #define SP_OPT_NO_COLOR 0x1001
-
-int cmd_help(int argc, char **argv);
-int cmd_init(int argc, char **argv);
-int cmd_validate(int argc, char **argv);
-int cmd_graph(int argc, char **argv);
-int cmd_forecast(int argc, char **argv);
-int cmd_plan(int argc, char **argv);
-int cmd_apply(int argc, char **argv);
-int cmd_drift(int argc, char **argv);
-int cmd_state(int argc, char **argv);
 
 #endif

@@ -1,10 +1,8 @@
 /* scaleplan forecast: demand, capacity and cost per component and month,
  * with percentiles over Monte Carlo paths, as a table, CSV, JSON or markdown. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,9 +15,11 @@
 #include "lib/err.h"
 #include "model/forecast.h"
 #include "planner/cli.h"
-#include "planner/plan.h"
+#include "planner/commands.h"
 #include "planner/render_forecast.h"
+#include "planner/workspace.h"
 #include "providers/catalog.h"
+#include "providers/fsio.h"
 
 #define MAX_PATHS 100000
 #define MAX_THREADS 64
@@ -106,32 +106,61 @@ static int any_uncertain(const struct sp_spec *s)
 	return 0;
 }
 
-/* Opens a temporary file beside path, with the permissions a new file gets. */
-static FILE *open_temp(const char *path, char *tmp, size_t n)
-{
-	mode_t mask;
-	int fd;
-	FILE *f;
+struct forecast_args {
+	const char *format, *by, *out, *path;
+	int months;                   /* --months; 0: the spec's horizon */
+	struct sp_forecast_opts fo;
+};
 
-	if ((size_t)snprintf(tmp, n, "%s.XXXXXX", path) >= n) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	if ((fd = mkstemp(tmp)) < 0)
-		return NULL;
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) < 0 || !(f = fdopen(fd, "wb"))) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		errno = e;
-		return NULL;
-	}
-	return f;
+/* --paths and --threads: a whole number from lo to hi into *out; else the
+ * usage error (returned). */
+static int count_opt(const char *s, const char *opt, int lo, int hi, int *out)
+{
+	uint64_t v;
+	if (parse_uint(s, (uint64_t)lo, (uint64_t)hi, &v) < 0)
+		return sp_cli_usage_error(&sp_cmd_forecast, "invalid value '%s' for %s: expected a whole number from %d to %d",
+					  s, opt, lo, hi);
+	*out = (int)v;
+	return SP_EXIT_OK;
 }
 
-int cmd_forecast(int argc, char **argv)
+/* One option c (value optarg) into a; SP_EXIT_OK, or the exit code once a
+ * usage error was printed. */
+static int set_opt(struct forecast_args *a, int c, char **argv)
+{
+	const struct sp_cmd *cmd = &sp_cmd_forecast;
+	char msg[256];
+	uint64_t v;
+
+	switch (c) {
+	case OPT_MONTHS:
+		if (parse_uint(optarg, 1, 1200, &v) < 0)
+			return sp_cli_usage_error(cmd, "invalid value '%s' for --months: expected a whole number of months from 1 to the spec's horizon",
+						  optarg);
+		a->months = (int)v;
+		return SP_EXIT_OK;
+	case OPT_PATHS: return count_opt(optarg, "--paths", 1, MAX_PATHS, &a->fo.paths);
+	case OPT_THREADS: return count_opt(optarg, "--threads", 1, MAX_THREADS, &a->fo.threads);
+	case OPT_SEED:
+		if (parse_uint(optarg, 0, UINT64_MAX, &a->fo.seed) < 0)
+			return sp_cli_usage_error(cmd, "invalid value '%s' for --seed: expected a whole number from 0 to %" PRIu64,
+						  optarg, UINT64_MAX);
+		return SP_EXIT_OK;
+	case OPT_PCTS:
+		if (parse_pcts(optarg, a->fo.pcts, &a->fo.npcts, msg, sizeof(msg)) < 0)
+			return sp_cli_usage_error(cmd, "%s", msg);
+		return SP_EXIT_OK;
+	case OPT_BY: a->by = optarg; return SP_EXIT_OK;
+	case 'f': a->format = optarg; return SP_EXIT_OK;
+	case 'o': a->out = optarg; return SP_EXIT_OK;
+	case SP_OPT_NO_COLOR: return SP_EXIT_OK;
+	case ':': return sp_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	default: return sp_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+/* Returns 0, or -1 with *exit_now the exit code (help or a usage error printed). */
+static int parse_args(struct forecast_args *a, int argc, char **argv, int *exit_now)
 {
 	static const struct option opts[] = {
 		{ "months", required_argument, NULL, OPT_MONTHS },
@@ -146,104 +175,130 @@ int cmd_forecast(int argc, char **argv)
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = "table", *by = "component", *out = NULL, *path = SP_DEFAULT_SPEC;
-	struct sp_forecast_opts fo;
-	struct sp_spec *spec = NULL;
-	struct sp_graph *g = NULL;
-	struct sp_catalog *cat = NULL;
+	const struct sp_cmd *cmd = &sp_cmd_forecast;
+	const char *f, *by;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->format = "table";
+	a->by = "component";
+	a->path = SP_DEFAULT_SPEC;
+	a->fo.paths = SP_FC_DEFAULT_PATHS;
+	a->fo.seed = SP_FC_DEFAULT_SEED;
+	a->fo.threads = 2;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			sp_cli_print_usage(stdout, cmd);
+			*exit_now = SP_EXIT_OK;
+			return -1;
+		}
+		if ((*exit_now = set_opt(a, c, argv)) != SP_EXIT_OK)
+			return -1;
+	}
+	f = a->format;
+	by = a->by;
+	if (strcmp(f, "table") && strcmp(f, "csv") && strcmp(f, "json") && strcmp(f, "markdown"))
+		*exit_now = sp_cli_usage_error(cmd, "unknown format '%s'; expected table, csv, json or markdown", f);
+	else if (strcmp(by, "component") && strcmp(by, "class") && strcmp(by, "region") && strcmp(by, "category"))
+		*exit_now = sp_cli_usage_error(cmd, "unknown grouping '%s' for --by; expected component, class, region or category",
+					       by);
+	else if (argc - optind > 1)
+		*exit_now = sp_cli_usage_error(cmd, "too many arguments");
+	else if (a->out && !*a->out)
+		*exit_now = sp_cli_usage_error(cmd, "option '-o' needs a file name");
+	else
+		*exit_now = -1;
+	if (*exit_now >= 0)
+		return -1;
+	if (optind < argc)
+		a->path = argv[optind];
+	return 0;
+}
+
+/* Where the forecast goes: standard output; a device or a pipe (-o
+ * /dev/null), written in place, never replaced; or a file, written whole
+ * (a temporary file beside it, fsync, rename) or not at all. */
+struct sink {
+	const char *name;             /* -o, or NULL for standard output */
+	FILE *f;                      /* where the renderer writes */
+	int atomic;                   /* f is a memory stream for sp_fs_write_atomic */
+	char *buf;
+	size_t len;
+};
+
+/* Opens the sink; a file's folder must be writable now, so that a long
+ * forecast does not run for nothing. Prints the error; returns 0 or -1. */
+static int sink_open(struct sink *s, const char *out)
+{
+	struct stat st;
+	char *dir;
+	int ok;
+
+	memset(s, 0, sizeof(*s));
+	s->f = stdout;
+	if (!out || !strcmp(out, "-"))
+		return 0;
+	s->name = out;
+	if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+		s->f = fopen(out, "wb");
+	} else {
+		dir = sp_fs_dirname(out);
+		ok = access(dir, W_OK | X_OK) == 0;
+		free(dir);
+		s->atomic = 1;
+		s->f = ok ? open_memstream(&s->buf, &s->len) : NULL;
+	}
+	if (!s->f) {
+		sp_ws_error("cannot create '%s': %s", out, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Finishes the sink: writes a file (when ok), closes what was opened. Prints
+ * the error; returns ok, or SP_EXIT_ERROR when the output cannot be written. */
+static int sink_close(struct sink *s, int ok)
+{
+	struct sp_err err;
+
+	if (s->f == stdout)
+		return ok;
+	sp_err_clear(&err);
+	if (s->atomic) {
+		if (fclose(s->f) != 0 && ok == SP_EXIT_OK) {
+			sp_ws_error("cannot write '%s': %s", s->name, strerror(errno));
+			ok = SP_EXIT_ERROR;
+		}
+		if (ok == SP_EXIT_OK && sp_fs_write_atomic(s->name, s->buf, s->len, SP_FS_REPLACE, &err) < 0) {
+			sp_ws_print_err(&err, NULL);
+			ok = SP_EXIT_ERROR;
+		}
+		free(s->buf);
+	} else {
+		int e = fflush(s->f) != 0 ? errno : 0;
+		if (fclose(s->f) != 0 && !e)
+			e = errno;
+		if (e && ok == SP_EXIT_OK) {
+			sp_ws_error("cannot write '%s': %s", s->name, strerror(e));
+			ok = SP_EXIT_ERROR;
+		}
+	}
+	return ok;
+}
+
+/* Runs the model and renders it into the sink; prints what it has to say. */
+static int run(const struct forecast_args *a, const struct sp_spec *spec, const struct sp_graph *g,
+	       const struct sp_catalog *cat, struct sink *out)
+{
+	struct sp_forecast_opts fo = a->fo;
+	struct sp_cli_progress prog = { "forecast", 0, -1 };
 	struct sp_forecast *fc = NULL;
 	struct sp_diags d;
 	struct sp_err err;
-	struct sp_cli_progress prog = { "forecast", 0, -1 };
-	FILE *f = stdout;
-	char tmp[PATH_MAX + 16], msg[256];
-	uint64_t v;
-	int c, ret = SP_EXIT_OK, months = 0, direct = 0;
+	int ret;
 
-	memset(&fo, 0, sizeof(fo));
-	fo.paths = SP_FC_DEFAULT_PATHS;
-	fo.seed = SP_FC_DEFAULT_SEED;
-	fo.threads = 2;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_MONTHS:
-			if (parse_uint(optarg, 1, 1200, &v) < 0)
-				return sp_cli_usage_error("forecast", "invalid value '%s' for --months: expected a whole number of months from 1 to the spec's horizon",
-							  optarg);
-			months = (int)v;
-			break;
-		case OPT_PATHS:
-			if (parse_uint(optarg, 1, MAX_PATHS, &v) < 0)
-				return sp_cli_usage_error("forecast", "invalid value '%s' for --paths: expected a whole number from 1 to %d",
-							  optarg, MAX_PATHS);
-			fo.paths = (int)v;
-			break;
-		case OPT_SEED:
-			if (parse_uint(optarg, 0, UINT64_MAX, &v) < 0)
-				return sp_cli_usage_error("forecast", "invalid value '%s' for --seed: expected a whole number from 0 to %" PRIu64,
-							  optarg, UINT64_MAX);
-			fo.seed = v;
-			break;
-		case OPT_THREADS:
-			if (parse_uint(optarg, 1, MAX_THREADS, &v) < 0)
-				return sp_cli_usage_error("forecast", "invalid value '%s' for --threads: expected a whole number from 1 to %d",
-							  optarg, MAX_THREADS);
-			fo.threads = (int)v;
-			break;
-		case OPT_PCTS:
-			if (parse_pcts(optarg, fo.pcts, &fo.npcts, msg, sizeof(msg)) < 0)
-				return sp_cli_usage_error("forecast", "%s", msg);
-			break;
-		case OPT_BY: by = optarg; break;
-		case 'f': format = optarg; break;
-		case 'o': out = optarg; break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("forecast")); return SP_EXIT_OK;
-		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("forecast", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("forecast", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "markdown"))
-		return sp_cli_usage_error("forecast", "unknown format '%s'; expected table, csv, json or markdown", format);
-	if (strcmp(by, "component") && strcmp(by, "class") && strcmp(by, "region") && strcmp(by, "category"))
-		return sp_cli_usage_error("forecast", "unknown grouping '%s' for --by; expected component, class, region or category",
-					  by);
-	if (argc - optind > 1)
-		return sp_cli_usage_error("forecast", "too many arguments");
-	if (optind < argc)
-		path = argv[optind];
-	if (out && !*out)
-		return sp_cli_usage_error("forecast", "option '-o' needs a file name");
-
-	if (sp_cli_load(path, &spec, &g) != SP_EXIT_OK)
-		return SP_EXIT_ERROR;
-	if (months > spec->months) {
-		ret = sp_cli_usage_error("forecast", "--months %d is beyond the spec's horizon of %d months", months,
-					 spec->months);
-		goto done;
-	}
-	fo.months = months;
-	if (sp_cli_load_catalog(&cat, spec, path) < 0) {
-		ret = SP_EXIT_ERROR;
-		goto done;
-	}
-	if (out && strcmp(out, "-")) {
-		struct stat st;
-		if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
-			/* a device or a pipe (-o /dev/null): written in place, never replaced */
-			direct = 1;
-			f = fopen(out, "wb");
-		} else {
-			/* written beside the target and renamed, so a failure leaves no half file */
-			f = open_temp(out, tmp, sizeof(tmp));
-		}
-		if (!f) {
-			sp_cli_error("cannot create '%s': %s", out, strerror(errno));
-			ret = SP_EXIT_ERROR;
-			goto done;
-		}
-	}
+	fo.months = a->months;
 	if (isatty(2) && sp_graph_nnodes(g) * (size_t)(any_uncertain(spec) ? fo.paths : 1) >= SP_PROGRESS_MIN_WORK) {
 		fo.progress = sp_cli_progress_cb;
 		fo.progress_ctx = &prog;
@@ -251,41 +306,78 @@ int cmd_forecast(int argc, char **argv)
 	sp_diags_init(&d);
 	ret = sp_forecast_run(&fc, spec, g, cat, &fo, &d) < 0 ? SP_EXIT_ERROR : SP_EXIT_OK;
 	sp_cli_progress_end(&prog);
-	if (d.n) {
-		sp_diags_sort(&d);
-		sp_diags_print(stderr, &d, sp_cli.color_err);
-	}
+	sp_ws_print_diags(&d);
 	sp_diags_free(&d);
-	if (ret == SP_EXIT_OK) {
-		sp_err_clear(&err);
-		if (sp_render_forecast(f, fc, spec, format, by, &err) < 0) {
-			if (err.code == SP_EIO && f != stdout)
-				sp_cli_error("'%s': %s", out, err.msg);
-			else
-				sp_cli_error("%s", err.msg);
-			ret = SP_EXIT_ERROR;
-		}
+	sp_err_clear(&err);
+	if (ret == SP_EXIT_OK && sp_render_forecast(out->f, fc, spec, a->format, a->by, &err) < 0) {
+		if (err.code == SP_EIO && out->name)
+			sp_ws_error("'%s': %s", out->name, err.msg);
+		else
+			sp_ws_error("%s", err.msg);
+		ret = SP_EXIT_ERROR;
 	}
-	if (f != stdout) {
-		if (ret == SP_EXIT_OK && (fflush(f) != 0 || (!direct && fsync(fileno(f)) < 0))) {
-			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
-			ret = SP_EXIT_ERROR;
-		}
-		if (fclose(f) != 0 && ret == SP_EXIT_OK) {
-			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
-			ret = SP_EXIT_ERROR;
-		}
-		if (ret == SP_EXIT_OK && !direct && rename(tmp, out) < 0) {
-			sp_cli_error("cannot write '%s': %s", out, strerror(errno));
-			ret = SP_EXIT_ERROR;
-		}
-		if (ret != SP_EXIT_OK && !direct)
-			unlink(tmp);
-	}
-done:
 	sp_forecast_free(fc);
+	return ret;
+}
+
+static int cmd_forecast(int argc, char **argv)
+{
+	struct forecast_args a;
+	struct sp_spec *spec = NULL;
+	struct sp_graph *g = NULL;
+	struct sp_catalog *cat = NULL;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
+	struct sink out;
+	int ret;
+
+	if (parse_args(&a, argc, argv, &ret) < 0)
+		return ret;
+	ret = sp_ws_load(a.path, &spec, &g, &r) < 0 ? SP_EXIT_ERROR : SP_EXIT_OK;
+	sp_ws_report_print(&r);
+	if (ret != SP_EXIT_OK)
+		return ret;
+	if (a.months > spec->months) {
+		ret = sp_cli_usage_error(&sp_cmd_forecast, "--months %d is beyond the spec's horizon of %d months", a.months,
+					 spec->months);
+		goto done;
+	}
+	ret = SP_EXIT_ERROR;
+	if (sp_ws_load_catalog(&cat, spec, a.path, &r) < 0) {
+		sp_ws_report_print(&r);
+		goto done;
+	}
+	if (sink_open(&out, a.out) < 0)
+		goto done;
+	ret = sink_close(&out, run(&a, spec, g, cat, &out));
+done:
 	sp_catalog_free(cat);
 	sp_graph_free(g);
 	sp_spec_free(spec);
 	return ret;
 }
+
+const struct sp_cmd sp_cmd_forecast = {
+	"forecast", cmd_forecast, "demand, capacity and cost by month, with percentiles",
+	"usage: scaleplan forecast [OPTIONS] [FILE|DIR]\n"
+	"\n"
+	"Runs the capacity and cost model over the horizon: the growth drivers along\n"
+	"Monte Carlo paths, demand through the dependency graph, SLO-driven sizing and\n"
+	"pricing from the spec's catalog; then percentiles of every figure. Prints a\n"
+	"summary by year, capacity and cost by month, a breakdown, the saving from\n"
+	"purchase options, budget breaches and SLO or datastore warnings. The same\n"
+	"inputs and seed always give the same bytes. Fields: docs/forecast-output.md.\n"
+	"\n"
+	"  -f, --format FMT       table (default), csv, json or markdown\n"
+	"      --by GROUP        component (default), class, region or category\n"
+	"      --months N        months to forecast (default and most: the spec's horizon)\n"
+	"      --paths N         Monte Carlo paths, 1 to 100000 (default 1000)\n"
+	"      --seed S          random seed (default 20270101)\n"
+	"      --percentiles L   1 to 9 percentiles in (0, 100), such as 10,50,90 (default)\n"
+	"      --threads N       worker threads (default 2; the model uses at most 2)\n"
+	"  -o, --output OUT      write to OUT, whole or not at all ('-': standard output)\n"
+	"      --no-color        no colour in messages\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"Exit status: 0 done (budget breaches are reported, not failed), 1 error,\n"
+	"2 usage error.\n",
+};

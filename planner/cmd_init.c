@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "planner/cli.h"
+#include "planner/commands.h"
 #include "planner/starter.h"
+#include "planner/workspace.h"
 
-int cmd_init(int argc, char **argv)
+static int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -25,14 +27,14 @@ int cmd_init(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': path = optarg; break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("init")); return SP_EXIT_OK;
+		case 'h': sp_cli_print_usage(stdout, &sp_cmd_init); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("init", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("init", "unknown option '%s'", argv[optind - 1]);
+		case ':': return sp_cli_usage_error(&sp_cmd_init, "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error(&sp_cmd_init, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1 || (path && optind < argc))
-		return sp_cli_usage_error("init", "too many arguments");
+		return sp_cli_usage_error(&sp_cmd_init, "too many arguments");
 	if (optind < argc)
 		path = argv[optind];
 	if (!path)
@@ -45,9 +47,9 @@ int cmd_init(int argc, char **argv)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			sp_cli_error("'%s' already exists; not overwriting it (remove it, or name another file)", path);
+			sp_ws_error("'%s' already exists; not overwriting it (remove it, or name another file)", path);
 		else
-			sp_cli_error("cannot create '%s': %s", path, strerror(errno));
+			sp_ws_error("cannot create '%s': %s", path, strerror(errno));
 		return SP_EXIT_ERROR;
 	}
 	ssize_t w = write(fd, sp_starter_spec, len);
@@ -55,14 +57,26 @@ int cmd_init(int argc, char **argv)
 		int e = errno;
 		close(fd);
 		unlink(path);
-		sp_cli_error("cannot write '%s': %s", path, strerror(e));
+		sp_ws_error("cannot write '%s': %s", path, strerror(e));
 		return SP_EXIT_ERROR;
 	}
 	if (close(fd) < 0) {
-		sp_cli_error("cannot write '%s': %s", path, strerror(errno));
+		sp_ws_error("cannot write '%s': %s", path, strerror(errno));
 		unlink(path);
 		return SP_EXIT_ERROR;
 	}
 	printf("wrote %s: a starter spec; edit it, then run 'scaleplan validate %s'\n", path, path);
 	return SP_EXIT_OK;
 }
+
+const struct sp_cmd sp_cmd_init = {
+	"init", cmd_init, "write a commented starter spec",
+	"usage: scaleplan init [--force] [FILE]\n"
+	"\n"
+	"Writes a commented starter spec to FILE (default: scaleplan.yaml) that\n"
+	"validates as written: one driver, one region, a web service, a cache and a\n"
+	"database. Refuses to overwrite an existing file.\n"
+	"\n"
+	"  -o, --output FILE  write to FILE (same as the FILE argument; '-' for stdout)\n"
+	"  -h, --help         show this help\n",
+};

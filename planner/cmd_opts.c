@@ -41,6 +41,15 @@ int sp_parse_count(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
+int sp_parse_int(const char *s, int lo, int hi, int *out)
+{
+	long v;
+	if (sp_parse_count(s, lo, hi, &v) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 int sp_parse_bool(const char *s, int *out)
 {
 	if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes")) {

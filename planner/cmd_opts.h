@@ -8,6 +8,8 @@
 int sp_parse_duration_ms(const char *s, int *out);
 /* A whole decimal number in [lo, hi]. */
 int sp_parse_count(const char *s, long lo, long hi, long *out);
+/* The same, into an int; *out is left alone on failure. */
+int sp_parse_int(const char *s, int lo, int hi, int *out);
 /* true/false (also 1/0, yes/no). */
 int sp_parse_bool(const char *s, int *out);
 /* A non-negative 64-bit decimal number. */

@@ -1,191 +1,17 @@
-/* scaleplan plan and scaleplan apply. */
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
+/* scaleplan plan: show what apply would change, and what it costs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/strbuf.h"
-#include "lib/xalloc.h"
-#include "planner/apply.h"
 #include "planner/cli.h"
-#include "planner/cmd_opts.h"
+#include "planner/commands.h"
 #include "planner/plan.h"
+#include "planner/plan_args.h"
 #include "planner/planfile.h"
 #include "planner/render_plan.h"
+#include "planner/workspace.h"
 #include "providers/fsio.h"
-
-/* Largest plan file read by apply. */
-#define SP_PLANFILE_MAX (512u << 20)
-
-enum { O_TARGET = 0x2000, O_EXCLUDE, O_REFRESH, O_AT, O_PCT, O_PATHS, O_SEED, O_DETAILED, O_LOCKTO, O_PAR,
-       O_AUTO, O_THREADS, O_FORMAT, O_OUT, O_JSON, O_MAXDEL };
-
-struct plan_args {
-	struct sp_plan_opts o;
-	const char **targets, **excludes;
-	size_t ntargets, nexcludes;
-	const char *format, *out, *arg;
-	int detailed, auto_approve, parallelism;
-};
-
-static int parse_args(const char *cmd, int argc, char **argv, struct plan_args *a, int *exit_now)
-{
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, O_TARGET },
-		{ "exclude", required_argument, NULL, O_EXCLUDE },
-		{ "refresh", required_argument, NULL, O_REFRESH },
-		{ "at", required_argument, NULL, O_AT },
-		{ "percentile", required_argument, NULL, O_PCT },
-		{ "paths", required_argument, NULL, O_PATHS },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "detailed-exitcode", no_argument, NULL, O_DETAILED },
-		{ "lock-timeout", required_argument, NULL, O_LOCKTO },
-		{ "parallelism", required_argument, NULL, O_PAR },
-		{ "auto-approve", no_argument, NULL, O_AUTO },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "out", required_argument, NULL, O_OUT },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "max-deletes", required_argument, NULL, O_MAXDEL },
-		{ "help", no_argument, NULL, 'h' },
-		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
-		{ NULL, 0, NULL, 0 },
-	};
-	int is_apply = !strcmp(cmd, "apply"), c;
-	long n;
-	char *end;
-
-	memset(a, 0, sizeof(*a));
-	a->o.refresh = 1;
-	a->o.percentile = 50;
-	a->o.seed = SP_FC_DEFAULT_SEED;
-	a->o.max_deletes = -2;
-	a->parallelism = 10;
-	a->format = "text";
-	a->targets = sp_xcalloc((size_t)argc + 1, sizeof(char *));
-	a->excludes = sp_xcalloc((size_t)argc + 1, sizeof(char *));
-	*exit_now = -1;
-	opterr = 0;
-	/* Terraform's single-dash long options (-out=FILE, -target=ADDR) work too */
-	int li = -1;
-	while ((c = getopt_long_only(argc, argv, ":o:h", opts, &li)) != -1) {
-		int bad_for_apply = 0;
-		switch (c) {
-		case O_TARGET: a->targets[a->ntargets++] = optarg; break;
-		case O_EXCLUDE: a->excludes[a->nexcludes++] = optarg; break;
-		case O_REFRESH:
-			if (sp_parse_bool(optarg, &a->o.refresh) < 0)
-				goto bad_value;
-			break;
-		case O_AT: a->o.at = optarg; break;
-		case O_PCT:
-			errno = 0;
-			a->o.percentile = strtod(optarg, &end);
-			if (end == optarg || *end || errno || !(a->o.percentile > 0 && a->o.percentile < 100))
-				goto bad_value;
-			break;
-		case O_PATHS:
-			if (sp_parse_count(optarg, 1, 100000, &n) < 0)
-				goto bad_value;
-			a->o.paths = (int)n;
-			break;
-		case O_SEED:
-			if (sp_parse_seed(optarg, &a->o.seed) < 0)
-				goto bad_value;
-			break;
-		case O_THREADS:
-			if (sp_parse_count(optarg, 1, 64, &n) < 0)
-				goto bad_value;
-			a->o.threads = (int)n;
-			break;
-		case O_MAXDEL:
-			if (!strcmp(optarg, "off")) {
-				a->o.max_deletes = -1;
-			} else {
-				if (sp_parse_count(optarg, 0, 1000000, &n) < 0)
-					goto bad_value;
-				a->o.max_deletes = (int)n;
-			}
-			break;
-		case O_DETAILED: a->detailed = 1; bad_for_apply = 1; break;
-		case O_LOCKTO:
-			if (sp_parse_duration_ms(optarg, &a->o.lock_timeout_ms) < 0)
-				goto bad_value;
-			break;
-		case O_PAR:
-			if (sp_parse_count(optarg, 1, 256, &n) < 0)
-				goto bad_value;
-			a->parallelism = (int)n;
-			break;
-		case O_AUTO:
-			if (!is_apply)
-				goto unknown;
-			a->auto_approve = 1;
-			break;
-		case O_FORMAT: a->format = optarg; bad_for_apply = 1; break;
-		case O_JSON: a->format = "json"; bad_for_apply = 1; break;
-		case 'o':
-		case O_OUT: a->out = optarg; bad_for_apply = 1; break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find(cmd)); *exit_now = SP_EXIT_OK; return -1;
-		case SP_OPT_NO_COLOR: break;
-		case ':':
-			*exit_now = sp_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-			return -1;
-		default:
-		unknown:
-			*exit_now = sp_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-			return -1;
-		}
-		if (is_apply && bad_for_apply) {
-			*exit_now = sp_cli_usage_error(cmd, "option '--%s' is for plan, not apply",
-						       li >= 0 ? opts[li].name : "out");
-			return -1;
-		}
-		li = -1;
-		continue;
-	bad_value:
-		*exit_now = sp_cli_usage_error(cmd, "invalid value '%s' for option '--%s'", optarg,
-					       li >= 0 ? opts[li].name : "?");
-		return -1;
-	}
-	if (strcmp(a->format, "text") && strcmp(a->format, "json") && strcmp(a->format, "markdown")) {
-		*exit_now = sp_cli_usage_error(cmd, "unknown format '%s'; expected text, json or markdown", a->format);
-		return -1;
-	}
-	if (argc - optind > 1) {
-		*exit_now = sp_cli_usage_error(cmd, "too many arguments");
-		return -1;
-	}
-	a->arg = optind < argc ? argv[optind] : NULL;
-	a->o.spec_path = a->arg ? a->arg : SP_DEFAULT_SPEC;
-	a->o.targets = a->targets;
-	a->o.ntargets = a->ntargets;
-	a->o.excludes = a->excludes;
-	a->o.nexcludes = a->nexcludes;
-	return 0;
-}
-
-static void free_args(struct plan_args *a)
-{
-	free(a->targets);
-	free(a->excludes);
-}
-
-static void view_of(struct sp_plan_view *v, const struct sp_plan *p, const struct sp_plan_cost *cost)
-{
-	memset(v, 0, sizeof(*v));
-	v->title = p->spec->name;
-	v->at = p->at;
-	v->percentile = p->forecast->pcts[p->pct];
-	v->diff = &p->diff;
-	v->catalog = p->catalog;
-	v->cost = cost;
-	v->color = sp_cli.color_out;
-	v->left_alone = p->left_alone;
-	v->nleft_alone = p->nleft_alone;
-}
 
 static int save_plan(const struct sp_plan *p, const char *path)
 {
@@ -194,7 +20,7 @@ static int save_plan(const struct sp_plan *p, const char *path)
 
 	sp_err_clear(&err);
 	if (sp_plan_to_json(p, &doc, &err) < 0 || sp_fs_write_atomic(path, doc, strlen(doc), SP_FS_REPLACE, &err) < 0) {
-		sp_cli_print_err(&err);
+		sp_ws_print_err(&err, NULL);
 		free(doc);
 		return -1;
 	}
@@ -202,32 +28,35 @@ static int save_plan(const struct sp_plan *p, const char *path)
 	return 0;
 }
 
-int cmd_plan(int argc, char **argv)
+static int cmd_plan(int argc, char **argv)
 {
-	struct plan_args a;
+	struct sp_plan_args a;
 	struct sp_plan p;
 	struct sp_plan_cost cost;
 	struct sp_plan_view v;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	int ret, exit_now;
 
-	if (parse_args("plan", argc, argv, &a, &exit_now) < 0) {
-		free_args(&a);
+	if (sp_plan_args_parse(&a, &sp_cmd_plan, argc, argv, &exit_now) < 0) {
+		sp_plan_args_free(&a);
 		return exit_now;
 	}
-	ret = sp_plan_make(&p, &a.o);
+	ret = sp_plan_make(&p, &a.o, &r);
+	sp_cli_progress_end(&a.progress);
+	sp_ws_report_print(&r);
 	if (ret != SP_EXIT_OK) {
 		if (p.lifecycle_errors)
-			sp_cli_error("the plan breaks a lifecycle rule of the spec (above); nothing was saved");
+			sp_ws_error("the plan breaks a lifecycle rule of the spec (above); nothing was saved");
 		goto out;
 	}
 	sp_plan_cost_fill(&cost, &p);
-	view_of(&v, &p, &cost);
+	sp_plan_args_view(&v, &p, &cost);
 	if (!strcmp(a.format, "json")) {
 		char *doc;
 		struct sp_err err;
 		sp_err_clear(&err);
 		if (sp_plan_to_json(&p, &doc, &err) < 0) {
-			sp_cli_print_err(&err);
+			sp_ws_print_err(&err, NULL);
 			ret = SP_EXIT_ERROR;
 			goto out;
 		}
@@ -243,8 +72,9 @@ int cmd_plan(int argc, char **argv)
 	}
 	char from[300];
 	int max = sp_plan_max_deletes(&a.o, p.spec, from, sizeof(from));
-	if ((ret = sp_plan_check_deletes(&p.diff, max, from,
-					 a.out ? "the plan was not saved" : "refusing this plan")) != 0)
+	ret = sp_plan_check_deletes(&p.diff, max, from, a.out ? "the plan was not saved" : "refusing this plan", &r);
+	sp_ws_report_print(&r);
+	if (ret != 0)
 		goto out;
 	if (a.out) {
 		if (save_plan(&p, a.out) < 0) {
@@ -258,269 +88,44 @@ int cmd_plan(int argc, char **argv)
 		ret = 2;
 out:
 	sp_plan_free(&p);
-	free_args(&a);
+	sp_plan_args_free(&a);
 	return ret;
 }
 
-/* ---- apply ---------------------------------------------------------------- */
-
-/* A saved plan is a JSON document; a spec is YAML (or a folder). */
-static int looks_like_plan(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	int c;
-	if (!f)
-		return 0;
-	do
-		c = fgetc(f);
-	while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
-	fclose(f);
-	return c == '{';
-}
-
-static const char *op_verb(const struct sp_op *op)
-{
-	if (op->is_delete)
-		return op->change->action == SP_ACT_REPLACE ? "replace (delete)" : "delete";
-	return op->change->action == SP_ACT_REPLACE ? "replace (create)" : sp_action_names[op->change->action];
-}
-
-static void report(const struct sp_apply *ap)
-{
-	const size_t cap = 50;
-	size_t shown;
-
-	if (!ap->failed && !ap->skipped) {
-		size_t cnt[5] = { 0 };
-		for (size_t k = 0; k < ap->nops; k++)
-			if (!ap->ops[k].is_delete || ap->ops[k].change->action == SP_ACT_DELETE)
-				cnt[ap->ops[k].change->action]++;
-		printf("\nApply complete: %zu created, %zu updated, %zu replaced, %zu deleted.\n", cnt[SP_ACT_CREATE],
-		       cnt[SP_ACT_UPDATE], cnt[SP_ACT_REPLACE], cnt[SP_ACT_DELETE]);
-		return;
-	}
-	fprintf(stderr, "\nscaleplan: error: apply failed: %zu of %zu operations done, %zu failed, %zu skipped\n",
-		ap->done, ap->nops, ap->failed, ap->skipped);
-	static const char *const label[] = { "", "done", "failed", "skipped" };
-	for (int st = SP_OP_DONE; st <= SP_OP_SKIPPED; st++) {
-		shown = 0;
-		for (size_t k = 0; k < ap->nops; k++) {
-			const struct sp_op *op = &ap->ops[k];
-			if ((int)op->status != st)
-				continue;
-			if (shown++ >= cap)
-				continue;
-			if (st == SP_OP_DONE)
-				fprintf(stderr, "  %-7s %s (%s)\n", label[st], op->change->address, op_verb(op));
-			else
-				fprintf(stderr, "  %-7s %s (%s): %s\n", label[st], op->change->address, op_verb(op),
-					op->error);
-		}
-		if (shown > cap)
-			fprintf(stderr, "  ... and %zu more %s\n", shown - cap, label[st]);
-	}
-	fputs("The state records every operation that was done; run apply again to continue.\n", stderr);
-}
-
-/* Runs the diff, records the cost, writes the final state. */
-static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_state *st, const struct sp_diff *d,
-		     const struct sp_plan_cost *cost, const char *at, int parallelism, int verify)
-{
-	struct sp_apply ap;
-	struct sp_err err;
-	int ret = SP_EXIT_OK;
-
-	memset(&ap, 0, sizeof(ap));
-	ap.backend = b;
-	ap.provider = prov;
-	ap.state = st;
-	ap.diff = d;
-	ap.parallelism = parallelism;
-	ap.verify_before = verify;
-	ap.log = stdout;
-	/* the journal and the state must be writable before the provider is
-	 * touched: an operation that could not be recorded would be lost */
-	sp_err_clear(&err);
-	if (d->n > d->counts[SP_ACT_NOOP] && b->ops->begin && b->ops->begin(b, st, &err) < 0) {
-		sp_cli_print_err(&err);
-		sp_cli_error("apply cannot record its operations, so it changed nothing");
-		return SP_EXIT_ERROR;
-	}
-	if (sp_apply_run(&ap) < 0)
-		ret = SP_EXIT_ERROR;
-	if (cost && ret == SP_EXIT_OK) {
-		st->cost.present = 1;
-		for (int i = 0; i < 3; i++) {
-			st->cost.pct[i] = cost->pct[i];
-			st->cost.horizon[i] = cost->horizon[i];
-		}
-		snprintf(st->cost.currency, sizeof(st->cost.currency), "%s", cost->currency);
-		snprintf(st->cost.at, sizeof(st->cost.at), "%s", at);
-	}
-	/* fold the journal into one state file (what was done, even on
-	 * failure); the serial goes up only when the content changes, so an
-	 * apply with nothing to do leaves saved plans valid */
-	sp_err_clear(&err);
-	if (b->ops->write(b, st, &err) == SP_ESTALE) {
-		sp_err_clear(&err);
-		st->serial++;
-		b->ops->write(b, st, &err);
-	}
-	if (err.code) {
-		sp_cli_print_err(&err);
-		fputs("scaleplan: the operations are recorded in the state journal; the next command reads them\n",
-		      stderr);
-		ret = SP_EXIT_ERROR;
-	}
-	report(&ap);
-	sp_apply_free(&ap);
-	return ret;
-}
-
-static int apply_saved(const char *path, struct plan_args *a)
-{
-	struct sp_sb sb = SP_SB_INIT;
-	struct sp_saved_plan sp;
-	struct sp_backend *b = NULL;
-	struct sp_provider *prov = NULL;
-	struct sp_state *st = NULL;
-	struct sp_err err;
-	struct sp_spec fake;
-	int ret = SP_EXIT_ERROR;
-
-	memset(&sp, 0, sizeof(sp));
-	sp_err_clear(&err);
-	if (a->ntargets || a->nexcludes || a->o.at || !a->o.refresh) {
-		sp_cli_error("a saved plan is applied as it is; --target, --exclude, --at and --refresh belong to plan");
-		return SP_EXIT_USAGE;
-	}
-	if (sp_sb_read_file(&sb, path, SP_PLANFILE_MAX) < 0) {
-		sp_cli_error("cannot read plan file '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (sp_plan_from_json(&sp, sb.buf, sb.len, path, &err) < 0) {
-		sp_cli_print_err(&err);
-		goto out;
-	}
-	memset(&fake, 0, sizeof(fake));
-	fake.state.path = sp.state_path;
-	fake.provider.path = sp.infra_path;
-	if (sp_cli_open_backend(&b, &fake, NULL) < 0 || sp_cli_open_provider(&prov, &fake, NULL) < 0)
-		goto out;
-	if (sp_cli_lock(b, "apply", a->o.lock_timeout_ms) < 0)
-		goto out;
-	if (prov->ops->sweep)
-		prov->ops->sweep(prov);
-	if (b->ops->read(b, &st, &err) < 0) {
-		sp_cli_print_err(&err);
-		goto out;
-	}
-	if (sp.serial != st->serial || (sp.serial && strcmp(sp.lineage, st->lineage))) {
-		sp_cli_error("the plan in '%s' is stale: it was made against state %s serial %llu, and the state "
-			     "is now %s serial %llu",
-			     path, sp.lineage[0] ? sp.lineage : "(none)", (unsigned long long)sp.serial,
-			     st->serial ? st->lineage : "(none)", (unsigned long long)st->serial);
-		fputs("Another apply or a state command changed it since. Make a new plan: scaleplan plan -out FILE\n",
-		      stderr);
-		goto out;
-	}
-	if ((ret = sp_plan_check_deletes(&sp.diff, a->o.max_deletes >= 0 ? a->o.max_deletes : -1, "--max-deletes",
-					 "nothing was changed")) != 0)
-		goto out;
-	ret = SP_EXIT_ERROR;
-	if (sp.diff.n == sp.diff.counts[SP_ACT_NOOP]) {
-		printf("No changes in the plan; nothing to do.\n");
-		ret = SP_EXIT_OK;
-		goto out;
-	}
-	ret = run_apply(b, prov, st, &sp.diff, &sp.cost, sp.at, a->parallelism, 1);
-out:
-	sp_state_free(st);
-	if (prov)
-		prov->ops->close(prov);
-	if (b)
-		b->ops->close(b);
-	sp_saved_plan_free(&sp);
-	sp_sb_release(&sb);
-	return ret;
-}
-
-static int confirm(void)
-{
-	char line[64];
-	if (!isatty(0))
-		return -1;
-	printf("\nApply these changes? Only 'yes' is accepted: ");
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return 0;
-	line[strcspn(line, "\r\n")] = '\0';
-	return !strcmp(line, "yes");
-}
-
-int cmd_apply(int argc, char **argv)
-{
-	struct plan_args a;
-	struct sp_plan p;
-	struct sp_plan_cost cost;
-	struct sp_plan_view v;
-	int ret, exit_now, ok;
-
-	if (parse_args("apply", argc, argv, &a, &exit_now) < 0) {
-		free_args(&a);
-		return exit_now;
-	}
-	if (a.arg && access(a.arg, F_OK) < 0) {
-		sp_cli_error("cannot read '%s': %s", a.arg, strerror(errno));
-		free_args(&a);
-		return SP_EXIT_ERROR;
-	}
-	if (a.arg && looks_like_plan(a.arg)) {
-		ret = apply_saved(a.arg, &a);
-		free_args(&a);
-		return ret;
-	}
-	if (!a.auto_approve && !isatty(0)) {
-		sp_cli_error("apply needs --auto-approve or a saved plan file when standard input is not a terminal");
-		free_args(&a);
-		return SP_EXIT_ERROR;
-	}
-	a.o.lock_operation = "apply";
-	ret = sp_plan_make(&p, &a.o);
-	if (ret != SP_EXIT_OK)
-		goto out;
-	sp_plan_cost_fill(&cost, &p);
-	view_of(&v, &p, &cost);
-	sp_render_plan_text(stdout, &v);
-	fflush(stdout);
-	char from[300];
-	int max = sp_plan_max_deletes(&a.o, p.spec, from, sizeof(from));
-	if ((ret = sp_plan_check_deletes(&p.diff, max, from, "nothing was changed")) != 0)
-		goto out;
-	if (!a.auto_approve && p.diff.n > p.diff.counts[SP_ACT_NOOP]) {
-		ok = confirm();
-		if (ok <= 0) {
-			printf("Apply cancelled; nothing was changed.\n");
-			ret = SP_EXIT_ERROR;
-			goto out;
-		}
-	}
-	/* the state is rebuilt from the refreshed view, then the operations */
-	if (p.refreshed)
-		p.state->resources = p.current;
-	/* unchanged resources take the spec's dependencies and lifecycle now */
-	for (size_t i = 0; i < p.diff.n; i++) {
-		const struct sp_change *c = &p.diff.v[i];
-		const struct sp_resource *r;
-		if (c->action != SP_ACT_NOOP || !c->after)
-			continue;
-		r = sp_resource_find(&p.state->resources, c->address);
-		if (r)
-			p.state->resources.v[r - p.state->resources.v] = *c->after;
-	}
-	ret = run_apply(p.backend, p.provider, p.state, &p.diff, &cost, p.at, a.parallelism, 0);
-out:
-	sp_plan_free(&p);
-	free_args(&a);
-	return ret;
-}
+const struct sp_cmd sp_cmd_plan = {
+	"plan", cmd_plan, "show what apply would change, and what it costs",
+	"usage: scaleplan plan [OPTIONS] [FILE|DIR]\n"
+	"\n"
+	"Builds the desired state for one month from the capacity model (one resource\n"
+	"per component and region), refreshes the current state from the provider, and\n"
+	"prints the difference: + create, ~ update, -/+ replace, - delete, with every\n"
+	"changed attribute as old -> new, a summary line, the monthly cost before and\n"
+	"after, and the cost over the whole horizon with its p10-p90 band.\n"
+	"\n"
+	"  -o, --out FILE          save the plan for 'scaleplan apply FILE' (with the\n"
+	"                          state's lineage and serial and the spec's digest)\n"
+	"      --format FMT        text (default), json (docs/plan-format.md) or markdown\n"
+	"                          (a pull-request comment, under 65,000 characters)\n"
+	"      --json              the same as --format json\n"
+	"      --at YYYY-MM        the month to provision for (default: this month plus\n"
+	"                          horizon.lead_time_months; SCALEPLAN_NOW overrides now)\n"
+	"      --percentile P      size for the P-th percentile of demand (default 50)\n"
+	"      --target ADDR       only this resource, component (service.api) or type;\n"
+	"                          repeatable\n"
+	"      --exclude ADDR      leave this resource, component or type alone; repeatable\n"
+	"      --refresh=false     trust the state instead of reading the provider\n"
+	"      --detailed-exitcode exit 2 when there are changes\n"
+	"      --max-deletes N     refuse a plan that destroys (deletes or replaces) more\n"
+	"                          than N resources (default: the spec's\n"
+	"                          lifecycle.max_deletes, else no limit; 'off': no limit)\n"
+	"      --paths N           Monte Carlo paths of the cost model (default 200)\n"
+	"      --seed S            random seed (default 20270101)\n"
+	"      --threads N         threads for the model (default 2)\n"
+	"      --no-color          no colour\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Options also work with one dash, as in -out=FILE or -target=ADDR.\n"
+	"Exit status: 0 success (with --detailed-exitcode: no changes), 1 error,\n"
+	"2 changes present (with --detailed-exitcode) or a usage error, 3 more\n"
+	"resources destroyed than --max-deletes allows (nothing saved).\n",
+};

@@ -1,213 +1,23 @@
-/* scaleplan drift and scaleplan state (list, show, rm, pull, push, unlock). */
+/* scaleplan state: list, show, rm, import, pull, push and unlock. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "planner/cli.h"
+#include "planner/commands.h"
 #include "planner/cmd_opts.h"
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "planner/render_plan.h"
+#include "planner/workspace.h"
 #include "providers/state_json.h"
 
 #define SP_STATE_FILE_MAX (256u << 20)
-
-/* Where the state and the resources are: --state/--infra, or the spec's
- * settings (--spec, default scaleplan.yaml when it exists), or the defaults. */
-struct where {
-	const char *spec_path, *state_path, *infra_path;
-	struct sp_spec *spec;
-	struct sp_backend *b;
-	struct sp_provider *p;
-};
-
-static int open_where(struct where *w, int need_provider)
-{
-	struct sp_spec tmp;
-	const struct sp_spec *cfg = NULL;
-
-	if (w->spec_path || access(SP_DEFAULT_SPEC, F_OK) == 0) {
-		if (sp_cli_load(w->spec_path ? w->spec_path : SP_DEFAULT_SPEC, &w->spec, NULL) != SP_EXIT_OK)
-			return -1;
-		cfg = w->spec;
-	}
-	memset(&tmp, 0, sizeof(tmp));
-	if (cfg)
-		tmp = *cfg;
-	if (w->state_path)
-		tmp.state.path = w->state_path;
-	if (w->infra_path)
-		tmp.provider.path = w->infra_path;
-	if (sp_cli_open_backend(&w->b, &tmp, &w->state_path) < 0)
-		return -1;
-	if (need_provider && sp_cli_open_provider(&w->p, &tmp, &w->infra_path) < 0)
-		return -1;
-	return 0;
-}
-
-static void close_where(struct where *w)
-{
-	if (w->p)
-		w->p->ops->close(w->p);
-	if (w->b)
-		w->b->ops->close(w->b);
-	sp_spec_free(w->spec);
-}
-
-/* ---- drift ---------------------------------------------------------------- */
-
-static json_t *jattr(const struct sp_attr *a)
-{
-	if (!a)
-		return json_null();
-	if (a->type == SP_ATTR_STR)
-		return json_string(a->s);
-	if (a->type == SP_ATTR_BOOL)
-		return json_boolean(a->n != 0);
-	if (a->n == floor(a->n) && fabs(a->n) < 9007199254740992.0)
-		return json_integer((json_int_t)a->n);
-	return json_real(a->n);
-}
-
-static const char *drift_kind(enum sp_action a)
-{
-	/* the diff runs actual (as desired) against the state (as current) */
-	return a == SP_ACT_CREATE ? "unmanaged" : a == SP_ACT_DELETE ? "missing" : "changed";
-}
-
-int cmd_drift(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "state", required_argument, NULL, 's' },
-		{ "infra", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct where w = { 0 };
-	const char *format = "text";
-	struct sp_state *st = NULL;
-	struct sp_resource_set actual = { 0 };
-	struct sp_arena a;
-	struct sp_diff d;
-	struct sp_diags dg;
-	struct sp_err err;
-	size_t ndrift;
-	int c, ret = SP_EXIT_ERROR;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': format = optarg; break;
-		case 'j': format = "json"; break;
-		case 's': w.state_path = optarg; break;
-		case 'i': w.infra_path = optarg; break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("drift")); return SP_EXIT_OK;
-		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("drift", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (strcmp(format, "text") && strcmp(format, "json"))
-		return sp_cli_usage_error("drift", "unknown format '%s'; expected text or json", format);
-	if (argc - optind > 1)
-		return sp_cli_usage_error("drift", "too many arguments");
-	if (optind < argc)
-		w.spec_path = argv[optind];
-	sp_arena_init(&a);
-	sp_diags_init(&dg);
-	sp_err_clear(&err);
-	if (open_where(&w, 1) < 0)
-		goto out;
-	if (w.b->ops->read(w.b, &st, &err) < 0 || w.p->ops->list(w.p, &actual, &a, &err) < 0) {
-		sp_cli_print_err(&err);
-		goto out;
-	}
-	/* what 'state rm' took out of management is left alone, not drift */
-	size_t kept = 0;
-	for (size_t i = 0; i < actual.n; i++)
-		if (!sp_state_is_removed(st, actual.v[i].address))
-			actual.v[kept++] = actual.v[i];
-	actual.n = kept;
-	sp_diff_build(&d, &a, &actual, &st->resources, NULL, 0, NULL, 0, NULL, &dg);
-	ndrift = d.n - d.counts[SP_ACT_NOOP];
-	if (!strcmp(format, "json")) {
-		json_t *root = json_object(), *arr = json_array();
-		char *s = NULL;
-		json_object_set_new(root, "format_version", json_integer(1));
-		json_object_set_new(root, "state", json_string(w.state_path));
-		json_object_set_new(root, "provider", json_string(w.infra_path));
-		json_object_set_new(root, "serial", json_integer((json_int_t)st->serial));
-		for (size_t i = 0; i < d.n; i++) {
-			const struct sp_change *ch = &d.v[i];
-			json_t *o, *at;
-			if (ch->action == SP_ACT_NOOP)
-				continue;
-			o = json_object();
-			at = json_array();
-			json_object_set_new(o, "address", json_string(ch->address));
-			json_object_set_new(o, "kind", json_string(drift_kind(ch->action)));
-			for (size_t k = 0; ch->action != SP_ACT_CREATE && ch->action != SP_ACT_DELETE && k < ch->nattrs;
-			     k++) {
-				json_t *x = json_object();
-				json_object_set_new(x, "name", json_string(ch->attrs[k].key));
-				json_object_set_new(x, "state", jattr(ch->attrs[k].before));
-				json_object_set_new(x, "actual", jattr(ch->attrs[k].after));
-				json_array_append_new(at, x);
-			}
-			json_object_set_new(o, "attributes", at);
-			json_array_append_new(arr, o);
-		}
-		json_object_set_new(root, "drift", arr);
-		if (sp_json_dump(root, 0, &s, &err) == 0)
-			fputs(s, stdout);
-		free(s);
-		json_decref(root);
-	} else if (!ndrift) {
-		printf("No drift: the %zu resources in %s match the state %s (serial %llu).\n", st->resources.n,
-		       w.infra_path, w.state_path, (unsigned long long)st->serial);
-	} else {
-		char b1[256], b2[256];
-		printf("Drift: %zu resource%s in %s differ%s from the state %s (serial %llu)\n\n", ndrift,
-		       ndrift == 1 ? "" : "s", w.infra_path, ndrift == 1 ? "s" : "", w.state_path,
-		       (unsigned long long)st->serial);
-		for (size_t i = 0; i < d.n; i++) {
-			const struct sp_change *ch = &d.v[i];
-			if (ch->action == SP_ACT_NOOP)
-				continue;
-			if (ch->action == SP_ACT_CREATE) {
-				printf("  + %s: exists, but is not in the state (created outside scaleplan)\n", ch->address);
-			} else if (ch->action == SP_ACT_DELETE) {
-				printf("  - %s: in the state, but gone (deleted outside scaleplan)\n", ch->address);
-			} else {
-				printf("  ~ %s: changed outside scaleplan\n", ch->address);
-				for (size_t k = 0; k < ch->nattrs; k++) {
-					sp_attr_format(b1, sizeof(b1), ch->attrs[k].before);
-					sp_attr_format(b2, sizeof(b2), ch->attrs[k].after);
-					printf("      %s: %s (state) -> %s (actual)\n", ch->attrs[k].key, b1, b2);
-				}
-			}
-		}
-		printf("\n'scaleplan plan' shows what apply would do about it.\n");
-	}
-	ret = ndrift ? 2 : SP_EXIT_OK;
-out:
-	sp_diags_free(&dg);
-	sp_state_free(st);
-	sp_arena_free(&a);
-	close_where(&w);
-	return ret;
-}
-
-/* ---- state ---------------------------------------------------------------- */
 
 static int state_list(int argc, char **argv, const struct sp_state *st)
 {
@@ -229,7 +39,7 @@ static int state_show(struct sp_state *st, const char *addr)
 	size_t w = 0;
 
 	if (!r) {
-		sp_cli_error("%s: not in the state; 'scaleplan state list' shows what is", addr);
+		sp_ws_error("%s: not in the state; 'scaleplan state list' shows what is", addr);
 		return SP_EXIT_ERROR;
 	}
 	printf("# %s\n", r->address);
@@ -251,19 +61,22 @@ static int state_show(struct sp_state *st, const char *addr)
 	return SP_EXIT_OK;
 }
 
-static int state_rm(struct where *w, int argc, char **argv, int lock_ms)
+static int state_rm(struct sp_ws *w, int argc, char **argv, int lock_ms)
 {
 	struct sp_state *st = NULL;
 	struct sp_err err;
+	struct sp_lock_info holder;
 	size_t n = 0, removed = 0;
 	int ret = SP_EXIT_ERROR;
 	char *gone;
 
 	sp_err_clear(&err);
-	if (sp_cli_lock(w->b, "state rm", lock_ms) < 0)
+	if (sp_ws_lock(w->backend, "state rm", lock_ms, &holder, &err) < 0) {
+		sp_ws_print_lock_err(&err, &holder);
 		return SP_EXIT_ERROR;
-	if (w->b->ops->read(w->b, &st, &err) < 0) {
-		sp_cli_print_err(&err);
+	}
+	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
 		return SP_EXIT_ERROR;
 	}
 	gone = sp_xcalloc(st->resources.n + 1, 1);
@@ -275,7 +88,7 @@ static int state_rm(struct where *w, int argc, char **argv, int lock_ms)
 				gone[i] = 1;
 			}
 		if (!hits) {
-			sp_cli_error("%s: no such resource in the state; nothing was removed", argv[k]);
+			sp_ws_error("%s: no such resource in the state; nothing was removed", argv[k]);
 			goto out;
 		}
 	}
@@ -292,9 +105,9 @@ static int state_rm(struct where *w, int argc, char **argv, int lock_ms)
 	}
 	st->resources.n = n;
 	st->serial++;
-	if (w->b->ops->write(w->b, st, &err) < 0) {
-		sp_cli_print_err(&err);
-		sp_cli_error("the state could not be written; nothing was removed");
+	if (w->backend->ops->write(w->backend, st, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		sp_ws_error("the state could not be written; nothing was removed");
 		free(addrs);
 		goto out;
 	}
@@ -343,22 +156,25 @@ static const struct sp_lifecycle *spec_lifecycle(const struct sp_spec *s, const 
 
 /* state import: what 'state rm' left alone is managed again; the provider's
  * copy is adopted as it is (the next plan shows what the spec would change). */
-static int state_import(struct where *w, int argc, char **argv, int lock_ms)
+static int state_import(struct sp_ws *w, int argc, char **argv, int lock_ms)
 {
 	struct sp_state *st = NULL;
 	struct sp_resource_set add = { 0 };
 	struct sp_arena a;
 	struct sp_err err;
+	struct sp_lock_info holder;
 	struct sp_sb msg = SP_SB_INIT;
 	int ret = SP_EXIT_ERROR;
 
 	sp_arena_init(&a);
 	sp_err_clear(&err);
 	add.v = SP_NEWN(&a, struct sp_resource, (size_t)argc);
-	if (sp_cli_lock(w->b, "state import", lock_ms) < 0)
+	if (sp_ws_lock(w->backend, "state import", lock_ms, &holder, &err) < 0) {
+		sp_ws_print_lock_err(&err, &holder);
 		goto out;
-	if (w->b->ops->read(w->b, &st, &err) < 0) {
-		sp_cli_print_err(&err);
+	}
+	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
 	for (int k = 0; k < argc; k++) {
@@ -366,21 +182,21 @@ static int state_import(struct where *w, int argc, char **argv, int lock_ms)
 		struct sp_resource r;
 		const char *type, *name, *region;
 		if (sp_resource_parse_address(&a, addr, &type, &name, &region) < 0) {
-			sp_cli_error("'%s' is not a resource address (like datastore.orders-db[us-east-1]); nothing was "
+			sp_ws_error("'%s' is not a resource address (like datastore.orders-db[us-east-1]); nothing was "
 				     "imported",
 				     addr);
 			goto out;
 		}
 		if (sp_resource_find(&st->resources, addr) || sp_resource_find(&add, addr)) {
-			sp_cli_error("%s: already in the state; nothing was imported", addr);
+			sp_ws_error("%s: already in the state; nothing was imported", addr);
 			goto out;
 		}
-		int rc = w->p->ops->read(w->p, addr, &r, &a, &err);
+		int rc = w->provider->ops->read(w->provider, addr, &r, &a, &err);
 		if (rc == SP_ENOTFOUND) {
 			if (!sp_state_is_removed(st, addr)) {
-				sp_cli_error("%s: the provider (%s) holds no such resource, and it was not removed from the "
+				sp_ws_error("%s: the provider (%s) holds no such resource, and it was not removed from the "
 					     "state; nothing was imported",
-					     addr, w->infra_path);
+					     addr, w->where.infra_path);
 				goto out;
 			}
 			sp_state_set_removed(st, addr, 0);
@@ -390,7 +206,7 @@ static int state_import(struct where *w, int argc, char **argv, int lock_ms)
 			continue;
 		}
 		if (rc < 0) {
-			sp_cli_print_err(&err);
+			sp_ws_print_err(&err, NULL);
 			goto out;
 		}
 		const struct sp_lifecycle *lc = spec_lifecycle(w->spec, type, name);
@@ -412,9 +228,9 @@ static int state_import(struct where *w, int argc, char **argv, int lock_ms)
 	st->resources.n += add.n;
 	sp_resource_set_sort(&st->resources);
 	st->serial++;
-	if (w->b->ops->write(w->b, st, &err) < 0) {
-		sp_cli_print_err(&err);
-		sp_cli_error("the state could not be written; nothing was imported");
+	if (w->backend->ops->write(w->backend, st, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		sp_ws_error("the state could not be written; nothing was imported");
 		goto out;
 	}
 	fputs(msg.buf ? msg.buf : "", stdout);
@@ -428,20 +244,22 @@ out:
 	return ret;
 }
 
-static int state_push(struct where *w, const char *file, int force, int lock_ms)
+static int state_push(struct sp_ws *w, const char *file, int force, int lock_ms)
 {
 	struct sp_sb sb = SP_SB_INIT;
 	struct sp_state *in = NULL, *cur = NULL;
 	struct sp_err err;
+	struct sp_lock_info holder;
 	int ret = SP_EXIT_ERROR;
 
 	sp_err_clear(&err);
 	if (sp_sb_read_file(&sb, file, SP_STATE_FILE_MAX) < 0) {
-		sp_cli_error("cannot read '%s': %s", file, strerror(errno));
+		sp_ws_error("cannot read '%s': %s", file, strerror(errno));
 		goto out;
 	}
 	if (sp_state_from_json(&in, sb.buf, sb.len, file, &err) < 0) {
-		sp_cli_print_err(&err);
+		struct sp_src text = { file, sb.buf, sb.len };
+		sp_ws_print_err(&err, &text);
 		if (err.code == SP_ECORRUPT)
 			fprintf(stderr, "scaleplan: a file that is damaged is never pushed; if you edited '%s' on purpose, "
 					"delete its \"checksum\" line and push it again\n",
@@ -450,11 +268,13 @@ static int state_push(struct where *w, const char *file, int force, int lock_ms)
 	}
 	/* the journal an apply was recording to is the backend's, never a file's */
 	in->journal[0] = '\0';
-	if (sp_cli_lock(w->b, "state push", lock_ms) < 0)
+	if (sp_ws_lock(w->backend, "state push", lock_ms, &holder, &err) < 0) {
+		sp_ws_print_lock_err(&err, &holder);
 		goto out;
-	if (w->b->ops->read(w->b, &cur, &err) < 0) {
+	}
+	if (w->backend->ops->read(w->backend, &cur, &err) < 0) {
 		if (!force) {
-			sp_cli_print_err(&err);
+			sp_ws_print_err(&err, NULL);
 			fputs("scaleplan: --force replaces a state that cannot be read (the old file is kept as the "
 			      "backup)\n",
 			      stderr);
@@ -466,30 +286,30 @@ static int state_push(struct where *w, const char *file, int force, int lock_ms)
 	}
 	if (cur->serial && strcmp(cur->lineage, in->lineage)) {
 		if (!force) {
-			sp_cli_error("'%s' has lineage %s, but the stored state has lineage %s: a different history; "
+			sp_ws_error("'%s' has lineage %s, but the stored state has lineage %s: a different history; "
 				     "--force replaces it",
 				     file, in->lineage, cur->lineage);
 			goto out;
 		}
 	} else if (in->serial < cur->serial) {
 		if (!force) {
-			sp_cli_error("'%s' has serial %llu, older than the stored serial %llu; --force replaces it", file,
+			sp_ws_error("'%s' has serial %llu, older than the stored serial %llu; --force replaces it", file,
 				     (unsigned long long)in->serial, (unsigned long long)cur->serial);
 			goto out;
 		}
 	}
 	if (force && in->serial <= cur->serial)
 		in->serial = cur->serial + 1;
-	if (w->b->ops->write_force && force) {
-		if (w->b->ops->write_force(w->b, in, &err) < 0) {
-			sp_cli_print_err(&err);
+	if (w->backend->ops->write_force && force) {
+		if (w->backend->ops->write_force(w->backend, in, &err) < 0) {
+			sp_ws_print_err(&err, NULL);
 			goto out;
 		}
-	} else if (w->b->ops->write(w->b, in, &err) < 0) {
-		sp_cli_print_err(&err);
+	} else if (w->backend->ops->write(w->backend, in, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
-	printf("Pushed '%s' to %s: lineage %s, serial %llu, %zu resources.\n", file, w->state_path, in->lineage,
+	printf("Pushed '%s' to %s: lineage %s, serial %llu, %zu resources.\n", file, w->where.state_path, in->lineage,
 	       (unsigned long long)in->serial, in->resources.n);
 	ret = SP_EXIT_OK;
 out:
@@ -499,7 +319,81 @@ out:
 	return ret;
 }
 
-int cmd_state(int argc, char **argv)
+/* state pull: the state as stored, or as recovery reads it (--backup,
+ * --no-journal). */
+static int state_pull(struct sp_ws *w, int recovery)
+{
+	struct sp_state *st = NULL;
+	struct sp_err err;
+	char *text = NULL;
+	int rc;
+
+	sp_err_clear(&err);
+	rc = recovery ? w->backend->ops->read_recovery(w->backend, recovery, &st, &err)
+		      : w->backend->ops->read(w->backend, &st, &err);
+	if (rc < 0 || sp_state_to_json(st, &text, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		sp_state_free(st);
+		return SP_EXIT_ERROR;
+	}
+	fputs(text, stdout);
+	free(text);
+	sp_state_free(st);
+	return SP_EXIT_OK;
+}
+
+/* state list and state show: they read the state and change nothing. */
+static int state_read(struct sp_ws *w, const char *sub, int nargs, char **args)
+{
+	struct sp_state *st = NULL;
+	struct sp_err err;
+	int ret;
+
+	sp_err_clear(&err);
+	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		return SP_EXIT_ERROR;
+	}
+	ret = !strcmp(sub, "list") ? state_list(nargs, args, st) : state_show(st, args[0]);
+	sp_state_free(st);
+	return ret;
+}
+
+static int state_unlock(struct sp_ws *w, const char *id)
+{
+	struct sp_err err;
+
+	sp_err_clear(&err);
+	if (w->backend->ops->unlock(w->backend, id, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		return SP_EXIT_ERROR;
+	}
+	printf("Cleared the lock %s on %s.\n", id, w->where.state_path);
+	return SP_EXIT_OK;
+}
+
+struct state_args {
+	const char *sub;              /* the subcommand */
+	char **args;                  /* its operands (owned array, pointers into argv) */
+	int nargs;
+	const char *spec_path, *state_path;
+	int force, lock_ms, recovery;
+};
+
+static int check_sub(const char *sub)
+{
+	static const char *const subs[] = { "list", "show", "rm", "import", "pull", "push", "unlock", NULL };
+	for (int k = 0; subs[k]; k++)
+		if (!strcmp(sub, subs[k]))
+			return 0;
+	return -1;
+}
+
+/* Options go before or after the subcommand: one pass over argv in order
+ * (getopt's '-' mode returns each operand as option 1), so every problem is
+ * reported where it stands. Returns 0, or -1 with *exit_now set (the usage
+ * or the usage error printed). */
+static int parse_state_args(struct state_args *a, int argc, char **argv, int *exit_now)
 {
 	static const struct option opts[] = {
 		{ "spec", required_argument, NULL, 'S' },
@@ -512,121 +406,127 @@ int cmd_state(int argc, char **argv)
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "list", "show", "rm", "import", "pull", "push", "unlock", NULL };
-	struct where w = { 0 };
-	struct sp_state *st = NULL;
-	struct sp_err err;
-	const char *sub;
-	int c, force = 0, lock_ms = 0, ret = SP_EXIT_ERROR, nargs, known = 0, recovery = 0;
-	char **args;
+	const struct sp_cmd *cmd = &sp_cmd_state;
+	int c;
 
+	memset(a, 0, sizeof(*a));
+	a->args = sp_xcalloc((size_t)argc + 1, sizeof(char *));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1 || (optind < argc && !a->sub)) {
+		if (c == -1) /* after "--": the subcommand */
+			c = 1, optarg = argv[optind++];
 		switch (c) {
-		case 'S': w.spec_path = optarg; break;
-		case 's': w.state_path = optarg; break;
-		case 'F': force = 1; break;
-		case 'B': recovery = SP_READ_BACKUP; break;
-		case 'N': recovery = SP_READ_NO_JOURNAL; break;
-		case 'L':
-			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
-				return sp_cli_usage_error("state", "invalid value '%s' for option '--lock-timeout'", optarg);
-			break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("state")); return SP_EXIT_OK;
-		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("state", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("state", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return sp_cli_usage_error("state", "missing subcommand: list, show, rm, import, pull, push or unlock");
-	sub = argv[optind++];
-	for (int k = 0; subs[k]; k++)
-		known |= !strcmp(sub, subs[k]);
-	if (!known)
-		return sp_cli_usage_error("state", "unknown subcommand '%s'", sub);
-	/* options may also follow the subcommand: parse the rest afresh, with
-	 * the subcommand as its argv[0] (optind 0 re-initialises getopt) */
-	argv += optind - 1;
-	argc -= optind - 1;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'S': w.spec_path = optarg; break;
-		case 's': w.state_path = optarg; break;
-		case 'F': force = 1; break;
-		case 'B': recovery = SP_READ_BACKUP; break;
-		case 'N': recovery = SP_READ_NO_JOURNAL; break;
-		case 'L':
-			if (sp_parse_duration_ms(optarg, &lock_ms) < 0)
-				return sp_cli_usage_error("state", "invalid value '%s' for option '--lock-timeout'", optarg);
-			break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("state")); return SP_EXIT_OK;
-		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("state", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("state", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	args = argv + optind;
-	nargs = argc - optind;
-	if ((!strcmp(sub, "show") || !strcmp(sub, "push") || !strcmp(sub, "unlock")) && nargs != 1)
-		return sp_cli_usage_error("state", "'state %s' takes one argument", sub);
-	if ((!strcmp(sub, "rm") || !strcmp(sub, "import")) && nargs < 1)
-		return sp_cli_usage_error("state", "'state %s' needs at least one address", sub);
-	if (recovery && strcmp(sub, "pull"))
-		return sp_cli_usage_error("state", "--backup and --no-journal are for 'state pull'");
-	if (!strcmp(sub, "pull") && nargs)
-		return sp_cli_usage_error("state", "'state pull' takes no argument");
-	if (force && strcmp(sub, "push"))
-		return sp_cli_usage_error("state", "--force is for 'state push'");
-
-	sp_err_clear(&err);
-	if (open_where(&w, !strcmp(sub, "import")) < 0)
-		goto out;
-	if (!strcmp(sub, "rm")) {
-		ret = state_rm(&w, nargs, args, lock_ms);
-	} else if (!strcmp(sub, "import")) {
-		ret = state_import(&w, nargs, args, lock_ms);
-	} else if (recovery) {
-		char *text;
-		if (w.b->ops->read_recovery(w.b, recovery, &st, &err) < 0 || sp_state_to_json(st, &text, &err) < 0) {
-			sp_cli_print_err(&err);
-			goto out;
-		}
-		fputs(text, stdout);
-		free(text);
-		ret = SP_EXIT_OK;
-	} else if (!strcmp(sub, "push")) {
-		ret = state_push(&w, args[0], force, lock_ms);
-	} else if (!strcmp(sub, "unlock")) {
-		if (w.b->ops->unlock(w.b, args[0], &err) < 0) {
-			sp_cli_print_err(&err);
-			goto out;
-		}
-		printf("Cleared the lock %s on %s.\n", args[0], w.state_path);
-		ret = SP_EXIT_OK;
-	} else {
-		if (w.b->ops->read(w.b, &st, &err) < 0) {
-			sp_cli_print_err(&err);
-			goto out;
-		}
-		if (!strcmp(sub, "list")) {
-			ret = state_list(nargs, args, st);
-		} else if (!strcmp(sub, "show")) {
-			ret = state_show(st, args[0]);
-		} else {
-			char *text;
-			if (sp_state_to_json(st, &text, &err) < 0) {
-				sp_cli_print_err(&err);
-				goto out;
+		case 1:
+			if (a->sub) {
+				a->args[a->nargs++] = optarg;
+			} else if (check_sub(a->sub = optarg) < 0) {
+				*exit_now = sp_cli_usage_error(cmd, "unknown subcommand '%s'", a->sub);
+				return -1;
 			}
-			fputs(text, stdout);
-			free(text);
-			ret = SP_EXIT_OK;
+			break;
+		case 'S': a->spec_path = optarg; break;
+		case 's': a->state_path = optarg; break;
+		case 'F': a->force = 1; break;
+		case 'B': a->recovery = SP_READ_BACKUP; break;
+		case 'N': a->recovery = SP_READ_NO_JOURNAL; break;
+		case 'L':
+			if (sp_parse_duration_ms(optarg, &a->lock_ms) < 0) {
+				*exit_now = sp_cli_usage_error(cmd, "invalid value '%s' for option '--lock-timeout'", optarg);
+				return -1;
+			}
+			break;
+		case 'h': sp_cli_print_usage(stdout, cmd); *exit_now = SP_EXIT_OK; return -1;
+		case SP_OPT_NO_COLOR: break;
+		case ':': *exit_now = sp_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]); return -1;
+		default: *exit_now = sp_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]); return -1;
 		}
 	}
+	while (optind < argc)
+		a->args[a->nargs++] = argv[optind++];
+	if (!a->sub) {
+		*exit_now = sp_cli_usage_error(cmd, "missing subcommand: list, show, rm, import, pull, push or unlock");
+		return -1;
+	}
+	return 0;
+}
+
+/* What each subcommand needs of its operands and options. */
+static int check_state_args(const struct state_args *a)
+{
+	const struct sp_cmd *cmd = &sp_cmd_state;
+	const char *sub = a->sub;
+
+	if ((!strcmp(sub, "show") || !strcmp(sub, "push") || !strcmp(sub, "unlock")) && a->nargs != 1)
+		return sp_cli_usage_error(cmd, "'state %s' takes one argument", sub);
+	if ((!strcmp(sub, "rm") || !strcmp(sub, "import")) && a->nargs < 1)
+		return sp_cli_usage_error(cmd, "'state %s' needs at least one address", sub);
+	if (a->recovery && strcmp(sub, "pull"))
+		return sp_cli_usage_error(cmd, "--backup and --no-journal are for 'state pull'");
+	if (!strcmp(sub, "pull") && a->nargs)
+		return sp_cli_usage_error(cmd, "'state pull' takes no argument");
+	if (a->force && strcmp(sub, "push"))
+		return sp_cli_usage_error(cmd, "--force is for 'state push'");
+	return SP_EXIT_OK;
+}
+
+static int cmd_state(int argc, char **argv)
+{
+	struct state_args a;
+	struct sp_ws w = { 0 };
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
+	int ret, rc;
+
+	if (parse_state_args(&a, argc, argv, &ret) < 0 || (ret = check_state_args(&a)) != SP_EXIT_OK)
+		goto out;
+	ret = SP_EXIT_ERROR;
+	rc = sp_ws_open_where(&w, a.spec_path, a.state_path, NULL, !strcmp(a.sub, "import"), &r);
+	sp_ws_report_print(&r);
+	if (rc < 0)
+		goto out;
+	if (!strcmp(a.sub, "rm"))
+		ret = state_rm(&w, a.nargs, a.args, a.lock_ms);
+	else if (!strcmp(a.sub, "import"))
+		ret = state_import(&w, a.nargs, a.args, a.lock_ms);
+	else if (!strcmp(a.sub, "push"))
+		ret = state_push(&w, a.args[0], a.force, a.lock_ms);
+	else if (!strcmp(a.sub, "unlock"))
+		ret = state_unlock(&w, a.args[0]);
+	else if (!strcmp(a.sub, "pull"))
+		ret = state_pull(&w, a.recovery);
+	else
+		ret = state_read(&w, a.sub, a.nargs, a.args);
 out:
-	sp_state_free(st);
-	close_where(&w);
+	free(a.args);
+	sp_ws_close(&w);
 	return ret;
 }
+
+const struct sp_cmd sp_cmd_state = {
+	"state", cmd_state, "list, show, remove, import, pull, push or unlock state",
+	"usage: scaleplan state [--spec FILE|DIR] [--state FILE] SUBCOMMAND [ARGS]\n"
+	"\n"
+	"  list [ADDR...]      the addresses in the state (those matching ADDR: a\n"
+	"                      resource, a component like service.api, or a type)\n"
+	"  show ADDR           one resource's attributes and dependencies\n"
+	"  rm ADDR...          take resources out of management: the state forgets\n"
+	"                      them, and plan and apply leave them as they are (neither\n"
+	"                      adopted nor deleted) until 'state import'\n"
+	"  import ADDR...      manage again what 'state rm' took out (the provider's\n"
+	"                      copy is adopted as it is), or adopt a resource the\n"
+	"                      provider holds and the state does not\n"
+	"  pull                print the state (--backup: the state before its last\n"
+	"                      write; --no-journal: without the operations the journal\n"
+	"                      of an interrupted apply records), to recover a damaged one\n"
+	"  push FILE           replace the state with FILE; refused for another lineage\n"
+	"                      or an older serial unless --force\n"
+	"  unlock ID           clear the record of a lock whose process is gone\n"
+	"\n"
+	"      --spec FILE|DIR    the spec that says where the state is (default\n"
+	"                         scaleplan.yaml when present)\n"
+	"      --state FILE       the state file itself (default .scaleplan/state.json)\n"
+	"      --force            push: replace whatever lineage or serial is stored\n"
+	"                         (even a state that cannot be read)\n"
+	"      --lock-timeout D   rm, import, push: wait up to D (30s, 2m, 500ms) for\n"
+	"                         the lock\n"
+	"  -h, --help             show this help\n",
+};

@@ -4,13 +4,15 @@
 #include <string.h>
 
 #include "planner/cli.h"
+#include "planner/commands.h"
+#include "planner/workspace.h"
 
 static void plural(char *buf, size_t n, size_t count, const char *one, const char *many)
 {
 	snprintf(buf, n, "%zu %s", count, count == 1 ? one : many);
 }
 
-int cmd_validate(int argc, char **argv)
+static int cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
@@ -22,23 +24,27 @@ int cmd_validate(int argc, char **argv)
 	const char *path = SP_DEFAULT_SPEC;
 	struct sp_spec *spec;
 	struct sp_graph *g;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q': quiet = 1; break;
-		case 'h': sp_cli_print_usage(stdout, sp_cmd_find("validate")); return SP_EXIT_OK;
+		case 'h': sp_cli_print_usage(stdout, &sp_cmd_validate); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
-		case ':': return sp_cli_usage_error("validate", "option '%s' needs a value", argv[optind - 1]);
-		default: return sp_cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
+		case ':': return sp_cli_usage_error(&sp_cmd_validate, "option '%s' needs a value", argv[optind - 1]);
+		default: return sp_cli_usage_error(&sp_cmd_validate, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1)
-		return sp_cli_usage_error("validate", "too many arguments");
+		return sp_cli_usage_error(&sp_cmd_validate, "too many arguments");
 	if (optind < argc)
 		path = argv[optind];
-	if (sp_cli_load(path, &spec, &g) != SP_EXIT_OK)
+	if (sp_ws_load(path, &spec, &g, &r) < 0) {
+		sp_ws_report_print(&r);
 		return SP_EXIT_ERROR;
+	}
+	sp_ws_report_print(&r);
 	if (!quiet) {
 		/* "N services" always; other kinds only when present */
 		static const char *const one[] = { "cache", "datastore", "queue", "GPU workload" };
@@ -61,3 +67,19 @@ int cmd_validate(int argc, char **argv)
 	sp_spec_free(spec);
 	return SP_EXIT_OK;
 }
+
+const struct sp_cmd sp_cmd_validate = {
+	"validate", cmd_validate, "load and check a spec; every error with its line and column",
+	"usage: scaleplan validate [--quiet] [FILE|DIR]\n"
+	"\n"
+	"Loads the spec (FILE, or every *.yaml and *.yml in DIR as one spec; default:\n"
+	"scaleplan.yaml), checks every key, type, unit, range and reference, builds the\n"
+	"dependency graph and rejects cycles. Every problem is reported as\n"
+	"FILE:LINE:COL: error: MESSAGE with the source line and a caret.\n"
+	"\n"
+	"  -q, --quiet        print nothing on success\n"
+	"      --no-color     no colour in messages\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"Exit status: 0 valid, 1 errors found, 2 usage error.\n",
+};

@@ -1,145 +1,59 @@
-/* The plan pipeline shared by plan, apply and drift (planner/plan.h):
- * spec -> forecast -> desired resources for one month -> current resources
- * (refreshed from the provider, or the state) -> diff -> cost. */
+/* The plan pipeline shared by plan and apply (planner/plan.h): spec ->
+ * forecast -> desired resources for one month -> current resources
+ * (refreshed from the provider, or the state) -> diff -> cost. It prints
+ * nothing: what it has to say goes to the caller's sp_ws_report. */
 #include "planner/plan.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "lib/xalloc.h"
 #include "model/desired.h"
 #include "planner/cli.h"
 #include "model/cost.h"
-#include "providers/backend_local.h"
+#include "planner/workspace.h"
 #include "providers/catalog.h"
-#include "providers/provider_local.h"
 
-#define SP_DEFAULT_STATE ".scaleplan/state.json"
-#define SP_DEFAULT_INFRA ".scaleplan/infra"
 /* Paths for the plan's cost model: enough for stable p10/p50/p90 of totals,
  * few enough that a 10,000-service plan stays interactive (bench/README.md). */
 #define SP_PLAN_DEFAULT_PATHS 200
 
-void sp_cli_print_err(const struct sp_err *e)
-{
-	if (e->file[0] && e->line)
-		fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->col, e->msg);
-	else if (e->file[0])
-		sp_cli_error("%s: %s", e->file, e->msg);
-	else
-		sp_cli_error("%s", e->msg);
-}
-
-int sp_cli_open_backend(struct sp_backend **out, const struct sp_spec *spec, const char **path)
-{
-	const char *p = spec && spec->state.path ? spec->state.path : SP_DEFAULT_STATE;
-	struct sp_err err;
-
-	sp_err_clear(&err);
-	if (path)
-		*path = p;
-	if (spec && spec->state.backend && strcmp(spec->state.backend, "local")) {
-		sp_cli_error("state backend '%s' is not available; this build has 'local'", spec->state.backend);
-		return -1;
-	}
-	if (sp_backend_local_open(out, p, &err) < 0) {
-		sp_cli_print_err(&err);
-		return -1;
-	}
-	return 0;
-}
-
-int sp_cli_open_provider(struct sp_provider **out, const struct sp_spec *spec, const char **path)
-{
-	const char *p = spec && spec->provider.path ? spec->provider.path : SP_DEFAULT_INFRA;
-	struct sp_err err;
-
-	sp_err_clear(&err);
-	if (path)
-		*path = p;
-	if (spec && spec->provider.kind && strcmp(spec->provider.kind, "local")) {
-		sp_cli_error("provider '%s' is not available; this build has 'local'", spec->provider.kind);
-		return -1;
-	}
-	if (sp_provider_local_open(out, p, &err) < 0) {
-		sp_cli_print_err(&err);
-		return -1;
-	}
-	return 0;
-}
-
-int sp_cli_lock(struct sp_backend *b, const char *operation, int timeout_ms)
-{
-	struct sp_lock_info mine, holder;
-	struct sp_err err;
-
-	sp_err_clear(&err);
-	memset(&holder, 0, sizeof(holder));
-	if (b->ops->lock(b, operation, timeout_ms, &mine, &holder, &err) == 0)
-		return 0;
-	if (err.code == SP_ELOCKED && holder.id[0]) {
-		sp_cli_error("the state is locked by another command%s", timeout_ms > 0 ? " (waited for it)" : "");
-		fprintf(stderr,
-			"  lock ID:   %s\n  held by:   %s\n  operation: %s\n  since:     %s\n  process:   %ld on %s\n"
-			"Wait for it to finish, or use --lock-timeout DURATION to wait. A lock ends with its process;\n"
-			"'scaleplan state unlock ID' clears the record of one whose process is gone.\n",
-			holder.id, holder.who, holder.operation, holder.created, holder.pid, holder.host);
-	} else {
-		sp_cli_print_err(&err);
-	}
-	return -1;
-}
-
-int sp_cli_now(sp_month *out)
-{
-	const char *env = getenv("SCALEPLAN_NOW");
-	if (env && *env) {
-		if (sp_month_parse(env, out) < 0) {
-			sp_cli_error("SCALEPLAN_NOW='%s' is not a month in YYYY-MM form", env);
-			return -1;
-		}
-		return 0;
-	}
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	*out = (tm.tm_year + 1900) * 12 + tm.tm_mon;
-	return 0;
-}
-
 /* The month planned: --at, or now plus the lead time, kept inside the horizon. */
-static int resolve_month(struct sp_plan *p, const struct sp_plan_opts *o)
+static int resolve_month(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r)
 {
 	const struct sp_spec *s = p->spec;
 	sp_month m, end = s->start + s->months - 1;
 	char a[8], b[8], c[8];
+	struct sp_err err;
 
+	sp_err_clear(&err);
 	sp_month_format(s->start, a);
 	sp_month_format(end, b);
 	if (o->at) {
 		if (sp_month_parse(o->at, &m) < 0) {
-			sp_cli_error("--at '%s' is not a month in YYYY-MM form", o->at);
+			sp_ws_report_error(r, "--at '%s' is not a month in YYYY-MM form", o->at);
 			return -1;
 		}
 		if (m < s->start || m > end) {
-			sp_cli_error("--at %s is outside the spec's horizon %s..%s", o->at, a, b);
+			sp_ws_report_error(r, "--at %s is outside the spec's horizon %s..%s", o->at, a, b);
 			return -1;
 		}
 	} else {
-		if (sp_cli_now(&m) < 0)
+		if (sp_ws_now(&m, &err) < 0) {
+			sp_ws_report_err(r, &err, NULL);
 			return -1;
+		}
 		m += s->lead_time_months;
 		if (m < s->start) {
 			m = s->start;
 		} else if (m > end) {
 			sp_month_format(m, c);
-			fprintf(stderr,
-				"scaleplan: warning: now plus the lead time (%s) is past the horizon %s..%s; "
-				"planning its last month (extend horizon.months)\n",
-				c, a, b);
+			/* a line of text, so its bytes stay what they were (no colour) */
+			sp_ws_report_text(r,
+					  "scaleplan: warning: now plus the lead time (%s) is past the horizon %s..%s; "
+					  "planning its last month (extend horizon.months)\n",
+					  c, a, b);
 			m = end;
 		}
 	}
@@ -156,7 +70,7 @@ static int cmp_double(const void *x, const void *y)
 
 /* current = the provider's resources, with what only the state knows
  * (dependencies, lifecycle) carried over; or the state's as they are. */
-static int load_current(struct sp_plan *p, const struct sp_plan_opts *o)
+static int load_current(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r)
 {
 	struct sp_err err;
 	const struct sp_resource_set *st = &p->state->resources;
@@ -166,24 +80,24 @@ static int load_current(struct sp_plan *p, const struct sp_plan_opts *o)
 		p->current = *st;
 		return 0;
 	}
-	if (p->provider->ops->list(p->provider, &p->current, &p->arena, &err) < 0) {
-		sp_cli_print_err(&err);
+	if (p->ws.provider->ops->list(p->ws.provider, &p->current, &p->arena, &err) < 0) {
+		sp_ws_report_err(r, &err, NULL);
 		return -1;
 	}
 	for (size_t i = 0; i < p->current.n; i++) {
-		struct sp_resource *r = &p->current.v[i];
-		const struct sp_resource *known = sp_resource_find(st, r->address);
+		struct sp_resource *res = &p->current.v[i];
+		const struct sp_resource *known = sp_resource_find(st, res->address);
 		if (known) {
-			r->depends_on = known->depends_on;
-			r->ndeps = known->ndeps;
+			res->depends_on = known->depends_on;
+			res->ndeps = known->ndeps;
 			/* protected when the provider or the state says so */
-			r->prevent_destroy = r->prevent_destroy || known->prevent_destroy;
-			r->allow_zero = known->allow_zero;
+			res->prevent_destroy = res->prevent_destroy || known->prevent_destroy;
+			res->allow_zero = known->allow_zero;
 			/* which attributes force a replace is the planner's knowledge */
-			for (size_t k = 0; k < r->nattrs; k++) {
-				const struct sp_attr *ka = sp_resource_attr(known, r->attrs[k].key);
+			for (size_t k = 0; k < res->nattrs; k++) {
+				const struct sp_attr *ka = sp_resource_attr(known, res->attrs[k].key);
 				if (ka)
-					r->attrs[k].force_new = ka->force_new;
+					res->attrs[k].force_new = ka->force_new;
 			}
 		}
 	}
@@ -281,40 +195,34 @@ int sp_plan_max_deletes(const struct sp_plan_opts *o, const struct sp_spec *spec
 	return -1;
 }
 
-int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, const char *what)
+int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, const char *what,
+			  struct sp_ws_report *r)
 {
 	size_t n = sp_diff_destroys(d);
 
 	if (max < 0 || n <= (size_t)max)
 		return 0;
-	sp_cli_error("this plan destroys %zu resource%s (%zu deleted, %zu replaced), more than the %d that %s "
-		     "allows; %s",
-		     n, n == 1 ? "" : "s", d->counts[SP_ACT_DELETE], d->counts[SP_ACT_REPLACE], max, from, what);
-	fprintf(stderr, "Check that these deletions are intended (the plan above lists them), then allow them for "
-			"this run with --max-deletes %zu.\n",
-		n);
+	sp_ws_report_error(r,
+			   "this plan destroys %zu resource%s (%zu deleted, %zu replaced), more than the %d that %s "
+			   "allows; %s",
+			   n, n == 1 ? "" : "s", d->counts[SP_ACT_DELETE], d->counts[SP_ACT_REPLACE], max, from, what);
+	sp_ws_report_text(r,
+			  "Check that these deletions are intended (the plan above lists them), then allow them for "
+			  "this run with --max-deletes %zu.\n",
+			  n);
 	return SP_EXIT_DELETES;
 }
 
-int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
+/* The model's side: the spec, its catalog, the month, the forecast, the
+ * desired resources and the spec's digest. */
+static int plan_model(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r)
 {
 	struct sp_forecast_opts fo;
-	struct sp_diags d;
-	struct sp_err err;
 	double want = o->percentile > 0 ? o->percentile : 50;
-	int ret = SP_EXIT_ERROR;
 
-	memset(p, 0, sizeof(*p));
-	sp_arena_init(&p->arena);
-	sp_diags_init(&d);
-	sp_err_clear(&err);
-	if (sp_cli_load(o->spec_path, &p->spec, &p->graph) != SP_EXIT_OK)
-		goto out;
-	if (sp_cli_load_catalog(&p->catalog, p->spec, o->spec_path) < 0)
-		goto out;
-	if (resolve_month(p, o) < 0)
-		goto out;
-
+	if (sp_ws_load(o->spec_path, &p->spec, &p->graph, r) < 0 ||
+	    sp_ws_load_catalog(&p->catalog, p->spec, o->spec_path, r) < 0 || resolve_month(p, o, r) < 0)
+		return -1;
 	/* the forecast: percentiles 10, 50, 90 and the one planned */
 	memset(&fo, 0, sizeof(fo));
 	fo.paths = o->paths > 0 ? o->paths : SP_PLAN_DEFAULT_PATHS;
@@ -323,10 +231,9 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	fo.only_month_set = 1;   /* the desired state needs one month; totals stay complete */
 	fo.only_month = p->month;
 	fo.no_groupings = 1;
-	struct sp_cli_progress prog = { "plan", 0, -1 };
-	if (isatty(2) && sp_graph_nnodes(p->graph) * (size_t)fo.paths >= SP_PROGRESS_MIN_WORK) {
-		fo.progress = sp_cli_progress_cb;
-		fo.progress_ctx = &prog;
+	if (o->progress && sp_graph_nnodes(p->graph) * (size_t)fo.paths >= SP_PROGRESS_MIN_WORK) {
+		fo.progress = o->progress;
+		fo.progress_ctx = o->progress_ctx;
 	}
 	fo.pcts[fo.npcts++] = 10;
 	fo.pcts[fo.npcts++] = 50;
@@ -334,17 +241,8 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	if (want != 10 && want != 50 && want != 90)
 		fo.pcts[fo.npcts++] = want;
 	qsort(fo.pcts, fo.npcts, sizeof(double), cmp_double);
-	int frc = sp_forecast_run(&p->forecast, p->spec, p->graph, p->catalog, &fo, &d);
-	sp_cli_progress_end(&prog);
-	if (frc < 0) {
-		sp_diags_sort(&d);
-		sp_diags_print(stderr, &d, sp_cli.color_err);
-		goto out;
-	}
-	if (d.n) {
-		sp_diags_sort(&d);
-		sp_diags_print(stderr, &d, sp_cli.color_err);
-	}
+	if (sp_forecast_run(&p->forecast, p->spec, p->graph, p->catalog, &fo, sp_ws_report_diags(r)) < 0)
+		return -1;
 	for (size_t k = 0; k < p->forecast->npcts; k++)
 		if (p->forecast->pcts[k] == want)
 			p->pct = k;
@@ -352,31 +250,50 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	p->mid = sp_fc_median_index(p->forecast);
 	p->hi = p->forecast->npcts - 1;
 	if (sp_desired_build(&p->desired, &p->arena, p->spec, p->graph, p->forecast, p->month, p->pct) < 0) {
-		sp_cli_error("cannot build the desired state for %s", p->at);
-		goto out;
+		sp_ws_report_error(r, "cannot build the desired state for %s", p->at);
+		return -1;
 	}
-	if (sp_spec_digest(p->spec, p->spec_digest) < 0) {
-		sp_cli_error("cannot compute the spec's digest");
-		goto out;
+	if (sp_ws_spec_digest(p->spec, p->spec_digest) < 0) {
+		sp_ws_report_error(r, "cannot compute the spec's digest");
+		return -1;
 	}
+	return 0;
+}
 
-	/* state, then the provider's view */
-	if (sp_cli_open_backend(&p->backend, p->spec, &p->state_path) < 0 ||
-	    sp_cli_open_provider(&p->provider, p->spec, &p->infra_path) < 0)
-		goto out;
+/* The provider's side: the state (under the lock when asked), the current
+ * resources, and what 'state rm' took out of management. */
+static int plan_current(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r)
+{
+	struct sp_backend *b;
+	struct sp_provider *prov;
+	struct sp_lock_info holder;
+	struct sp_err err;
+
+	sp_err_clear(&err);
+	sp_ws_where_of(&p->ws.where, p->spec);
+	p->state_path = p->ws.where.state_path;
+	p->infra_path = p->ws.where.infra_path;
+	if (sp_ws_open(&p->ws, 1, &err) < 0) {
+		sp_ws_report_err(r, &err, NULL);
+		return -1;
+	}
+	b = p->ws.backend;
+	prov = p->ws.provider;
 	if (o->lock_operation) {
-		if (sp_cli_lock(p->backend, o->lock_operation, o->lock_timeout_ms) < 0)
-			goto out;
+		if (sp_ws_lock(b, o->lock_operation, o->lock_timeout_ms, &holder, &err) < 0) {
+			sp_ws_report_lock_err(r, &err, &holder);
+			return -1;
+		}
 		/* no writer is active now: clear what killed ones left */
-		if (p->provider->ops->sweep)
-			p->provider->ops->sweep(p->provider);
+		if (prov->ops->sweep)
+			prov->ops->sweep(prov);
 	}
-	if (p->backend->ops->read(p->backend, &p->state, &err) < 0) {
-		sp_cli_print_err(&err);
-		goto out;
+	if (b->ops->read(b, &p->state, &err) < 0) {
+		sp_ws_report_err(r, &err, NULL);
+		return -1;
 	}
-	if (load_current(p, o) < 0)
-		goto out;
+	if (load_current(p, o, r) < 0)
+		return -1;
 	if (p->state->nremoved) {
 		/* 'state rm' took these out of management: neither adopted nor
 		 * deleted, nor created again, until 'state import' */
@@ -388,25 +305,24 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 		sp_hmap_free(&seen);
 		qsort(p->left_alone, p->nleft_alone, sizeof(*p->left_alone), cmp_strp);
 	}
-	protect_build(p);
 	p->refreshed = o->refresh;
+	return 0;
+}
+
+/* The diff, with the spec's protection, and the monthly list price before,
+ * and after the listed changes only (targets leave the rest as it is). */
+static void plan_diff(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r)
+{
+	struct sp_protection prot = { protect_lookup, p };
+
+	protect_build(p);
 	p->targets = o->targets;
 	p->ntargets = o->ntargets;
 	p->excludes = o->excludes;
 	p->nexcludes = o->nexcludes;
-
-	sp_diags_free(&d);
-	sp_diags_init(&d);
-	struct sp_protection prot = { protect_lookup, p };
 	if (sp_diff_build(&p->diff, &p->arena, &p->desired, &p->current, o->targets, o->ntargets, o->excludes,
-			  o->nexcludes, &prot, &d) < 0) {
+			  o->nexcludes, &prot, sp_ws_report_diags(r)) < 0)
 		p->lifecycle_errors = 1;
-	}
-	if (d.n) {
-		sp_diags_sort(&d);
-		sp_diags_print(stderr, &d, sp_cli.color_err);
-	}
-
 	/* monthly list price before, and after the listed changes only (targets
 	 * leave the rest as it is) */
 	p->cost_before = sp_cost_set(p->catalog, &p->current);
@@ -420,18 +336,21 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o)
 	}
 	if (fabs(p->cost_after) < 1e-6)
 		p->cost_after = 0;
-	ret = p->lifecycle_errors ? SP_EXIT_ERROR : SP_EXIT_OK;
-out:
-	sp_diags_free(&d);
-	return ret;
+}
+
+int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r)
+{
+	memset(p, 0, sizeof(*p));
+	sp_arena_init(&p->arena);
+	if (plan_model(p, o, r) < 0 || plan_current(p, o, r) < 0)
+		return SP_EXIT_ERROR;
+	plan_diff(p, o, r);
+	return p->lifecycle_errors ? SP_EXIT_ERROR : SP_EXIT_OK;
 }
 
 void sp_plan_free(struct sp_plan *p)
 {
-	if (p->provider)
-		p->provider->ops->close(p->provider);
-	if (p->backend)
-		p->backend->ops->close(p->backend);
+	sp_ws_close(&p->ws);
 	sp_state_free(p->state);
 	if (p->protect_pos)
 		sp_hmap_free(&p->protect);

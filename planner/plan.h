@@ -1,6 +1,7 @@
-/* The plan pipeline shared by plan, apply and drift: spec -> forecast ->
- * desired resources for one month -> state refreshed from the provider ->
- * diff, with the monthly cost before and after. */
+/* The plan pipeline shared by plan and apply: spec -> forecast -> desired
+ * resources for one month -> state refreshed from the provider -> diff,
+ * with the monthly cost before and after. It prints nothing: its warnings
+ * and errors go to an sp_ws_report the command prints. */
 #ifndef SP_PLAN_H
 #define SP_PLAN_H
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include "providers/catalog.h"
 #include "providers/provider.h"
 #include "providers/state.h"
+#include "planner/workspace.h"
 
 struct sp_plan_opts {
 	const char *spec_path;
@@ -29,6 +31,10 @@ struct sp_plan_opts {
 	const char *const *excludes;
 	size_t nexcludes;
 	int max_deletes;              /* --max-deletes: -2 unset (the spec's, if any), -1 off, else the limit */
+	/* progress of the forecast, for a terminal (NULL: none); called only
+	 * when the work is large (SP_PROGRESS_MIN_WORK) */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
 };
 
 struct sp_plan {
@@ -37,8 +43,7 @@ struct sp_plan {
 	struct sp_graph *graph;
 	struct sp_catalog *catalog;
 	struct sp_forecast *forecast;
-	struct sp_backend *backend;
-	struct sp_provider *provider;
+	struct sp_ws ws;              /* the state backend and the provider (ws.spec stays NULL) */
 	struct sp_state *state;
 	char spec_digest[41];         /* git blob id (SHA-1) of the spec's files */
 	int month;                    /* month index planned */
@@ -49,7 +54,7 @@ struct sp_plan {
 	struct sp_diff diff;
 	double cost_before, cost_after;   /* monthly, on-demand list */
 	size_t lo, mid, hi;           /* forecast percentile indexes: lowest, the one planned, highest */
-	const char *state_path;       /* where state and resources live (from the spec or defaults) */
+	const char *state_path;       /* where state and resources live: ws.where's, for the plan document */
 	const char *infra_path;
 	int lifecycle_errors;
 	int refreshed;
@@ -66,36 +71,21 @@ struct sp_plan {
 };
 
 /* The limit on destroyed resources in force: --max-deletes, else the spec's
- * lifecycle.max_deletes, else -1 (none); from names where it was set. */
+ * lifecycle.max_deletes (spec may be NULL), else -1 (none); from (n bytes)
+ * names where it was set, for the message. */
 int sp_plan_max_deletes(const struct sp_plan_opts *o, const struct sp_spec *spec, char *from, size_t n);
-/* When the diff destroys more than max (>= 0), prints why and returns
- * SP_EXIT_DELETES; else 0. what: "nothing was saved", "nothing was changed". */
-int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, const char *what);
+/* When the diff destroys (deletes or replaces) more than max (>= 0): the
+ * error and what to do go to r, and returns SP_EXIT_DELETES; else 0. what
+ * ends the error: "nothing was saved", "nothing was changed". */
+int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, const char *what,
+			  struct sp_ws_report *r);
 
-/* Runs the pipeline; prints diagnostics and errors itself (planner). Returns
- * 0, or SP_EXIT_ERROR with *p partially filled (free with sp_plan_free). */
-int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o);
+/* Runs the pipeline for o. Every warning and error goes to r, in the order
+ * the command prints them. Returns SP_EXIT_OK; or SP_EXIT_ERROR with *p
+ * partially filled (p->lifecycle_errors when the plan was made but breaks a
+ * lifecycle rule of the spec). Free *p with sp_plan_free in either case. */
+int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r);
+/* Closes the backend and the provider and frees everything p holds. */
 void sp_plan_free(struct sp_plan *p);
-
-/* Opens the state backend and the provider the spec configures (defaults:
- * local, .scaleplan/state.json and .scaleplan/infra; paths relative to the
- * working directory, as Terraform's working directory); spec may be NULL.
- * Print their own errors; return 0 or -1. */
-int sp_cli_open_backend(struct sp_backend **out, const struct sp_spec *spec, const char **path);
-int sp_cli_open_provider(struct sp_provider **out, const struct sp_spec *spec, const char **path);
-/* Takes the state lock, printing the holder when another command has it. */
-int sp_cli_lock(struct sp_backend *b, const char *operation, int timeout_ms);
-/* "YYYY-MM" of the current month: $SCALEPLAN_NOW when set (tests), else the UTC clock. */
-int sp_cli_now(sp_month *out);
-/* Prints an sp_err as "file:line:col: error: msg" or "scaleplan: error: file: msg". */
-void sp_cli_print_err(const struct sp_err *e);
-
-/* The catalog search path (SCALEPLAN_CATALOG_PATH, beside the binary, the data dir). */
-const char *sp_cli_catalog_path(void);
-/* Loads the catalog a spec names (a relative path is relative to the spec's
- * directory); prints the error. Returns 0 or -1. */
-int sp_cli_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, const char *spec_path);
-/* The git blob id of the spec's files, in order, as hex (41 bytes). */
-int sp_spec_digest(const struct sp_spec *spec, char out[41]);
 
 #endif

@@ -104,19 +104,32 @@ static void label_end(struct label *l)
 		sp_sb_adds(&l->sb, "</FONT>");
 }
 
-static void label_service(struct label *l, const struct sp_service *s)
+/* The first detail line: what the component is, then " · SKU" when it has one. */
+static void line_first(struct label *l, const char *what, const char *sku)
 {
 	struct sp_sb *sb = line(l);
-	add_html(sb, (unsigned)s->cls <= SP_CLASS_DEV ? sp_class_names[s->cls] : "?");
-	if (s->instance) {
+	add_html(sb, what);
+	if (sku) {
 		sp_sb_adds(sb, " · ");
-		add_html(sb, s->instance);
+		add_html(sb, sku);
 	}
-	if (s->cpu_ms_per_request > 0) {
-		sb = line(l);
-		add_num(sb, s->cpu_ms_per_request);
-		sp_sb_adds(sb, " ms CPU/req");
-	}
+}
+
+/* A detail line of one figure and its unit: "12 ms CPU/req". */
+static void line_num(struct label *l, double v, const char *unit)
+{
+	struct sp_sb *sb = line(l);
+	add_num(sb, v);
+	sp_sb_adds(sb, unit);
+}
+
+static void label_service(struct label *l, const struct sp_service *s)
+{
+	struct sp_sb *sb;
+
+	line_first(l, (unsigned)s->cls <= SP_CLASS_DEV ? sp_class_names[s->cls] : "?", s->instance);
+	if (s->cpu_ms_per_request > 0)
+		line_num(l, s->cpu_ms_per_request, " ms CPU/req");
 	if (s->has_latency_slo || s->availability > 0) {
 		sb = line(l);
 		sp_sb_adds(sb, "SLO ");
@@ -140,12 +153,9 @@ static void label_service(struct label *l, const struct sp_service *s)
 
 static void label_cache(struct label *l, const struct sp_cache *c)
 {
-	struct sp_sb *sb = line(l);
-	add_html(sb, NAME(sp_cache_engine_names, c->engine));
-	if (c->node) {
-		sp_sb_adds(sb, " · ");
-		add_html(sb, c->node);
-	}
+	struct sp_sb *sb;
+
+	line_first(l, NAME(sp_cache_engine_names, c->engine), c->node);
 	if (c->hit_rate > 0 || c->working_set_gb > 0) {
 		sb = line(l);
 		if (c->hit_rate > 0) {
@@ -163,17 +173,11 @@ static void label_cache(struct label *l, const struct sp_cache *c)
 
 static void label_datastore(struct label *l, const struct sp_datastore *d)
 {
-	struct sp_sb *sb = line(l);
-	add_html(sb, NAME(sp_db_engine_names, d->engine));
-	if (d->instance) {
-		sp_sb_adds(sb, " · ");
-		add_html(sb, d->instance);
-	}
-	if (d->storage_start_gb > 0) {
-		sb = line(l);
-		add_num(sb, d->storage_start_gb);
-		sp_sb_adds(sb, " GB at start");
-	}
+	struct sp_sb *sb;
+
+	line_first(l, NAME(sp_db_engine_names, d->engine), d->instance);
+	if (d->storage_start_gb > 0)
+		line_num(l, d->storage_start_gb, " GB at start");
 	if (d->sharded) {
 		sb = line(l);
 		sp_sb_adds(sb, "sharded: ");
@@ -200,12 +204,9 @@ static void label_queue(struct label *l, const struct sp_queue *q)
 
 static void label_gpu(struct label *l, const struct sp_gpu_workload *w)
 {
-	struct sp_sb *sb = line(l);
-	sp_sb_adds(sb, w->kind == SP_GPU_TRAINING ? "training" : "inference");
-	if (w->gpu) {
-		sp_sb_adds(sb, " · ");
-		add_html(sb, w->gpu);
-	}
+	struct sp_sb *sb;
+
+	line_first(l, w->kind == SP_GPU_TRAINING ? "training" : "inference", w->gpu);
 	if (w->kind == SP_GPU_TRAINING) {
 		sb = line(l);
 		add_num(sb, w->params_b);
@@ -322,31 +323,46 @@ static void build(Agraph_t *g, const struct sp_graph *sg, Agnode_t **nodes, cons
 	struct syms y;
 	struct sp_sb sb = SP_SB_INIT;
 
-	decl(g, AGRAPH, "rankdir", "LR");
-	decl(g, AGRAPH, "fontname", FONT);
-	decl(g, AGRAPH, "fontsize", "12");
-	Agsym_t *title_sym = decl(g, AGRAPH, "label", "");
-	decl(g, AGRAPH, "labelloc", "t");
-	decl(g, AGRAPH, "nodesep", "0.35");
-	decl(g, AGRAPH, "ranksep", "0.9");
-	decl(g, AGRAPH, "bgcolor", "white");
-	decl(g, AGRAPH, "pad", "0.2");
-	decl(g, AGNODE, "fontname", FONT);
-	decl(g, AGNODE, "fontsize", "11");
-	decl(g, AGNODE, "penwidth", "1.2");
-	decl(g, AGNODE, "margin", "0.15,0.06");
-	y.shape = decl(g, AGNODE, "shape", "box");
-	y.style = decl(g, AGNODE, "style", "filled");
-	y.fill = decl(g, AGNODE, "fillcolor", "white");
-	y.line = decl(g, AGNODE, "color", "black");
-	y.label = decl(g, AGNODE, "label", "\\N");
-	decl(g, AGEDGE, "fontname", FONT);
-	decl(g, AGEDGE, "fontsize", "9");
-	decl(g, AGEDGE, "fontcolor", "#334155");
-	decl(g, AGEDGE, "arrowsize", "0.7");
-	y.e_color = decl(g, AGEDGE, "color", "#64748b");
-	y.e_style = decl(g, AGEDGE, "style", "solid");
-	y.e_label = decl(g, AGEDGE, "label", "");
+	Agsym_t *title_sym = NULL;
+	/* every attribute with its default, in the order agwrite lists them;
+	 * keep: where the symbol goes when nodes or edges set it */
+	const struct {
+		int kind;
+		const char *name, *def;
+		Agsym_t **keep;
+	} attrs[] = {
+		{ AGRAPH, "rankdir", "LR", NULL },
+		{ AGRAPH, "fontname", FONT, NULL },
+		{ AGRAPH, "fontsize", "12", NULL },
+		{ AGRAPH, "label", "", &title_sym },
+		{ AGRAPH, "labelloc", "t", NULL },
+		{ AGRAPH, "nodesep", "0.35", NULL },
+		{ AGRAPH, "ranksep", "0.9", NULL },
+		{ AGRAPH, "bgcolor", "white", NULL },
+		{ AGRAPH, "pad", "0.2", NULL },
+		{ AGNODE, "fontname", FONT, NULL },
+		{ AGNODE, "fontsize", "11", NULL },
+		{ AGNODE, "penwidth", "1.2", NULL },
+		{ AGNODE, "margin", "0.15,0.06", NULL },
+		{ AGNODE, "shape", "box", &y.shape },
+		{ AGNODE, "style", "filled", &y.style },
+		{ AGNODE, "fillcolor", "white", &y.fill },
+		{ AGNODE, "color", "black", &y.line },
+		{ AGNODE, "label", "\\N", &y.label },
+		{ AGEDGE, "fontname", FONT, NULL },
+		{ AGEDGE, "fontsize", "9", NULL },
+		{ AGEDGE, "fontcolor", "#334155", NULL },
+		{ AGEDGE, "arrowsize", "0.7", NULL },
+		{ AGEDGE, "color", "#64748b", &y.e_color },
+		{ AGEDGE, "style", "solid", &y.e_style },
+		{ AGEDGE, "label", "", &y.e_label },
+	};
+
+	for (size_t i = 0; i < SP_ARRAY_LEN(attrs); i++) {
+		Agsym_t *sym = decl(g, attrs[i].kind, attrs[i].name, attrs[i].def);
+		if (attrs[i].keep)
+			*attrs[i].keep = sym;
+	}
 
 	if (title && *title) {
 		sp_sb_adds(&sb, "<B>");

@@ -426,7 +426,7 @@ has "state.json.journal: damaged journal: the state names journal .*, but this f
 sed '2s/"serial":\([0-9]\)/"serial":9\1/' journal.keep >.scaleplan/state.json.journal
 cmp -s journal.keep .scaleplan/state.json.journal && bad "the journal record was not changed" || ok
 run 1 plan
-has "state.json.journal:2:0: error: damaged journal record: its content does not match its checksum"
+has "^scaleplan: \.scaleplan/state\.json\.journal:2: error: damaged journal record: its content does not match its checksum"
 # the journal of another state
 cp journal.keep .scaleplan/state.json.journal
 mkdir -p "$ROOT/integrity-other" && cp scaleplan.yaml "$ROOT/integrity-other/"

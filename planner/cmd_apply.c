@@ -1,0 +1,326 @@
+/* scaleplan apply: apply a saved plan exactly, or plan and apply in one go. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/strbuf.h"
+#include "planner/apply.h"
+#include "planner/cli.h"
+#include "planner/commands.h"
+#include "planner/plan.h"
+#include "planner/plan_args.h"
+#include "planner/planfile.h"
+#include "planner/render_plan.h"
+#include "planner/workspace.h"
+
+/* Largest plan file read by apply. */
+#define SP_PLANFILE_MAX (512u << 20)
+
+/* A saved plan is a JSON document; a spec is YAML (or a folder). */
+static int looks_like_plan(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	int c;
+	if (!f)
+		return 0;
+	do
+		c = fgetc(f);
+	while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
+	fclose(f);
+	return c == '{';
+}
+
+static const char *op_verb(const struct sp_op *op)
+{
+	if (op->is_delete)
+		return op->change->action == SP_ACT_REPLACE ? "replace (delete)" : "delete";
+	return op->change->action == SP_ACT_REPLACE ? "replace (create)" : sp_action_names[op->change->action];
+}
+
+static void report(const struct sp_apply *ap)
+{
+	const size_t cap = 50;
+	size_t shown;
+
+	if (!ap->failed && !ap->skipped) {
+		size_t cnt[5] = { 0 };
+		for (size_t k = 0; k < ap->nops; k++)
+			if (!ap->ops[k].is_delete || ap->ops[k].change->action == SP_ACT_DELETE)
+				cnt[ap->ops[k].change->action]++;
+		printf("\nApply complete: %zu created, %zu updated, %zu replaced, %zu deleted.\n", cnt[SP_ACT_CREATE],
+		       cnt[SP_ACT_UPDATE], cnt[SP_ACT_REPLACE], cnt[SP_ACT_DELETE]);
+		return;
+	}
+	fputc('\n', stderr);
+	sp_ws_error("apply failed: %zu of %zu operations done, %zu failed, %zu skipped", ap->done, ap->nops, ap->failed,
+		    ap->skipped);
+	static const char *const label[] = { "", "done", "failed", "skipped" };
+	for (int st = SP_OP_DONE; st <= SP_OP_SKIPPED; st++) {
+		shown = 0;
+		for (size_t k = 0; k < ap->nops; k++) {
+			const struct sp_op *op = &ap->ops[k];
+			if ((int)op->status != st)
+				continue;
+			if (shown++ >= cap)
+				continue;
+			if (st == SP_OP_DONE)
+				fprintf(stderr, "  %-7s %s (%s)\n", label[st], op->change->address, op_verb(op));
+			else
+				fprintf(stderr, "  %-7s %s (%s): %s\n", label[st], op->change->address, op_verb(op),
+					op->error);
+		}
+		if (shown > cap)
+			fprintf(stderr, "  ... and %zu more %s\n", shown - cap, label[st]);
+	}
+	fputs("The state records every operation that was done; run apply again to continue.\n", stderr);
+}
+
+/* Runs the diff, records the cost, writes the final state. */
+static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_state *st, const struct sp_diff *d,
+		     const struct sp_plan_cost *cost, const char *at, int parallelism, int verify)
+{
+	struct sp_apply ap;
+	struct sp_err err;
+	int ret = SP_EXIT_OK;
+
+	memset(&ap, 0, sizeof(ap));
+	ap.backend = b;
+	ap.provider = prov;
+	ap.state = st;
+	ap.diff = d;
+	ap.parallelism = parallelism;
+	ap.verify_before = verify;
+	ap.log = stdout;
+	/* the journal and the state must be writable before the provider is
+	 * touched: an operation that could not be recorded would be lost */
+	sp_err_clear(&err);
+	if (d->n > d->counts[SP_ACT_NOOP] && b->ops->begin && b->ops->begin(b, st, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		sp_ws_error("apply cannot record its operations, so it changed nothing");
+		return SP_EXIT_ERROR;
+	}
+	if (sp_apply_run(&ap) < 0)
+		ret = SP_EXIT_ERROR;
+	if (cost && ret == SP_EXIT_OK) {
+		st->cost.present = 1;
+		for (int i = 0; i < 3; i++) {
+			st->cost.pct[i] = cost->pct[i];
+			st->cost.horizon[i] = cost->horizon[i];
+		}
+		snprintf(st->cost.currency, sizeof(st->cost.currency), "%s", cost->currency);
+		snprintf(st->cost.at, sizeof(st->cost.at), "%s", at);
+	}
+	/* fold the journal into one state file (what was done, even on
+	 * failure); the serial goes up only when the content changes, so an
+	 * apply with nothing to do leaves saved plans valid */
+	sp_err_clear(&err);
+	if (b->ops->write(b, st, &err) == SP_ESTALE) {
+		sp_err_clear(&err);
+		st->serial++;
+		b->ops->write(b, st, &err);
+	}
+	if (err.code) {
+		sp_ws_print_err(&err, NULL);
+		fputs("scaleplan: the operations are recorded in the state journal; the next command reads them\n",
+		      stderr);
+		ret = SP_EXIT_ERROR;
+	}
+	report(&ap);
+	sp_apply_free(&ap);
+	return ret;
+}
+
+static int apply_saved(const char *path, struct sp_plan_args *a)
+{
+	struct sp_sb sb = SP_SB_INIT;
+	struct sp_saved_plan sp;
+	struct sp_ws w = { 0 };
+	struct sp_lock_info holder;
+	struct sp_state *st = NULL;
+	struct sp_err err;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
+	int ret = SP_EXIT_ERROR;
+
+	memset(&sp, 0, sizeof(sp));
+	sp_err_clear(&err);
+	if (a->ntargets || a->nexcludes || a->o.at || !a->o.refresh) {
+		sp_ws_error("a saved plan is applied as it is; --target, --exclude, --at and --refresh belong to plan");
+		return SP_EXIT_USAGE;
+	}
+	if (sp_sb_read_file(&sb, path, SP_PLANFILE_MAX) < 0) {
+		sp_ws_error("cannot read plan file '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (sp_plan_from_json(&sp, sb.buf, sb.len, path, &err) < 0) {
+		struct sp_src text = { path, sb.buf, sb.len };
+		sp_ws_print_err(&err, &text);
+		goto out;
+	}
+	/* where the plan says, not where a spec in this folder would */
+	sp_ws_where_of(&w.where, NULL);
+	if (sp.state_path)
+		w.where.state_path = sp.state_path;
+	if (sp.infra_path)
+		w.where.infra_path = sp.infra_path;
+	if (sp_ws_open(&w, 1, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		goto out;
+	}
+	if (sp_ws_lock(w.backend, "apply", a->o.lock_timeout_ms, &holder, &err) < 0) {
+		sp_ws_print_lock_err(&err, &holder);
+		goto out;
+	}
+	if (w.provider->ops->sweep)
+		w.provider->ops->sweep(w.provider);
+	if (w.backend->ops->read(w.backend, &st, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		goto out;
+	}
+	if (sp.serial != st->serial || (sp.serial && strcmp(sp.lineage, st->lineage))) {
+		sp_ws_error("the plan in '%s' is stale: it was made against state %s serial %llu, and the state "
+			     "is now %s serial %llu",
+			     path, sp.lineage[0] ? sp.lineage : "(none)", (unsigned long long)sp.serial,
+			     st->serial ? st->lineage : "(none)", (unsigned long long)st->serial);
+		fputs("Another apply or a state command changed it since. Make a new plan: scaleplan plan -out FILE\n",
+		      stderr);
+		goto out;
+	}
+	ret = sp_plan_check_deletes(&sp.diff, a->o.max_deletes >= 0 ? a->o.max_deletes : -1, "--max-deletes",
+				    "nothing was changed", &r);
+	sp_ws_report_print(&r);
+	if (ret != 0)
+		goto out;
+	ret = SP_EXIT_ERROR;
+	if (sp.diff.n == sp.diff.counts[SP_ACT_NOOP]) {
+		printf("No changes in the plan; nothing to do.\n");
+		ret = SP_EXIT_OK;
+		goto out;
+	}
+	ret = run_apply(w.backend, w.provider, st, &sp.diff, &sp.cost, sp.at, a->parallelism, 1);
+out:
+	sp_state_free(st);
+	sp_ws_close(&w);
+	sp_saved_plan_free(&sp);
+	sp_sb_release(&sb);
+	return ret;
+}
+
+static int confirm(void)
+{
+	char line[64];
+	if (!isatty(0))
+		return -1;
+	printf("\nApply these changes? Only 'yes' is accepted: ");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	line[strcspn(line, "\r\n")] = '\0';
+	return !strcmp(line, "yes");
+}
+
+/* The state apply records into: rebuilt from the refreshed view, and the
+ * unchanged resources take the spec's dependencies and lifecycle now. */
+static void rebase_state(struct sp_plan *p)
+{
+	struct sp_resource_set *set = &p->state->resources;
+
+	if (p->refreshed)
+		*set = p->current;
+	for (size_t i = 0; i < p->diff.n; i++) {
+		const struct sp_change *c = &p->diff.v[i];
+		const struct sp_resource *res;
+		if (c->action != SP_ACT_NOOP || !c->after)
+			continue;
+		res = sp_resource_find(set, c->address);
+		if (res)
+			set->v[res - set->v] = *c->after;
+	}
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	struct sp_plan_args a;
+	struct sp_plan p;
+	struct sp_plan_cost cost;
+	struct sp_plan_view v;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
+	int ret, exit_now, ok;
+
+	if (sp_plan_args_parse(&a, &sp_cmd_apply, argc, argv, &exit_now) < 0) {
+		sp_plan_args_free(&a);
+		return exit_now;
+	}
+	if (a.arg && access(a.arg, F_OK) < 0) {
+		sp_ws_error("cannot read '%s': %s", a.arg, strerror(errno));
+		sp_plan_args_free(&a);
+		return SP_EXIT_ERROR;
+	}
+	if (a.arg && looks_like_plan(a.arg)) {
+		ret = apply_saved(a.arg, &a);
+		sp_plan_args_free(&a);
+		return ret;
+	}
+	if (!a.auto_approve && !isatty(0)) {
+		sp_ws_error("apply needs --auto-approve or a saved plan file when standard input is not a terminal");
+		sp_plan_args_free(&a);
+		return SP_EXIT_ERROR;
+	}
+	a.o.lock_operation = "apply";
+	ret = sp_plan_make(&p, &a.o, &r);
+	sp_cli_progress_end(&a.progress);
+	sp_ws_report_print(&r);
+	if (ret != SP_EXIT_OK)
+		goto out;
+	sp_plan_cost_fill(&cost, &p);
+	sp_plan_args_view(&v, &p, &cost);
+	sp_render_plan_text(stdout, &v);
+	fflush(stdout);
+	char from[300];
+	int max = sp_plan_max_deletes(&a.o, p.spec, from, sizeof(from));
+	ret = sp_plan_check_deletes(&p.diff, max, from, "nothing was changed", &r);
+	sp_ws_report_print(&r);
+	if (ret != 0)
+		goto out;
+	if (!a.auto_approve && p.diff.n > p.diff.counts[SP_ACT_NOOP]) {
+		ok = confirm();
+		if (ok <= 0) {
+			printf("Apply cancelled; nothing was changed.\n");
+			ret = SP_EXIT_ERROR;
+			goto out;
+		}
+	}
+	rebase_state(&p);
+	ret = run_apply(p.ws.backend, p.ws.provider, p.state, &p.diff, &cost, p.at, a.parallelism, 0);
+out:
+	sp_plan_free(&p);
+	sp_plan_args_free(&a);
+	return ret;
+}
+
+const struct sp_cmd sp_cmd_apply = {
+	"apply", cmd_apply, "make the infrastructure match a saved plan or the spec",
+	"usage: scaleplan apply [OPTIONS] [PLANFILE | FILE|DIR]\n"
+	"\n"
+	"With PLANFILE (from 'scaleplan plan -out'), applies exactly that plan, and\n"
+	"refuses it when the state changed since (another lineage or serial) or when a\n"
+	"resource it changes was changed outside scaleplan. With a spec, plans and\n"
+	"applies in one go: it shows the plan and asks for 'yes' on a terminal, or\n"
+	"needs --auto-approve. Creates run in dependency order, deletes in reverse,\n"
+	"independent resources in parallel; the state records each operation as it\n"
+	"completes, so after a failure or a kill, apply again continues.\n"
+	"\n"
+	"      --auto-approve      do not ask\n"
+	"      --parallelism N     operations at once (default 10)\n"
+	"      --lock-timeout D    wait up to D (30s, 2m, 500ms) for the state lock\n"
+	"      --max-deletes N     refuse to destroy more than N resources (also for a\n"
+	"                          saved plan)\n"
+	"      --at, --percentile, --target, --exclude, --refresh, --paths, --seed,\n"
+	"      --threads           as for plan, when planning here\n"
+	"      --no-color          no colour\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Exit status: 0 applied, 1 error or a failed operation, 2 usage error, 3 more\n"
+	"resources destroyed than --max-deletes allows (nothing changed).\n",
+};
