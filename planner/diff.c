@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "model/cost.h"
 
 const char *const sp_action_names[] = { "no-op", "create", "update", "replace", "delete" };
 
@@ -176,4 +177,14 @@ int sp_diff_build(struct sp_diff *out, struct sp_arena *a, const struct sp_resou
 size_t sp_diff_destroys(const struct sp_diff *d)
 {
 	return d->counts[SP_ACT_DELETE] + d->counts[SP_ACT_REPLACE];
+}
+
+void sp_diff_price(struct sp_diff *d, const struct sp_catalog *cat)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct sp_change *c = &d->v[i];
+		c->cost_before = c->before ? sp_cost_resource(cat, c->before) : 0;
+		c->cost_after = c->after ? sp_cost_resource(cat, c->after) : 0;
+		c->priced = 1;
+	}
 }

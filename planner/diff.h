@@ -25,6 +25,10 @@ struct sp_change {
 	const struct sp_resource *after;    /* NULL for delete */
 	struct sp_attr_change *attrs;       /* changed attributes only, sorted by key */
 	size_t nattrs;
+	/* monthly on-demand list price before and after, as the model prices
+	 * them (sp_diff_price); 0 until priced */
+	double cost_before, cost_after;
+	int priced;
 };
 
 struct sp_diff {
@@ -58,6 +62,12 @@ int sp_diff_build(struct sp_diff *out, struct sp_arena *a, const struct sp_resou
 		  const struct sp_resource_set *current, const char *const *targets, size_t ntargets,
 		  const char *const *excludes, size_t nexcludes, const struct sp_protection *prot,
 		  struct sp_diags *diags);
+
+/* Prices every change of d once with the model's cost (model/cost.h), so
+ * that renderers and the plan file show the figures the plan computed and
+ * never price a resource again. */
+struct sp_catalog;
+void sp_diff_price(struct sp_diff *d, const struct sp_catalog *cat);
 
 /* Resources a diff destroys: deletes and replaces. */
 size_t sp_diff_destroys(const struct sp_diff *d);

@@ -327,12 +327,10 @@ static void plan_diff(struct sp_plan *p, const struct sp_plan_opts *o, struct sp
 	 * leave the rest as it is) */
 	p->cost_before = sp_cost_set(p->catalog, &p->current);
 	p->cost_after = p->cost_before;
+	sp_diff_price(&p->diff, p->catalog);
 	for (size_t i = 0; i < p->diff.n; i++) {
 		const struct sp_change *c = &p->diff.v[i];
-		if (c->before)
-			p->cost_after -= sp_cost_resource(p->catalog, c->before);
-		if (c->after)
-			p->cost_after += sp_cost_resource(p->catalog, c->after);
+		p->cost_after += c->cost_after - c->cost_before;
 	}
 	if (fabs(p->cost_after) < 1e-6)
 		p->cost_after = 0;

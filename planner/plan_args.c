@@ -175,7 +175,6 @@ void sp_plan_args_view(struct sp_plan_view *v, const struct sp_plan *p, const st
 	v->at = p->at;
 	v->percentile = p->forecast->pcts[p->pct];
 	v->diff = &p->diff;
-	v->catalog = p->catalog;
 	v->cost = cost;
 	v->color = sp_cli.color_out;
 	v->left_alone = p->left_alone;

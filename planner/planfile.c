@@ -166,7 +166,7 @@ static int change_body(const struct sp_change *c, json_t *ch, json_t **force_new
 	return 0;
 }
 
-static int change_json(const struct sp_change *c, const struct sp_catalog *cat, json_t *o, struct sp_err *err)
+static int change_json(const struct sp_change *c, json_t *o, struct sp_err *err)
 {
 	const struct sp_resource *r = c->after ? c->after : c->before;
 	json_t *ch = json_object(), *dp = json_object(), *fn = NULL, *v;
@@ -189,10 +189,9 @@ static int change_json(const struct sp_change *c, const struct sp_catalog *cat, 
 	json_object_set_new(o, "force_new", fn);
 	fn = NULL;
 	json_object_set_new(o, "lifecycle", sp_resource_json_lifecycle(r));
-	if (cat) {
+	if (c->priced) {
 		json_t *cost = json_object();
-		double b = c->before ? sp_cost_resource(cat, c->before) : 0;
-		double a = c->after ? sp_cost_resource(cat, c->after) : 0;
+		double b = c->cost_before, a = c->cost_after;
 		json_object_set_new(cost, "monthly_before", jmoney(b));
 		json_object_set_new(cost, "monthly_after", jmoney(a));
 		json_object_set_new(o, "cost", cost);
@@ -246,7 +245,7 @@ int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 	for (size_t i = 0; i < p->diff.n; i++) {
 		json_t *o = json_object();
 		json_array_append_new(rc, o);
-		if ((ret = change_json(&p->diff.v[i], p->catalog, o, err)) < 0)
+		if ((ret = change_json(&p->diff.v[i], o, err)) < 0)
 			goto out;
 	}
 	sp_plan_cost_fill(&cost, p);

@@ -101,9 +101,8 @@ void sp_render_plan_text(FILE *out, const struct sp_plan_view *v)
 		if (c->action == SP_ACT_NOOP)
 			continue;
 		fprintf(out, "%s%4s %s%s", col, act_symbol[c->action], c->address, rst);
-		if (v->catalog) {
-			double b = c->before ? sp_cost_resource(v->catalog, c->before) : 0;
-			double a = c->after ? sp_cost_resource(v->catalog, c->after) : 0;
+		if (c->priced) {
+			double b = c->cost_before, a = c->cost_after;
 			if (fabs(a - b) >= 0.5 && v->cost) {
 				sp_render_money_delta(val, sizeof(val), a - b, v->cost->currency);
 				fprintf(out, "  (%s/month)", val);
@@ -282,10 +281,8 @@ void sp_render_plan_markdown(struct sp_sb *sb, const struct sp_plan_view *v, siz
 		sp_sb_reset(&row);
 		sp_sb_addf(&row, "| %s | `%s` | ", md_sym[ch->action], ch->address);
 		md_changes_cell(&row, ch);
-		if (v->catalog && c) {
-			double b = ch->before ? sp_cost_resource(v->catalog, ch->before) : 0;
-			double a = ch->after ? sp_cost_resource(v->catalog, ch->after) : 0;
-			sp_render_money_delta(m1, sizeof(m1), a - b, c->currency);
+		if (ch->priced && c) {
+			sp_render_money_delta(m1, sizeof(m1), ch->cost_after - ch->cost_before, c->currency);
 			sp_sb_addf(&row, " | %s |\n", m1);
 		} else {
 			sp_sb_adds(&row, " | |\n");

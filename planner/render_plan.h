@@ -16,7 +16,6 @@ struct sp_plan_view {
 	const char *at;                   /* the month planned */
 	double percentile;
 	const struct sp_diff *diff;
-	const struct sp_catalog *catalog; /* per-resource prices; NULL: none */
 	const struct sp_plan_cost *cost;  /* NULL: no cost lines */
 	int color;
 	const char *const *left_alone;    /* removed from the state: neither adopted nor deleted */

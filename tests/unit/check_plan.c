@@ -1115,6 +1115,7 @@ static void mini_plan_init(struct mini_plan *m, const struct sp_diff *d)
 	m->p.state_path = "x/state.json";
 	m->p.infra_path = "x/infra";
 	m->p.diff = *d;
+	sp_diff_price(&m->p.diff, &m->cat);
 	m->p.cost_before = 10.125;
 	m->p.cost_after = 20.5;
 }
@@ -1196,6 +1197,8 @@ START_TEST(test_planfile_round_trip_values)
 	ck_assert_int_eq(sp_plan_to_json(&m.p, &one, &err), 0);
 	ck_assert_int_eq(sp_plan_to_json(&m.p, &two, &err), 0);
 	ck_assert_str_eq(one, two);
+	/* each change carries the cost the plan priced it at */
+	ck_assert_ptr_nonnull(strstr(one, "\"monthly_before\": "));
 	ck_assert_int_eq(one[strlen(one) - 1], '\n');
 	ck_assert_int_ne(one[strlen(one) - 2], '\n');
 	/* ASCII only, two-space indentation */
