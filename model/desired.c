@@ -199,3 +199,19 @@ int sp_desired_build(struct sp_resource_set *out, struct sp_arena *a, const stru
 	sp_resource_set_sort(out);
 	return 0;
 }
+
+void sp_spec_each_lifecycle(const struct sp_spec *s,
+			    void (*fn)(void *ctx, const char *type, const char *name, const struct sp_lifecycle *lc),
+			    void *ctx)
+{
+	for (size_t i = 0; i < s->nservices; i++)
+		fn(ctx, type_names[SP_NODE_SERVICE], s->services[i].name, &s->services[i].lifecycle);
+	for (size_t i = 0; i < s->ncaches; i++)
+		fn(ctx, type_names[SP_NODE_CACHE], s->caches[i].name, &s->caches[i].lifecycle);
+	for (size_t i = 0; i < s->ndatastores; i++)
+		fn(ctx, type_names[SP_NODE_DATASTORE], s->datastores[i].name, &s->datastores[i].lifecycle);
+	for (size_t i = 0; i < s->nqueues; i++)
+		fn(ctx, type_names[SP_NODE_QUEUE], s->queues[i].name, &s->queues[i].lifecycle);
+	for (size_t i = 0; i < s->ngpus; i++)
+		fn(ctx, type_names[SP_NODE_GPU], s->gpus[i].name, &s->gpus[i].lifecycle);
+}

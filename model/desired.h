@@ -22,4 +22,11 @@
 int sp_desired_build(struct sp_resource_set *out, struct sp_arena *a, const struct sp_spec *spec,
 		     const struct sp_graph *g, const struct sp_forecast *f, int month, size_t pct);
 
+/* Calls fn for every component of spec, in spec order, with the type its
+ * resources have ("service", "cache", "datastore", "queue", "gpu"), its name
+ * and its lifecycle (all owned by spec). */
+void sp_spec_each_lifecycle(const struct sp_spec *spec,
+			    void (*fn)(void *ctx, const char *type, const char *name, const struct sp_lifecycle *lc),
+			    void *ctx);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
+#include "model/desired.h"
 #include "planner/cli.h"
 #include "planner/commands.h"
 #include "planner/cmd_opts.h"
@@ -127,31 +128,26 @@ out:
 
 /* The spec's lifecycle of a component, by type and name; NULL when the spec
  * has no such component. */
+struct find_lc {
+	const char *type, *name;
+	const struct sp_lifecycle *found;
+};
+
+static void find_lc(void *ctx, const char *type, const char *name, const struct sp_lifecycle *lc)
+{
+	struct find_lc *f = ctx;
+	if (!f->found && !strcmp(type, f->type) && !strcmp(name, f->name))
+		f->found = lc;
+}
+
+/* The spec's lifecycle of a component, by type and name; NULL when there is
+ * no spec or no such component. */
 static const struct sp_lifecycle *spec_lifecycle(const struct sp_spec *s, const char *type, const char *name)
 {
-	if (!s)
-		return NULL;
-	if (!strcmp(type, "service"))
-		for (size_t i = 0; i < s->nservices; i++)
-			if (!strcmp(s->services[i].name, name))
-				return &s->services[i].lifecycle;
-	if (!strcmp(type, "cache"))
-		for (size_t i = 0; i < s->ncaches; i++)
-			if (!strcmp(s->caches[i].name, name))
-				return &s->caches[i].lifecycle;
-	if (!strcmp(type, "datastore"))
-		for (size_t i = 0; i < s->ndatastores; i++)
-			if (!strcmp(s->datastores[i].name, name))
-				return &s->datastores[i].lifecycle;
-	if (!strcmp(type, "queue"))
-		for (size_t i = 0; i < s->nqueues; i++)
-			if (!strcmp(s->queues[i].name, name))
-				return &s->queues[i].lifecycle;
-	if (!strcmp(type, "gpu"))
-		for (size_t i = 0; i < s->ngpus; i++)
-			if (!strcmp(s->gpus[i].name, name))
-				return &s->gpus[i].lifecycle;
-	return NULL;
+	struct find_lc f = { type, name, NULL };
+	if (s)
+		sp_spec_each_lifecycle(s, find_lc, &f);
+	return f.found;
 }
 
 /* state import: what 'state rm' left alone is managed again; the provider's

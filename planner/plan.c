@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "model/cost.h"
 #include "model/desired.h"
 #include "planner/cli.h"
-#include "model/cost.h"
 #include "planner/workspace.h"
 #include "providers/catalog.h"
 
@@ -106,36 +106,27 @@ static int load_current(struct sp_plan *p, const struct sp_plan_opts *o, struct 
 
 /* ---- protection and removed resources ----------------------------------------------------------- */
 
-static void protect_add(struct sp_plan *p, size_t *n, const char *type, const char *name,
-			const struct sp_lifecycle *lc)
+static void protect_add(void *ctx, const char *type, const char *name, const struct sp_lifecycle *lc)
 {
+	struct sp_plan *p = ctx;
+	uint32_t n = (uint32_t)p->protect.n;
+
 	if (!lc->prevent_destroy)
 		return;
 	char *key = sp_arena_alloc(&p->arena, strlen(type) + strlen(name) + 2);
 	sprintf(key, "%s.%s", type, name);
-	p->protect_pos[*n] = lc->prevent_destroy_pos;
-	if (sp_hmap_put(&p->protect, key, (uint32_t)*n, NULL) == 0)
-		(*n)++;
+	p->protect_pos[n] = lc->prevent_destroy_pos;
+	sp_hmap_put(&p->protect, key, n, NULL);
 }
 
 static void protect_build(struct sp_plan *p)
 {
 	const struct sp_spec *s = p->spec;
-	size_t n = 0;
 
 	sp_hmap_init(&p->protect);
 	p->protect_pos = SP_NEWN(&p->arena, struct sp_pos,
 				 s->nservices + s->ncaches + s->ndatastores + s->nqueues + s->ngpus + 1);
-	for (size_t i = 0; i < s->nservices; i++)
-		protect_add(p, &n, "service", s->services[i].name, &s->services[i].lifecycle);
-	for (size_t i = 0; i < s->ncaches; i++)
-		protect_add(p, &n, "cache", s->caches[i].name, &s->caches[i].lifecycle);
-	for (size_t i = 0; i < s->ndatastores; i++)
-		protect_add(p, &n, "datastore", s->datastores[i].name, &s->datastores[i].lifecycle);
-	for (size_t i = 0; i < s->nqueues; i++)
-		protect_add(p, &n, "queue", s->queues[i].name, &s->queues[i].lifecycle);
-	for (size_t i = 0; i < s->ngpus; i++)
-		protect_add(p, &n, "gpu", s->gpus[i].name, &s->gpus[i].lifecycle);
+	sp_spec_each_lifecycle(s, protect_add, p);
 }
 
 /* The spec protects an address when it protects the address's component. */
