@@ -129,12 +129,16 @@ static void accumulate(struct sp_fc_worker *w, const struct sp_fc_line *line)
 {
 	struct sp_fc_run *r = w->run;
 	int M = r->M, P = r->P;
-	size_t gclass = 0, gcat = (size_t)line->category;
+	size_t MP = (size_t)M * P, gclass = 0;
 
 	/* the class group index: web, worker, batch, dev, then the kinds */
 	for (size_t i = 0; i < w->acc.ngroups[0]; i++)
 		if (!strcmp(r->f->groupings[0].groups[i].name, line->group_class))
 			gclass = i;
+	/* [m][p] rows of this line's class and category groups; region ri's
+	 * group row and units row start ri * MP further on */
+	int64_t *by_class = &w->acc.group[0][gclass * MP], *by_cat = &w->acc.group[2][(size_t)line->category * MP];
+	int64_t *by_region = w->acc.group[1];
 	for (int m = 0; m < M; m++) {
 		/* region split: by the capacity each region holds on the path, or,
 		 * when the line has none there, by the shares of the active regions */
@@ -157,12 +161,13 @@ static void accumulate(struct sp_fc_worker *w, const struct sp_fc_line *line)
 			w->acc.total_od[i] += co;
 			if (r->opts->no_groupings)
 				continue;
-			w->acc.group[0][gclass * (size_t)M * P + i] += c;
-			w->acc.group[2][gcat * (size_t)M * P + i] += c;
+			by_class[i] += c;
+			by_cat[i] += c;
+			const int *units = &w->units[i];
 			double usum = 0;
 			int ulast = -1;
 			for (int ri = 0; ri < nr; ri++) {
-				int u = w->units[sp_fc_idx(ri, m, p, M, P)];
+				int u = units[(size_t)ri * MP];
 				if (u > 0) {
 					usum += u;
 					ulast = ri;
@@ -171,12 +176,12 @@ static void accumulate(struct sp_fc_worker *w, const struct sp_fc_line *line)
 			if (usum > 0) {
 				int64_t left = c;
 				for (int ri = 0; ri < nr; ri++) {
-					int u = w->units[sp_fc_idx(ri, m, p, M, P)];
+					int u = units[(size_t)ri * MP];
 					if (u <= 0)
 						continue;
 					int64_t part = ri == ulast ? left : llround((double)c * u / usum);
 					left -= part;
-					w->acc.group[1][(size_t)ri * M * P + i] += part;
+					by_region[(size_t)ri * MP + i] += part;
 				}
 			} else if (wsum > 0) {
 				int64_t left = c;
@@ -185,7 +190,7 @@ static void accumulate(struct sp_fc_worker *w, const struct sp_fc_line *line)
 						continue;
 					int64_t part = ri == last ? left : llround((double)c * wr[ri] / wsum);
 					left -= part;
-					w->acc.group[1][(size_t)ri * M * P + i] += part;
+					by_region[(size_t)ri * MP + i] += part;
 				}
 			}
 		}
