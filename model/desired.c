@@ -45,6 +45,17 @@ static const struct sp_lifecycle *lifecycle_of(const struct sp_node *node)
 	return NULL;
 }
 
+/* What every component that buys capacity has: its SKU (under sku_key), how
+ * many units (under count_key) and how they are bought. The order attributes
+ * are added in does not matter: sp_resource_sort sorts them by key. */
+static void attr_capacity(struct builder *b, const char *sku_key, const char *sku, const char *count_key, double units,
+			  const struct sp_fc_line *l)
+{
+	attr_str(b, sku_key, sku, 0);
+	attr_num(b, count_key, units, 0);
+	attr_str(b, "purchase", sp_fc_purchase_names[l->purchase], 0);
+}
+
 /* The attributes of line l's resource in region ri (reg) at month and
  * percentile index pct, into b (emptied first). */
 static void resource_attrs(struct builder *b, const struct sp_node *node, const struct sp_fc_line *l,
@@ -56,18 +67,14 @@ static void resource_attrs(struct builder *b, const struct sp_node *node, const 
 	switch (node->kind) {
 	case SP_NODE_SERVICE:
 		attr_str(b, "class", sp_class_names[node->service->cls], 0);
-		attr_str(b, "instance_type", node->service->instance, 0);
-		attr_num(b, "instances", units, 0);
-		attr_str(b, "purchase", sp_fc_purchase_names[l->purchase], 0);
+		attr_capacity(b, "instance_type", node->service->instance, "instances", units, l);
 		break;
 	case SP_NODE_DATASTORE: {
 		const struct sp_datastore *ds = node->datastore;
 		double gb = sp_fc_value(f, l, month, SP_FC_STORAGE_GB, pct) * reg->share;
 		attr_str(b, "engine", sp_db_engine_names[ds->engine], 1);
-		attr_str(b, "instance_type", ds->instance, 0);
+		attr_capacity(b, "instance_type", ds->instance, "nodes", units, l);
 		attr_bool(b, "multi_az", ds->multi_az);
-		attr_num(b, "nodes", units, 0);
-		attr_str(b, "purchase", sp_fc_purchase_names[l->purchase], 0);
 		attr_num(b, "replicas_per_shard",
 			 sp_fc_region_value(f, l, ri, month, SP_FC_R_REPLICAS, pct), 0);
 		attr_num(b, "shards", sp_fc_region_value(f, l, ri, month, SP_FC_R_SHARDS, pct), 0);
@@ -77,9 +84,7 @@ static void resource_attrs(struct builder *b, const struct sp_node *node, const 
 	}
 	case SP_NODE_CACHE:
 		attr_str(b, "engine", sp_cache_engine_names[node->cache->engine], 1);
-		attr_str(b, "node_type", node->cache->node, 0);
-		attr_num(b, "nodes", units, 0);
-		attr_str(b, "purchase", sp_fc_purchase_names[l->purchase], 0);
+		attr_capacity(b, "node_type", node->cache->node, "nodes", units, l);
 		break;
 	case SP_NODE_QUEUE:
 		attr_num(b, "max_backlog_age_s", node->queue->max_backlog_age_s, 0);
@@ -88,10 +93,8 @@ static void resource_attrs(struct builder *b, const struct sp_node *node, const 
 		break;
 	case SP_NODE_GPU:
 		attr_str(b, "gpu", node->gpu->gpu, 1);
-		attr_num(b, "gpus", units, 0);
-		attr_str(b, "instance_type", l->sku, 0);
+		attr_capacity(b, "instance_type", l->sku, "gpus", units, l);
 		attr_str(b, "kind", sp_gpu_kind_names[node->gpu->kind], 1);
-		attr_str(b, "purchase", sp_fc_purchase_names[l->purchase], 0);
 		break;
 	}
 }
