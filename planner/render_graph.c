@@ -18,7 +18,7 @@ static char *mut(const char *s)
 	return (char *)(uintptr_t)s;
 }
 
-/* spec.h exports only the class names; these mirror model/load.c's tables */
+/* spec.h exports only the class names; these mirror model/load_components.c's tables */
 /* enum values come from the loader, which only stores valid indexes */
 #define NAME(tab, i) ((tab)[(i)])
 
