@@ -185,24 +185,6 @@ static void load_horizon(struct sp_ld *ld, const struct sections *s)
 	}
 }
 
-/* provider {kind, path} or state {backend, path} at v, named `what`: the only
- * kind is "local"; *pos gets v's position, *path the path when given. */
-static void load_local(struct sp_ld *ld, const struct sp_ynode *v, const char *what, const char *kind_key,
-		       struct sp_pos *pos, const char **path)
-{
-	static const char *const kinds[] = { "local", NULL };
-	const char *const keys[] = { kind_key, "path", NULL };
-	int k;
-
-	*pos = v->pos;
-	if (sp_ld_is_map(ld, v, what) < 0)
-		return;
-	sp_ld_keys(ld, v, keys, what);
-	if (sp_ld_enum(ld, v, kind_key, kinds, &k) == 1)
-		sp_ld_missing(ld, v, kind_key, what);
-	sp_ld_str(ld, v, "path", path, NULL);
-}
-
 /* pricing, budgets and lifecycle (the plan's rules). */
 static void load_money_rules(struct sp_ld *ld, const struct sections *s)
 {
@@ -267,18 +249,10 @@ static void load_tags(struct sp_ld *ld, const struct pairs *p)
 /* Every setting that may appear once, then the tags, with their defaults. */
 static void load_settings(struct sp_ld *ld, const struct sections *s)
 {
-	struct sp_spec *sp = ld->spec;
-
 	load_identity(ld, s);
 	load_horizon(ld, s);
-	sp->provider.kind = "local";
-	sp->provider.path = ".scaleplan/infra";
-	if (s->single[S_PROVIDER])
-		load_local(ld, s->single[S_PROVIDER], "provider", "kind", &sp->provider.pos, &sp->provider.path);
-	sp->state.backend = "local";
-	sp->state.path = ".scaleplan/state.json";
-	if (s->single[S_STATE])
-		load_local(ld, s->single[S_STATE], "state", "backend", &sp->state.pos, &sp->state.path);
+	sp_load_provider_cfg(ld, s->single[S_PROVIDER]);
+	sp_load_state_cfg(ld, s->single[S_STATE]);
 	load_money_rules(ld, s);
 	load_tags(ld, &s->maps[SEC_TAGS]);
 }

@@ -1,6 +1,7 @@
 /* The spec loader's shared state, private to its files:
  *   model/load.c             files and folders, the top-level sections, settings, drivers, regions
  *   model/load_components.c  services, caches, datastores, queues, GPU workloads and their references
+ *   model/load_where.c       the state and provider settings
  *   model/load_text.c        the byte checks (NUL, control characters, UTF-8, UTF-16/32) before YAML
  * with the typed readers of model/load_util.h. model/spec.h is the public interface. */
 #ifndef SP_LOAD_INTERNAL_H
@@ -40,6 +41,15 @@ struct sections {
 	struct pairs gpu_workloads;            /* key NULL, val = list item */
 	const struct sp_ynode *gpu_tiers, *gpu_tiers_key;
 };
+
+/* ---- model/load_where.c ---------------------------------------------------------------------- */
+
+/* The `state:` section at v (NULL: absent) into ld->spec->state, with every
+ * default (local, .scaleplan/state.json; etcd prefix scaleplan/<name>). Needs
+ * the spec's name loaded first. */
+void sp_load_state_cfg(struct sp_ld *ld, const struct sp_ynode *v);
+/* The `provider:` section at v (NULL: absent) into ld->spec->provider. */
+void sp_load_provider_cfg(struct sp_ld *ld, const struct sp_ynode *v);
 
 /* ---- model/load_components.c ---------------------------------------------------------------- */
 

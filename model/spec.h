@@ -266,17 +266,50 @@ struct sp_kv {
 	struct sp_pos pos;
 };
 
+/* How scaleplan reaches a server (the etcd and HTTP state backends, the REST
+ * provider). Credentials may also come from the environment (docs/spec.md
+ * names the variables), which wins over the spec; they are never printed
+ * and never written to a state or plan file. */
+struct sp_remote_cfg {
+	const char *username, *password;   /* NULL: none */
+	const char *ca_file, *cert_file, *key_file;
+	int insecure_skip_verify;          /* TLS verification off, by name only */
+	double timeout_s;                  /* one request; default 10 */
+	int retry_max;                     /* retries after the first attempt; default 4 */
+	double retry_wait_min_s, retry_wait_max_s;  /* backoff bounds; default 0.2 and 5 */
+};
+
 struct sp_provider_cfg {
-	const char *kind;           /* "local" */
+	const char *kind;           /* "local" or "rest" */
 	const char *path;           /* local: folder of resource files (default .scaleplan/infra) */
+	const char *url;            /* rest: the API's base URL */
+	struct sp_kv *headers;      /* rest: sent with every request; ${VAR} is read from the environment */
+	size_t nheaders;
+	struct sp_remote_cfg remote;
 	struct sp_pos pos;
 };
 
 struct sp_state_cfg {
-	const char *backend;        /* "local" */
+	const char *backend;        /* "local", "etcd" or "http" */
 	const char *path;           /* local: state file (default .scaleplan/state.json) */
+	/* etcd */
+	const char **endpoints;     /* http(s)://host:port of the members */
+	size_t nendpoints;
+	const char *prefix;         /* key prefix; default "scaleplan/<name>" */
+	int lock_ttl_s;             /* the lock's lease; default 60 */
+	/* http (Terraform's protocol) */
+	const char *address, *lock_address, *unlock_address;
+	const char *update_method, *lock_method, *unlock_method;  /* POST, LOCK, UNLOCK */
+	struct sp_remote_cfg remote;
 	struct sp_pos pos;
 };
+
+/* The defaults: local, .scaleplan/state.json and .scaleplan/infra; etcd's
+ * prefix "scaleplan/<name>" (name may be NULL: "scaleplan/default"), lock
+ * TTL 60 s; the HTTP backend's POST, LOCK and UNLOCK; timeouts and retries
+ * as struct sp_remote_cfg says. Strings are static or in a. */
+void sp_state_cfg_init(struct sp_state_cfg *c, const char *name, struct sp_arena *a);
+void sp_provider_cfg_init(struct sp_provider_cfg *c);
 
 struct sp_pricing_cfg {
 	const char *catalog;        /* shipped catalog name or a path; default aws-us-east-1 */

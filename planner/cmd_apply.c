@@ -159,11 +159,8 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 		goto out;
 	}
 	/* where the plan says, not where a spec in this folder would */
-	sp_ws_where_of(&w.where, NULL);
-	if (sp.state_path)
-		w.where.state_path = sp.state_path;
-	if (sp.infra_path)
-		w.where.infra_path = sp.infra_path;
+	w.where.state = sp.state_cfg;
+	w.where.provider = sp.provider_cfg;
 	if (sp_ws_open(&w, 1, &err) < 0) {
 		sp_ws_print_err(&err, NULL);
 		goto out;

@@ -34,7 +34,7 @@ static const char *drift_kind(enum sp_action a)
 }
 
 /* The drift document (docs/plan-format.md): every change but the no-ops. */
-static void print_json(const struct sp_diff *d, const struct sp_ws_where *where, const struct sp_state *st)
+static void print_json(const struct sp_diff *d, const struct sp_ws *w, const struct sp_state *st)
 {
 	json_t *root = json_object(), *arr = json_array();
 	struct sp_err err;
@@ -42,8 +42,8 @@ static void print_json(const struct sp_diff *d, const struct sp_ws_where *where,
 
 	sp_err_clear(&err);
 	json_object_set_new(root, "format_version", json_integer(1));
-	json_object_set_new(root, "state", json_string(where->state_path));
-	json_object_set_new(root, "provider", json_string(where->infra_path));
+	json_object_set_new(root, "state", json_string(w->backend->where));
+	json_object_set_new(root, "provider", json_string(w->provider->where));
 	json_object_set_new(root, "serial", json_integer((json_int_t)st->serial));
 	for (size_t i = 0; i < d->n; i++) {
 		const struct sp_change *ch = &d->v[i];
@@ -72,18 +72,18 @@ static void print_json(const struct sp_diff *d, const struct sp_ws_where *where,
 }
 
 /* One line per resource that drifted, with each attribute state -> actual. */
-static void print_text(const struct sp_diff *d, size_t ndrift, const struct sp_ws_where *where,
+static void print_text(const struct sp_diff *d, size_t ndrift, const struct sp_ws *w,
 		       const struct sp_state *st)
 {
 	char b1[256], b2[256];
 
 	if (!ndrift) {
 		printf("No drift: the %zu resources in %s match the state %s (serial %llu).\n", st->resources.n,
-		       where->infra_path, where->state_path, (unsigned long long)st->serial);
+		       w->provider->where, w->backend->where, (unsigned long long)st->serial);
 		return;
 	}
 	printf("Drift: %zu resource%s in %s differ%s from the state %s (serial %llu)\n\n", ndrift,
-	       ndrift == 1 ? "" : "s", where->infra_path, ndrift == 1 ? "s" : "", where->state_path,
+	       ndrift == 1 ? "" : "s", w->provider->where, ndrift == 1 ? "s" : "", w->backend->where,
 	       (unsigned long long)st->serial);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct sp_change *ch = &d->v[i];
@@ -168,9 +168,9 @@ static int cmd_drift(int argc, char **argv)
 	sp_diff_build(&d, &a, &actual, &st->resources, NULL, 0, NULL, 0, NULL, &dg);
 	ndrift = d.n - d.counts[SP_ACT_NOOP];
 	if (!strcmp(format, "json"))
-		print_json(&d, &w.where, st);
+		print_json(&d, &w, st);
 	else
-		print_text(&d, ndrift, &w.where, st);
+		print_text(&d, ndrift, &w, st);
 	ret = ndrift ? 2 : SP_EXIT_OK;
 out:
 	sp_diags_free(&dg);

@@ -192,7 +192,7 @@ static int state_import(struct sp_ws *w, int argc, char **argv, int lock_ms)
 			if (!sp_state_is_removed(st, addr)) {
 				sp_ws_error("%s: the provider (%s) holds no such resource, and it was not removed from the "
 					     "state; nothing was imported",
-					     addr, w->where.infra_path);
+					     addr, w->provider->where);
 				goto out;
 			}
 			sp_state_set_removed(st, addr, 0);
@@ -305,7 +305,7 @@ static int state_push(struct sp_ws *w, const char *file, int force, int lock_ms)
 		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
-	printf("Pushed '%s' to %s: lineage %s, serial %llu, %zu resources.\n", file, w->where.state_path, in->lineage,
+	printf("Pushed '%s' to %s: lineage %s, serial %llu, %zu resources.\n", file, w->backend->where, in->lineage,
 	       (unsigned long long)in->serial, in->resources.n);
 	ret = SP_EXIT_OK;
 out:
@@ -364,7 +364,7 @@ static int state_unlock(struct sp_ws *w, const char *id)
 		sp_ws_print_err(&err, NULL);
 		return SP_EXIT_ERROR;
 	}
-	printf("Cleared the lock %s on %s.\n", id, w->where.state_path);
+	printf("Cleared the lock %s on %s.\n", id, w->backend->where);
 	return SP_EXIT_OK;
 }
 

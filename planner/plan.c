@@ -262,8 +262,8 @@ static int plan_current(struct sp_plan *p, const struct sp_plan_opts *o, struct 
 
 	sp_err_clear(&err);
 	sp_ws_where_of(&p->ws.where, p->spec);
-	p->state_path = p->ws.where.state_path;
-	p->infra_path = p->ws.where.infra_path;
+	p->state_cfg = &p->ws.where.state;
+	p->provider_cfg = &p->ws.where.provider;
 	if (sp_ws_open(&p->ws, 1, &err) < 0) {
 		sp_ws_report_err(r, &err, NULL);
 		return -1;

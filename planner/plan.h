@@ -54,8 +54,9 @@ struct sp_plan {
 	struct sp_diff diff;
 	double cost_before, cost_after;   /* monthly, on-demand list */
 	size_t lo, mid, hi;           /* forecast percentile indexes: lowest, the one planned, highest */
-	const char *state_path;       /* where state and resources live: ws.where's, for the plan document */
-	const char *infra_path;
+	/* where state and resources live: ws.where's, for the plan document */
+	const struct sp_state_cfg *state_cfg;
+	const struct sp_provider_cfg *provider_cfg;
 	int lifecycle_errors;
 	int refreshed;
 	/* addresses the state says 'state rm' took out of management, that the

@@ -212,7 +212,7 @@ static json_t *str_array(const char *const *v, size_t n)
 
 int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 {
-	json_t *root = json_object(), *st = json_object(), *pr = json_object(), *rc = json_array(),
+	json_t *root = json_object(), *st = sp_state_cfg_to_json(p->state_cfg), *pr = sp_provider_cfg_to_json(p->provider_cfg), *rc = json_array(),
 	       *sum = json_object();
 	struct sp_plan_cost cost;
 	int ret;
@@ -227,13 +227,9 @@ int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 	json_object_set_new(root, "paths", json_integer(p->forecast->paths));
 	json_object_set_new(root, "seed", json_integer((json_int_t)p->forecast->seed));
 	json_object_set_new(root, "refreshed", json_boolean(p->refreshed));
-	json_object_set_new(st, "backend", json_string("local"));
-	json_object_set_new(st, "path", json_string(p->state_path));
 	json_object_set_new(st, "lineage", p->state->serial ? json_string(p->state->lineage) : json_null());
 	json_object_set_new(st, "serial", json_integer((json_int_t)p->state->serial));
 	json_object_set_new(root, "state", st);
-	json_object_set_new(pr, "kind", json_string("local"));
-	json_object_set_new(pr, "path", json_string(p->infra_path));
 	json_object_set_new(root, "provider", pr);
 	json_object_set_new(root, "targets", str_array(p->targets, p->ntargets));
 	json_object_set_new(root, "excludes", str_array(p->excludes, p->nexcludes));
@@ -423,13 +419,12 @@ static int dec_cost(struct sp_jdec *d, json_t *root, struct sp_plan_cost *c)
 /* Which state and provider the plan was made against. */
 static int dec_where(struct sp_jdec *d, json_t *st, json_t *pr, struct sp_saved_plan *sp)
 {
-	json_t *v, *lin, *ser;
+	json_t *lin, *ser;
 
 	sp_jdec_push_key(d, "state");
-	if (!(v = need(d, st, "path", SP_JSTRING, 0)) || !(lin = need(d, st, "lineage", SP_JSTRING, 1)) ||
-	    !(ser = need(d, st, "serial", SP_JINTEGER, 0)))
+	if (!(lin = need(d, st, "lineage", SP_JSTRING, 1)) || !(ser = need(d, st, "serial", SP_JINTEGER, 0)) ||
+	    sp_state_cfg_from_json(d, st, &sp->state_cfg) < 0)
 		return SP_EINVAL;
-	sp->state_path = sp_arena_strdup(&sp->arena, json_string_value(v));
 	if (json_is_string(lin))
 		snprintf(sp->lineage, sizeof(sp->lineage), "%s", json_string_value(lin));
 	if (json_integer_value(ser) < 0)
@@ -437,9 +432,8 @@ static int dec_where(struct sp_jdec *d, json_t *st, json_t *pr, struct sp_saved_
 	sp->serial = (uint64_t)json_integer_value(ser);
 	sp_jdec_pop(d, 0);
 	sp_jdec_push_key(d, "provider");
-	if (!(v = need(d, pr, "path", SP_JSTRING, 0)))
+	if (sp_provider_cfg_from_json(d, pr, &sp->provider_cfg) < 0)
 		return SP_EINVAL;
-	sp->infra_path = sp_arena_strdup(&sp->arena, json_string_value(v));
 	sp_jdec_pop(d, 0);
 	return 0;
 }

@@ -37,7 +37,8 @@ struct sp_saved_plan {
 	char at[8];
 	double percentile;
 	const char *spec_name;
-	const char *state_path, *infra_path;
+	struct sp_state_cfg state_cfg;     /* where the plan was made (no credentials) */
+	struct sp_provider_cfg provider_cfg;
 	struct sp_diff diff;
 	struct sp_plan_cost cost;
 };

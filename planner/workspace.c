@@ -22,35 +22,29 @@
 #define SP_DATADIR "/usr/local/share/scaleplan"
 #endif
 
-/* The only kind of backend and of provider this build has. */
-#define SP_WS_LOCAL "local"
-
 /* ---- where things are -------------------------------------------------------------------------- */
 
 void sp_ws_where_of(struct sp_ws_where *w, const struct sp_spec *spec)
 {
-	w->backend = spec && spec->state.backend ? spec->state.backend : SP_WS_LOCAL;
-	w->state_path = spec && spec->state.path ? spec->state.path : SP_DEFAULT_STATE;
-	w->provider = spec && spec->provider.kind ? spec->provider.kind : SP_WS_LOCAL;
-	w->infra_path = spec && spec->provider.path ? spec->provider.path : SP_DEFAULT_INFRA;
+	if (spec) {
+		w->state = spec->state;
+		w->provider = spec->provider;
+	} else {
+		sp_state_cfg_init(&w->state, NULL, NULL);
+		sp_provider_cfg_init(&w->provider);
+	}
 }
 
-int sp_ws_open_backend(struct sp_backend **out, const char *kind, const char *path, struct sp_err *err)
+void sp_ws_where_local_state(struct sp_ws_where *w, const char *path)
 {
-	if (strcmp(kind, SP_WS_LOCAL)) {
-		sp_err_set(err, SP_EINVAL, "", 0, 0, "state backend '%s' is not available; this build has 'local'", kind);
-		return -1;
-	}
-	return sp_backend_local_open(out, path, err) < 0 ? -1 : 0;
+	sp_state_cfg_init(&w->state, NULL, NULL);
+	w->state.path = path;
 }
 
-int sp_ws_open_provider(struct sp_provider **out, const char *kind, const char *path, struct sp_err *err)
+void sp_ws_where_local_provider(struct sp_ws_where *w, const char *path)
 {
-	if (strcmp(kind, SP_WS_LOCAL)) {
-		sp_err_set(err, SP_EINVAL, "", 0, 0, "provider '%s' is not available; this build has 'local'", kind);
-		return -1;
-	}
-	return sp_provider_local_open(out, path, err) < 0 ? -1 : 0;
+	sp_provider_cfg_init(&w->provider);
+	w->provider.path = path;
 }
 
 int sp_ws_lock(struct sp_backend *b, const char *operation, int timeout_ms, struct sp_lock_info *holder,
@@ -204,9 +198,9 @@ int sp_ws_load(const char *path, struct sp_spec **spec, struct sp_graph **g, str
 
 int sp_ws_open(struct sp_ws *w, int need_provider, struct sp_err *err)
 {
-	if (sp_ws_open_backend(&w->backend, w->where.backend, w->where.state_path, err) < 0)
+	if (sp_backend_open(&w->backend, &w->where.state, err) < 0)
 		return -1;
-	if (need_provider && sp_ws_open_provider(&w->provider, w->where.provider, w->where.infra_path, err) < 0)
+	if (need_provider && sp_provider_open(&w->provider, &w->where.provider, err) < 0)
 		return -1;
 	return 0;
 }
@@ -224,9 +218,9 @@ int sp_ws_open_where(struct sp_ws *w, const char *spec_path, const char *state_p
 	}
 	sp_ws_where_of(&w->where, w->spec);
 	if (state_path)
-		w->where.state_path = state_path;
+		sp_ws_where_local_state(&w->where, state_path);
 	if (infra_path)
-		w->where.infra_path = infra_path;
+		sp_ws_where_local_provider(&w->where, infra_path);
 	if (sp_ws_open(w, need_provider, &err) < 0) {
 		sp_ws_report_err(r, &err, NULL);
 		return -1;

@@ -21,6 +21,7 @@
 #include "providers/catalog.h"
 #include "providers/provider.h"
 #include "providers/state.h"
+#include "providers/where.h"
 
 /* Defaults when no spec is named, or the spec leaves the place out. Paths
  * are relative to the working directory, as Terraform's working directory. */
@@ -58,23 +59,20 @@ void sp_ws_report_print(struct sp_ws_report *r);
 /* Frees r without printing it. */
 void sp_ws_report_free(struct sp_ws_report *r);
 
-/* Where the state and the resources are, and which adapters hold them. */
+/* Where the state and the resources are, and which adapters hold them: the
+ * spec's settings (model/spec.h), a plan file's, or the local defaults. The
+ * strings belong to the spec or the plan file (or are static). */
 struct sp_ws_where {
-	const char *backend;          /* state backend kind ("local") */
-	const char *state_path;
-	const char *provider;         /* provider kind ("local") */
-	const char *infra_path;
+	struct sp_state_cfg state;
+	struct sp_provider_cfg provider;
 };
 
-/* The spec's settings (spec may be NULL), with the defaults for what it
- * leaves out. The strings belong to the spec (or are static). */
+/* The spec's settings (spec may be NULL: the local defaults). */
 void sp_ws_where_of(struct sp_ws_where *w, const struct sp_spec *spec);
-
-/* Opens the state backend of kind (only "local" in this build) on path.
- * Returns 0, or -1 with err set (an unknown kind, or the backend's error). */
-int sp_ws_open_backend(struct sp_backend **out, const char *kind, const char *path, struct sp_err *err);
-/* Opens the provider of kind (only "local") on path; as sp_ws_open_backend. */
-int sp_ws_open_provider(struct sp_provider **out, const char *kind, const char *path, struct sp_err *err);
+/* Options that name a local file or folder (-state PATH, -infra PATH) make
+ * that side local, whatever the spec says. */
+void sp_ws_where_local_state(struct sp_ws_where *w, const char *path);
+void sp_ws_where_local_provider(struct sp_ws_where *w, const char *path);
 
 /* Takes the state lock for operation ("apply", "state rm"), waiting up to
  * timeout_ms. Returns 0, or -1 with err set; when another command holds the

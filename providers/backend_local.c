@@ -850,6 +850,7 @@ int sp_backend_local_open(struct sp_backend **out, const char *state_path, struc
 	l = sp_xcalloc(1, sizeof(*l));
 	*l = (struct local){ .b = { &local_ops, l }, .lock_fd = -1, .journal_fd = -1 };
 	l->path = sp_xstrdup(state_path);
+	l->b.where = l->path;
 	l->backup = sp_fs_path_plus(state_path, ".backup");
 	l->lockpath = sp_fs_path_plus(state_path, ".lock");
 	l->journal = sp_fs_path_plus(state_path, ".journal");

@@ -31,6 +31,7 @@ struct sp_provider_ops {
 struct sp_provider {
 	const struct sp_provider_ops *ops;
 	void *ctx;                  /* the provider's own state */
+	const char *where;          /* for messages: the folder, or the URL without credentials */
 };
 
 #endif

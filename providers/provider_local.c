@@ -337,6 +337,7 @@ int sp_provider_local_open(struct sp_provider **out, const char *dir, struct sp_
 		pl->dir[--n] = '\0';
 	pl->p.ops = &local_ops;
 	pl->p.ctx = pl;
+	pl->p.where = pl->dir;
 	*out = &pl->p;
 	return 0;
 }

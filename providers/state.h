@@ -106,6 +106,10 @@ enum { SP_READ_BACKUP = 1, SP_READ_NO_JOURNAL = 2 };
 struct sp_backend {
 	const struct sp_backend_ops *ops;
 	void *ctx;
+	/* Where the state is, for messages: the file, or the kind and its
+	 * server(s) ("etcd http://10.0.0.1:2379 prefix scaleplan/shop");
+	 * never a credential. Owned by the backend. */
+	const char *where;
 };
 
 /* An empty state: format SP_STATE_VERSION, serial 0, a fresh version-4

@@ -84,8 +84,10 @@ START_TEST(test_planfile_decode)
 	ck_assert_double_eq(sp.percentile, 90);
 	ck_assert_str_eq(sp.lineage, "0f8fad5b-d9cb-469f-a165-70867728950e");
 	ck_assert_uint_eq(sp.serial, 7);
-	ck_assert_str_eq(sp.state_path, "st/state.json");
-	ck_assert_str_eq(sp.infra_path, "st/infra");
+	ck_assert_str_eq(sp.state_cfg.backend, "local");
+	ck_assert_str_eq(sp.state_cfg.path, "st/state.json");
+	ck_assert_str_eq(sp.provider_cfg.kind, "local");
+	ck_assert_str_eq(sp.provider_cfg.path, "st/infra");
 	ck_assert_str_eq(sp.cost.currency, "USD");
 	ck_assert_double_eq(sp.cost.pct[0], 10);
 	ck_assert_double_eq(sp.cost.pct[2], 90);
@@ -454,8 +456,8 @@ START_TEST(test_planfile_round_trip_values)
 	ck_assert_double_eq(sp.percentile, 90);
 	ck_assert_str_eq(sp.lineage, "0f8fad5b-d9cb-469f-a165-70867728950e");
 	ck_assert_uint_eq(sp.serial, 12);
-	ck_assert_str_eq(sp.state_path, "x/state.json");
-	ck_assert_str_eq(sp.infra_path, "x/infra");
+	ck_assert_str_eq(sp.state_cfg.path, "x/state.json");
+	ck_assert_str_eq(sp.provider_cfg.path, "x/infra");
 	ck_assert_str_eq(sp.cost.currency, "USD");
 	ck_assert_double_eq(sp.cost.pct[1], 50);
 	ck_assert_double_eq(sp.cost.horizon[0], 1000);
@@ -640,6 +642,8 @@ START_TEST(test_planfile_round_trip_spec)
 	struct sp_resource_set month0, month15, cur;
 	struct sp_diff d;
 	struct sp_plan p;
+	struct sp_state_cfg scfg;
+	struct sp_provider_cfg pcfg;
 	struct sp_state st;
 	struct sp_saved_plan sp;
 	char *one = NULL, *two = NULL;
@@ -719,8 +723,10 @@ START_TEST(test_planfile_round_trip_spec)
 	p.mid = 1;
 	p.hi = 2;
 	p.refreshed = 1;
-	p.state_path = ".scaleplan/state.json";
-	p.infra_path = ".scaleplan/infra";
+	sp_state_cfg_init(&scfg, NULL, NULL);
+	sp_provider_cfg_init(&pcfg);
+	p.state_cfg = &scfg;
+	p.provider_cfg = &pcfg;
 	p.current = cur;
 	p.desired = month15;
 	p.diff = d;

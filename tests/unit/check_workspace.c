@@ -143,27 +143,34 @@ START_TEST(test_where_and_openers)
 	struct sp_err e;
 
 	sp_ws_where_of(&w, NULL);
-	ck_assert_str_eq(w.backend, "local");
-	ck_assert_str_eq(w.state_path, SP_DEFAULT_STATE);
-	ck_assert_str_eq(w.provider, "local");
-	ck_assert_str_eq(w.infra_path, SP_DEFAULT_INFRA);
+	ck_assert_str_eq(w.state.backend, "local");
+	ck_assert_str_eq(w.state.path, SP_DEFAULT_STATE);
+	ck_assert_str_eq(w.provider.kind, "local");
+	ck_assert_str_eq(w.provider.path, SP_DEFAULT_INFRA);
 	memset(&spec, 0, sizeof(spec));
-	spec.state.path = "st/state.json";
+	sp_state_cfg_init(&spec.state, NULL, NULL);
+	sp_provider_cfg_init(&spec.provider);
+	spec.state.backend = "etcd";
 	spec.provider.kind = "aws";
 	sp_ws_where_of(&w, &spec);
-	ck_assert_str_eq(w.backend, "local");
-	ck_assert_str_eq(w.state_path, "st/state.json");
-	ck_assert_str_eq(w.provider, "aws");
-	ck_assert_str_eq(w.infra_path, SP_DEFAULT_INFRA);
+	ck_assert_str_eq(w.state.backend, "etcd");
+	ck_assert_str_eq(w.state.prefix, "scaleplan/default");
+	ck_assert_int_eq(w.state.lock_ttl_s, 60);
+	ck_assert_str_eq(w.provider.kind, "aws");
+	/* an option naming a file makes that side local */
+	sp_ws_where_local_state(&w, "st/state.json");
+	ck_assert_str_eq(w.state.backend, "local");
+	ck_assert_str_eq(w.state.path, "st/state.json");
 	/* kinds this build does not have are refused by name, nothing opened */
 	sp_err_clear(&e);
-	ck_assert_int_eq(sp_ws_open_provider(&p, "aws", "x", &e), -1);
+	ck_assert_int_eq(sp_provider_open(&p, &w.provider, &e), -1);
 	ck_assert_ptr_null(p);
-	ck_assert_str_eq(e.msg, "provider 'aws' is not available; this build has 'local'");
+	ck_assert_str_eq(e.msg, "provider 'aws' is not available in this build");
 	sp_err_clear(&e);
-	ck_assert_int_eq(sp_ws_open_backend(&b, "s3", "x", &e), -1);
+	w.state.backend = "s3";
+	ck_assert_int_eq(sp_backend_open(&b, &w.state, &e), -1);
 	ck_assert_ptr_null(b);
-	ck_assert_str_eq(e.msg, "state backend 's3' is not available; this build has 'local'");
+	ck_assert_str_eq(e.msg, "state backend 's3' is not available in this build");
 }
 END_TEST
 

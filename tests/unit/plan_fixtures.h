@@ -226,6 +226,8 @@ struct mini_plan {
 	struct sp_forecast fc;
 	struct sp_catalog cat;
 	struct sp_state st;
+	struct sp_state_cfg state_cfg;
+	struct sp_provider_cfg provider_cfg;
 	double horizon[3];
 };
 
@@ -267,8 +269,12 @@ static inline void mini_plan_init(struct mini_plan *m, const struct sp_diff *d)
 	m->p.mid = 1;
 	m->p.hi = 2;
 	m->p.refreshed = 1;
-	m->p.state_path = "x/state.json";
-	m->p.infra_path = "x/infra";
+	sp_state_cfg_init(&m->state_cfg, NULL, NULL);
+	m->state_cfg.path = "x/state.json";
+	sp_provider_cfg_init(&m->provider_cfg);
+	m->provider_cfg.path = "x/infra";
+	m->p.state_cfg = &m->state_cfg;
+	m->p.provider_cfg = &m->provider_cfg;
 	m->p.diff = *d;
 	sp_diff_price(&m->p.diff, &m->cat);
 	m->p.cost_before = 10.125;
