@@ -81,17 +81,24 @@ TESTBIN := $(O)/tests/unit-tests
 # keep intermediate objects (bench/*.o) so `make bench` does not rebuild them
 .SECONDARY:
 
-.PHONY: all deps check unit golden corpus e2e demo bench install uninstall clean distclean
+.PHONY: all deps build-deps test-deps check unit golden corpus e2e demo bench install uninstall clean distclean
 all: $(BIN)
 	$(Q)if [ "$(O)" = build ]; then ln -sf build/scaleplan $(SRCDIR)/scaleplan; fi
 
 # ---- system packages -------------------------------------------------------
 # A no-op when pkg-config finds every module; otherwise apt-get installs the Debian packages.
-deps:
+# test-deps adds the servers the tests start (etcd, python3, json-server under .deps/).
+deps: build-deps test-deps
+build-deps:
 	$(Q)sh $(SRCDIR)/.ci/deps.sh "$(PKGS) $(TEST_PKGS)" "$(DEB_PKGS)"
+DEPSDIR ?= $(SRCDIR)/.deps
+test-deps:
+	$(Q)sh $(SRCDIR)/.ci/test-deps.sh $(DEPSDIR)
+# what the tests find the servers by
+export SP_JSON_SERVER := $(DEPSDIR)/node_modules/.bin/json-server
 
 # ---- build -----------------------------------------------------------------
-$(O)/obj/%.o: $(SRCDIR)/%.c | deps
+$(O)/obj/%.o: $(SRCDIR)/%.c | build-deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $*.c")
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
@@ -122,7 +129,7 @@ check: unit golden corpus e2e
 # end-to-end tests sync files beside it (make -j2): a test that hangs is still
 # stopped, after a minute.
 CK_DEFAULT_TIMEOUT ?= 60
-unit: $(TESTBIN) $(BIN)
+unit: $(TESTBIN) $(BIN) | test-deps
 	$(Q)CK_DEFAULT_TIMEOUT=$(CK_DEFAULT_TIMEOUT) SP_SRCDIR=$(SRCDIR) SP_BIN=$(abspath $(BIN)) $(TESTBIN)
 
 golden: $(BIN)
@@ -132,8 +139,12 @@ corpus: $(BIN)
 	$(Q)sh $(SRCDIR)/tests/corpus.sh $(abspath $(BIN)) $(SRCDIR)/tests/bad
 	$(Q)sh $(SRCDIR)/tests/special-files.sh $(abspath $(BIN)) $(SRCDIR)
 
-e2e: $(BIN)
+# tests/e2e.sh (local backend and provider), then each tests/e2e-*.sh (one
+# per remote part: each starts its servers on loopback and stops them)
+E2E_EXTRA := $(sort $(wildcard $(SRCDIR)/tests/e2e-*.sh))
+e2e: $(BIN) | test-deps
 	$(Q)sh $(SRCDIR)/tests/e2e.sh $(abspath $(BIN)) $(SRCDIR)
+	$(Q)for t in $(E2E_EXTRA); do sh $$t $(abspath $(BIN)) $(SRCDIR) || exit 1; done
 
 # ---- demo and bench --------------------------------------------------------
 demo: $(BIN)
@@ -165,14 +176,14 @@ FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_TARGET ?= spec
 # each target's sources: what the parser under test needs, nothing more
-FUZZ_SRC_spec := $(LIB_SRC) $(addprefix $(SRCDIR)/model/,load.c load_components.c load_text.c load_util.c yaml.c graph.c \
+FUZZ_SRC_spec := $(LIB_SRC) $(addprefix $(SRCDIR)/model/,load.c load_components.c load_text.c load_util.c load_where.c yaml.c graph.c \
   queueing.c stats.c)
 FUZZ_SRC_spec_files := $(FUZZ_SRC_spec)
 FUZZ_SRC_catalog := $(LIB_SRC) $(SRCDIR)/model/catalog.c $(SRCDIR)/providers/catalog.c
 FUZZ_SRC_state := $(LIB_SRC) $(SRCDIR)/model/resource.c \
-  $(addprefix $(SRCDIR)/providers/,state.c state_json.c state_journal.c resource_json.c checksum.c uuid.c) \
+  $(addprefix $(SRCDIR)/providers/,state.c state_json.c state_journal.c resource_json.c checksum.c uuid.c where.c) \
   $(SRCDIR)/planner/planfile.c $(SRCDIR)/planner/diff.c $(SRCDIR)/model/cost.c $(SRCDIR)/model/catalog.c $(SRCDIR)/model/load_util.c \
-  $(SRCDIR)/model/yaml.c $(addprefix $(SRCDIR)/model/,stats.c graph.c demand.c growth.c)
+  $(SRCDIR)/model/yaml.c $(addprefix $(SRCDIR)/model/,stats.c graph.c demand.c growth.c load_where.c)
 FUZZ_SRC_journal := $(FUZZ_SRC_state)
 FUZZ_SEEDS_spec := $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml
 FUZZ_SEEDS_spec_files := $(SRCDIR)/examples/*.yaml $(SRCDIR)/tests/bad/*.yaml
@@ -186,7 +197,7 @@ FUZZ_SEED_CMD_spec_files = for d in $(SRCDIR)/examples/split $(SRCDIR)/tests/bad
 	    [ $$n = 0 ] || printf '\n%%%%file %s\n' "$${f\#\#*/}"; cat "$$f"; n=1; \
 	  done >$(O)/fuzz/corpus-spec_files/folder-$$(basename $$d); done
 .PHONY: fuzz
-fuzz: | deps
+fuzz: | build-deps
 	@mkdir -p $(O)/fuzz/corpus-$(FUZZ_TARGET)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -DSP_ARENA_DEBUG -DSP_VERSION='"$(VERSION)"' $(CSTD) -I$(SRCDIR) \
 	  $(PKG_CFLAGS) -o $(O)/fuzz/fuzz_$(FUZZ_TARGET) $(SRCDIR)/tests/fuzz/fuzz_$(FUZZ_TARGET).c $(FUZZ_SRC_$(FUZZ_TARGET)) \

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Installs what the tests start on loopback: etcd (Debian's etcd-server and
+# etcd-client), python3 (the stand-in servers of tests/servers), node and npm,
+# and json-server (npm, pinned) under DEPSDIR. A no-op when all are present.
+# Usage: test-deps.sh DEPSDIR
+set -u
+depsdir=$1
+JSON_SERVER_VERSION=0.17.4
+missing=""
+command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
+command -v etcdctl >/dev/null 2>&1 || missing="$missing etcd-client"
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+# node and npm only when absent: a node installed another way brings its own npm
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+command -v git >/dev/null 2>&1 || missing="$missing git"
+if [ -n "$missing" ]; then
+    echo "scaleplan: the tests need:$missing; installing Debian packages" >&2
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "scaleplan: error: no apt-get on this system; install:$missing" >&2
+        exit 1
+    fi
+    if [ "$(id -u)" -eq 0 ]; then
+        SUDO=""
+    elif command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        echo "scaleplan: error: not root and no sudo; run as root: apt-get install -y$missing" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq >/dev/null || { echo "scaleplan: error: apt-get update failed" >&2; exit 1; }
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+        { echo "scaleplan: error: apt-get install failed for:$missing" >&2; exit 1; }
+fi
+js="$depsdir/node_modules/.bin/json-server"
+if [ ! -x "$js" ] || ! grep -q "\"version\": \"$JSON_SERVER_VERSION\"" "$depsdir/node_modules/json-server/package.json" 2>/dev/null; then
+    echo "scaleplan: installing json-server $JSON_SERVER_VERSION (npm) in $depsdir" >&2
+    mkdir -p "$depsdir"
+    (cd "$depsdir" && [ -f package.json ] || echo '{"private": true}' > "$depsdir/package.json")
+    (cd "$depsdir" && npm install --no-audit --no-fund --loglevel=error "json-server@$JSON_SERVER_VERSION" >/dev/null) ||
+        { echo "scaleplan: error: npm install json-server@$JSON_SERVER_VERSION failed" >&2; exit 1; }
+fi
+exit 0
