@@ -199,32 +199,40 @@ void sp_diags_print(FILE *f, const struct sp_diags *d, int color)
 
 size_t sp_edit_distance(const char *a, const char *b, size_t cap)
 {
+	/* optimal string alignment: insertions, deletions, substitutions and
+	 * transpositions of two neighbours ("plna" for "plan") cost one each */
 	size_t la = strlen(a), lb = strlen(b);
-	size_t row[64];
+	size_t r0[64], r1[64], r2[64];
+	size_t *pp = r0, *prev = r1, *row = r2;
 
-	if (lb >= SP_ARRAY_LEN(row) || la >= 64)
+	if (lb >= SP_ARRAY_LEN(r0) || la >= 64)
 		return cap + 1;
 	if ((la > lb ? la - lb : lb - la) > cap)
 		return cap + 1;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		prev[j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0], best;
+		size_t best;
 		row[0] = i;
 		best = row[0];
 		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t sub = prev + (a[i - 1] != b[j - 1]);
-			size_t del = row[j] + 1, ins = row[j - 1] + 1;
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = cur;
-			if (row[j] < best)
-				best = row[j];
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = row[j - 1] + 1;
+			size_t v = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			row[j] = v;
+			if (v < best)
+				best = v;
 		}
 		if (best > cap)
 			return cap + 1;
+		size_t *t = pp;
+		pp = prev;
+		prev = row;
+		row = t;
 	}
-	return row[lb] > cap ? cap + 1 : row[lb];
+	return prev[lb] > cap ? cap + 1 : prev[lb];
 }
 
 const char *sp_suggest(const char *s, const char *const *cands, size_t n)

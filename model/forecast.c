@@ -329,7 +329,7 @@ static void worker_free(struct sp_fc_worker *w)
 
 /* ---- checks before running ---------------------------------------------------------------------- */
 
-static int check_catalog(const struct sp_spec *s, const struct sp_catalog *cat, struct sp_diags *d)
+int sp_forecast_check_catalog(const struct sp_spec *s, const struct sp_catalog *cat, struct sp_diags *d)
 {
 	static const char *const sku_kinds[] = { "compute", "database", "cache", "GPU" };
 	size_t before = d->nerrors;
@@ -382,8 +382,8 @@ static int check_catalog(const struct sp_spec *s, const struct sp_catalog *cat, 
 		}
 	}
 	if (strcmp(s->currency, cat->currency))
-		sp_error(d, s->pricing.pos, "the spec is in %s but price catalog '%s' is in %s", s->currency, cat->name,
-			 cat->currency);
+		sp_error(d, s->currency_pos.src ? s->currency_pos : s->pricing.pos,
+			 "the spec is in %s but price catalog '%s' is in %s", s->currency, cat->name, cat->currency);
 	free(names);
 	return d->nerrors > before ? -1 : 0;
 }
@@ -646,7 +646,7 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 	int ret = -1;
 
 	*out = NULL;
-	if (check_catalog(spec, cat, diags) < 0)
+	if (sp_forecast_check_catalog(spec, cat, diags) < 0)
 		return -1;
 	if (nthreads > 2)
 		nthreads = 2;

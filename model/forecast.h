@@ -166,6 +166,12 @@ struct sp_forecast_opts {
 	void *progress_ctx;
 };
 
+/* Checks the spec against the catalog: every instance, database, cache and
+ * GPU type it names is in the catalog, of the right kind, and the spec's
+ * currency is the catalog's. Each problem goes to d at the spec's line.
+ * Returns 0, or -1 when any was found. sp_forecast_run checks this first. */
+int sp_forecast_check_catalog(const struct sp_spec *s, const struct sp_catalog *cat, struct sp_diags *d);
+
 /* Runs the model. Every SKU the spec names must be in the catalog (an error
  * at the spec position naming the SKU otherwise, never a silent zero), and the
  * catalog's currency must be the spec's. Returns 0 and *out (free with

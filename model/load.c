@@ -180,8 +180,10 @@ static void load_horizon(struct sp_ld *ld, const struct sections *s)
 		if (v->kind != SP_Y_SCALAR || v->len != 3 || !(v->str[0] >= 'A' && v->str[0] <= 'Z') ||
 		    !(v->str[1] >= 'A' && v->str[1] <= 'Z') || !(v->str[2] >= 'A' && v->str[2] <= 'Z'))
 			sp_error(ld->d, v->pos, "'currency' must be an ISO 4217 code like USD or EUR");
-		else
+		else {
 			sp->currency = v->str;
+			sp->currency_pos = v->pos;
+		}
 	}
 }
 

@@ -330,6 +330,7 @@ struct sp_spec {
 	int months;                 /* horizon.months, 1..120 */
 	int lead_time_months;       /* horizon.lead_time_months, default 1 */
 	const char *currency;       /* default USD */
+	struct sp_pos currency_pos; /* its value, when the spec sets it */
 	struct sp_provider_cfg provider;
 	struct sp_state_cfg state;
 	struct sp_pricing_cfg pricing;

@@ -159,6 +159,17 @@ static int cmd_drift(int argc, char **argv)
 		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
+	/* nothing to compare: no spec said where, and no state was ever written
+	 * there (an empty folder, or a mistyped --state) */
+	if (!w.spec && !spec_path && !state_path && st->serial == 0 && !st->resources.n) {
+		sp_ws_error("no spec (%s) and no state (%s) here: nothing to compare; run drift in the folder of a "
+			    "spec, or name one with --spec or the state with --state", SP_DEFAULT_SPEC, w.backend->where);
+		goto out;
+	}
+	if (st->serial == 0 && !st->resources.n && state_path) {
+		sp_ws_error("no state at '%s': nothing to compare", state_path);
+		goto out;
+	}
 	/* what 'state rm' took out of management is left alone, not drift */
 	size_t kept = 0;
 	for (size_t i = 0; i < actual.n; i++)

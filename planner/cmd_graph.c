@@ -46,8 +46,9 @@ static int cmd_graph(int argc, char **argv)
 		return sp_cli_usage_error(&sp_cmd_graph, "too many arguments");
 	if (optind < argc)
 		path = argv[optind];
-	if (!out && !strcmp(format, "png") && isatty(1)) {
-		sp_ws_error("not writing PNG to a terminal; use -o FILE");
+	if (!out && strcmp(format, "dot") && isatty(1)) {
+		sp_ws_error("not writing %s to a terminal; use -o FILE (or -o - to force it)",
+			    !strcmp(format, "png") ? "PNG" : "SVG");
 		return SP_EXIT_ERROR;
 	}
 	if (sp_ws_load(path, &spec, &g, &r) < 0) {

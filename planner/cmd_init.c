@@ -1,4 +1,4 @@
-/* scaleplan init: write a commented starter spec; never overwrite. */
+/* scaleplan init: write a commented starter spec; overwrite only with --force. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -10,23 +10,27 @@
 #include "planner/commands.h"
 #include "planner/starter.h"
 #include "planner/workspace.h"
+#include "providers/fsio.h"
 
 static int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
-	int c, fd;
+	int c, force = 0;
+	struct sp_err err;
 	size_t len = strlen(sp_starter_spec);
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': path = optarg; break;
+		case 'f': force = 1; break;
 		case 'h': sp_cli_print_usage(stdout, &sp_cmd_init); return SP_EXIT_OK;
 		case SP_OPT_NO_COLOR: break;
 		case ':': return sp_cli_usage_error(&sp_cmd_init, "option '%s' needs a value", argv[optind - 1]);
@@ -43,26 +47,13 @@ static int cmd_init(int argc, char **argv)
 		fwrite(sp_starter_spec, 1, len, stdout);
 		return SP_EXIT_OK;
 	}
-	/* O_EXCL: refuse to overwrite, without a window between a check and the write */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			sp_ws_error("'%s' already exists; not overwriting it (remove it, or name another file)", path);
+	/* atomic either way: a new file appears whole, or not at all (SP_FS_CREATE
+	 * refuses an existing one without a window between a check and the write) */
+	if (sp_fs_write_atomic(path, sp_starter_spec, len, force ? SP_FS_REPLACE : SP_FS_CREATE, &err) < 0) {
+		if (!force && err.code == SP_EINVAL)
+			sp_ws_error("'%s' already exists; not overwriting it (--force replaces it)", path);
 		else
-			sp_ws_error("cannot create '%s': %s", path, strerror(errno));
-		return SP_EXIT_ERROR;
-	}
-	ssize_t w = write(fd, sp_starter_spec, len);
-	if (w != (ssize_t)len || fsync(fd) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(path);
-		sp_ws_error("cannot write '%s': %s", path, strerror(e));
-		return SP_EXIT_ERROR;
-	}
-	if (close(fd) < 0) {
-		sp_ws_error("cannot write '%s': %s", path, strerror(errno));
-		unlink(path);
+			sp_ws_error("cannot write '%s': %s", path, err.msg);
 		return SP_EXIT_ERROR;
 	}
 	printf("wrote %s: a starter spec; edit it, then run 'scaleplan validate %s'\n", path, path);
@@ -75,8 +66,10 @@ const struct sp_cmd sp_cmd_init = {
 	"\n"
 	"Writes a commented starter spec to FILE (default: scaleplan.yaml) that\n"
 	"validates as written: one driver, one region, a web service, a cache and a\n"
-	"database. Refuses to overwrite an existing file.\n"
+	"database. Refuses to overwrite an existing file unless --force is given; the\n"
+	"file is written whole or not at all.\n"
 	"\n"
 	"  -o, --output FILE  write to FILE (same as the FILE argument; '-' for stdout)\n"
+	"  -f, --force        replace FILE when it exists\n"
 	"  -h, --help         show this help\n",
 };

@@ -5,6 +5,7 @@
 
 #include "planner/cli.h"
 #include "planner/commands.h"
+#include "model/forecast.h"
 #include "planner/workspace.h"
 
 static void plural(char *buf, size_t n, size_t count, const char *one, const char *many)
@@ -24,6 +25,7 @@ static int cmd_validate(int argc, char **argv)
 	const char *path = SP_DEFAULT_SPEC;
 	struct sp_spec *spec;
 	struct sp_graph *g;
+	struct sp_catalog *cat = NULL;
 	struct sp_ws_report r = SP_WS_REPORT_INIT;
 
 	opterr = 0;
@@ -44,6 +46,16 @@ static int cmd_validate(int argc, char **argv)
 		sp_ws_report_print(&r);
 		return SP_EXIT_ERROR;
 	}
+	/* the catalog the spec names: every type it names is priced, in its currency */
+	if (sp_ws_load_catalog(&cat, spec, path, &r) < 0 ||
+	    sp_forecast_check_catalog(spec, cat, sp_ws_report_diags(&r)) < 0) {
+		sp_ws_report_print(&r);
+		sp_catalog_free(cat);
+		sp_graph_free(g);
+		sp_spec_free(spec);
+		return SP_EXIT_ERROR;
+	}
+	sp_catalog_free(cat);
 	sp_ws_report_print(&r);
 	if (!quiet) {
 		/* "N services" always; other kinds only when present */
@@ -74,8 +86,10 @@ const struct sp_cmd sp_cmd_validate = {
 	"\n"
 	"Loads the spec (FILE, or every *.yaml and *.yml in DIR as one spec; default:\n"
 	"scaleplan.yaml), checks every key, type, unit, range and reference, builds the\n"
-	"dependency graph and rejects cycles. Every problem is reported as\n"
-	"FILE:LINE:COL: error: MESSAGE with the source line and a caret.\n"
+	"dependency graph and rejects cycles, and checks every instance, database, cache\n"
+	"and GPU type and the currency against the price catalog the spec names.\n"
+	"Every problem is reported as FILE:LINE:COL: error: MESSAGE with the source\n"
+	"line and a caret.\n"
 	"\n"
 	"  -q, --quiet        print nothing on success\n"
 	"      --no-color     no colour in messages\n"

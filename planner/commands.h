@@ -38,12 +38,15 @@ extern const struct sp_cmd sp_cmd_apply;
 extern const struct sp_cmd sp_cmd_drift;
 extern const struct sp_cmd sp_cmd_state;
 extern const struct sp_cmd sp_cmd_help;
+extern const struct sp_cmd sp_cmd_version;
 
 /* Every command, in the order `scaleplan help` lists them; NULL ends it. */
 extern const struct sp_cmd *const sp_commands[];
 
 /* The command named name, or NULL. */
 const struct sp_cmd *sp_cmd_find(const char *name);
+/* The command whose name is closest to an unknown name (a typo), or NULL. */
+const char *sp_cmd_suggest(const char *name);
 
 /* The overview `scaleplan help` and `scaleplan --help` print: the synopsis,
  * what scaleplan does and one line per command (planner/cmd_help.c). */

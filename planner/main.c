@@ -12,13 +12,13 @@
 int main(int argc, char **argv)
 {
 	int i = 1;
-	const char *nc = getenv("NO_COLOR");
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
 
-	sp_cli.no_color = nc && *nc;
+	/* no-color.org, and a terminal that says it cannot show colour */
+	sp_cli.no_color = (nc && *nc) || (term && !strcmp(term, "dumb"));
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--version")) {
-			printf("scaleplan %s\n", SP_VERSION);
-			return SP_EXIT_OK;
+			return sp_cmd_version.fn(1, (char *[]){ (char *)"version", NULL });
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			sp_cmd_print_overview(stdout);
 			return SP_EXIT_OK;
@@ -42,7 +42,11 @@ int main(int argc, char **argv)
 	}
 	const struct sp_cmd *c = sp_cmd_find(argv[i]);
 	if (!c) {
-		fprintf(stderr, "scaleplan: unknown command '%s'\n", argv[i]);
+		const char *best = sp_cmd_suggest(argv[i]);
+		if (best)
+			fprintf(stderr, "scaleplan: unknown command '%s'; did you mean '%s'?\n", argv[i], best);
+		else
+			fprintf(stderr, "scaleplan: unknown command '%s'\n", argv[i]);
 		fputs(SP_USAGE_MAIN, stderr);
 		fputs("Try 'scaleplan help' for the list of commands.\n", stderr);
 		return SP_EXIT_USAGE;

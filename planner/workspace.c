@@ -129,8 +129,7 @@ int sp_ws_load_catalog(struct sp_catalog **out, const struct sp_spec *spec, cons
 	ret = sp_catalog_load(out, name, sp_ws_catalog_path(), &err);
 	if (ret < 0 && !err.file[0]) {
 		/* not found by name: at the spec's line that names it, if any */
-		sp_error(sp_ws_report_diags(r), spec->pricing.pos, "price catalog '%s': %s",
-			 spec->pricing.pos.src ? spec->pricing.catalog : name, err.msg);
+		sp_error(sp_ws_report_diags(r), spec->pricing.pos, "%s", err.msg);
 	} else if (ret < 0) {
 		/* in the catalog file, whose text the loader kept to itself */
 		sp_ws_report_err(r, &err, NULL);
