@@ -234,6 +234,10 @@ static void *worker(void *arg)
 	for (;;) {
 		while (!r->nheap && r->running && !r->stop)
 			pthread_cond_wait(&r->cv, &r->mu);
+		if (ap->stop && *ap->stop && !r->stop) {
+			r->stop = 1;
+			ap->interrupted = 1;
+		}
 		if (!r->nheap || r->stop)
 			break;
 		size_t k = heap_pop(r);
@@ -354,7 +358,8 @@ int sp_apply_run(struct sp_apply *ap)
 	for (size_t k = 0; k < ap->nops; k++)
 		if (ap->ops[k].status == SP_OP_PENDING) {
 			ap->ops[k].status = SP_OP_SKIPPED;
-			snprintf(ap->ops[k].error, sizeof(ap->ops[k].error), "not started: the apply stopped");
+			snprintf(ap->ops[k].error, sizeof(ap->ops[k].error), "not started: %s",
+				 ap->interrupted ? "the apply was interrupted" : "the apply stopped");
 			ap->skipped++;
 		}
 

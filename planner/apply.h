@@ -7,6 +7,7 @@
  * what was done, and running apply again converges. */
 #ifndef SP_APPLY_H
 #define SP_APPLY_H
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -34,10 +35,14 @@ struct sp_apply {
 	int parallelism;                   /* >= 1 */
 	int verify_before;                 /* check the provider still holds each change's "before" */
 	FILE *log;                         /* one line per started and finished operation; NULL: quiet */
+	/* when non-NULL and it becomes non-zero (a signal): nothing new starts,
+	 * what is in flight finishes and is recorded; the rest is skipped */
+	volatile sig_atomic_t *stop;
 	/* results */
 	struct sp_op *ops;
 	size_t nops;
 	size_t done, failed, skipped;
+	int interrupted;                   /* stopped by *stop */
 };
 
 /* Runs the operations. Returns 0 when every operation succeeded, -1

@@ -56,3 +56,46 @@ void sp_cli_progress_end(struct sp_cli_progress *p)
 	fflush(stderr);
 	p->shown = 0;
 }
+
+/* ---- signals during apply ---------------------------------------------------------------- */
+
+volatile sig_atomic_t sp_cli_signal;
+
+static void on_signal(int sig)
+{
+	static const char again[] = "\nscaleplan: stopping now; the state records every operation that completed\n";
+
+	if (sp_cli_signal) {
+		/* the second one: only async-signal-safe calls here */
+		ssize_t w = write(2, again, sizeof(again) - 1);
+		(void)w;
+		_exit(128 + sig);
+	}
+	sp_cli_signal = sig;
+}
+
+void sp_cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* SA_RESTART: a provider's read or write in flight goes on; the apply
+	 * checks the flag between operations */
+	sa.sa_flags = SA_RESTART;
+	sp_cli_signal = 0;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void sp_cli_release_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}

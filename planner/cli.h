@@ -46,6 +46,19 @@ struct sp_cli_progress {
 void sp_cli_progress_cb(void *ctx, size_t done, size_t total);
 void sp_cli_progress_end(struct sp_cli_progress *p);
 
+/* Ctrl-C and SIGTERM while an apply runs: sp_cli_catch_signals makes the
+ * first SIGINT or SIGTERM set sp_cli_signal (the signal's number) so that
+ * the apply starts nothing new, finishes and records what is in flight,
+ * writes the state and releases the lock; a second one ends the process at
+ * once (exit 128 + its number; every completed operation is in the state's
+ * journal already). sp_cli_release_signals puts the default actions back.
+ * The exit code after an interrupted apply is 128 + the signal (130 for
+ * Ctrl-C, 143 for SIGTERM), as shells report a process a signal ended. */
+#include <signal.h>
+extern volatile sig_atomic_t sp_cli_signal;
+void sp_cli_catch_signals(void);
+void sp_cli_release_signals(void);
+
 /* getopt_long's value for --no-color, which every command accepts (main()
  * reads it before the command runs). */
 #define SP_OPT_NO_COLOR 0x1001

@@ -13,6 +13,7 @@
 #include "planner/plan_args.h"
 #include "planner/planfile.h"
 #include "planner/render_plan.h"
+#include "planner/resume.h"
 #include "planner/workspace.h"
 
 /* Largest plan file read by apply. */
@@ -54,8 +55,12 @@ static void report(const struct sp_apply *ap)
 		return;
 	}
 	fputc('\n', stderr);
-	sp_ws_error("apply failed: %zu of %zu operations done, %zu failed, %zu skipped", ap->done, ap->nops, ap->failed,
-		    ap->skipped);
+	if (ap->interrupted)
+		sp_ws_error("apply interrupted: %zu of %zu operations done, %zu failed, %zu not started", ap->done,
+			    ap->nops, ap->failed, ap->skipped);
+	else
+		sp_ws_error("apply failed: %zu of %zu operations done, %zu failed, %zu skipped", ap->done, ap->nops,
+			    ap->failed, ap->skipped);
 	static const char *const label[] = { "", "done", "failed", "skipped" };
 	for (int st = SP_OP_DONE; st <= SP_OP_SKIPPED; st++) {
 		shown = 0;
@@ -74,7 +79,8 @@ static void report(const struct sp_apply *ap)
 		if (shown > cap)
 			fprintf(stderr, "  ... and %zu more %s\n", shown - cap, label[st]);
 	}
-	fputs("The state records every operation that was done; run apply again to continue.\n", stderr);
+	if (!ap->interrupted)
+		fputs("The state records every operation that was done; run apply again to continue.\n", stderr);
 }
 
 /* Runs the diff, records the cost, writes the final state. */
@@ -101,6 +107,8 @@ static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_s
 		sp_ws_error("apply cannot record its operations, so it changed nothing");
 		return SP_EXIT_ERROR;
 	}
+	ap.stop = &sp_cli_signal;
+	sp_cli_catch_signals();
 	if (sp_apply_run(&ap) < 0)
 		ret = SP_EXIT_ERROR;
 	if (cost && ret == SP_EXIT_OK) {
@@ -128,6 +136,14 @@ static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_s
 		ret = SP_EXIT_ERROR;
 	}
 	report(&ap);
+	if (ap.interrupted) {
+		int sig = sp_cli_signal;
+		fprintf(stderr, "scaleplan: interrupted (%s): the operations in flight finished and every completed one is "
+				"recorded; run the same apply again to continue\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		ret = 128 + sig;
+	}
+	/* the lock is released by the caller after this: until then a second
+	 * signal still ends the process at once */
 	sp_apply_free(&ap);
 	return ret;
 }
@@ -175,27 +191,48 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 		sp_ws_print_err(&err, NULL);
 		goto out;
 	}
+	const struct sp_diff *todo = &sp.diff;
+	struct sp_diff rest;
 	if (sp.serial != st->serial || (sp.serial && strcmp(sp.lineage, st->lineage))) {
-		sp_ws_error("the plan in '%s' is stale: it was made against state %s serial %llu, and the state "
-			     "is now %s serial %llu",
-			     path, sp.lineage[0] ? sp.lineage : "(none)", (unsigned long long)sp.serial,
-			     st->serial ? st->lineage : "(none)", (unsigned long long)st->serial);
-		fputs("Another apply or a state command changed it since. Make a new plan: scaleplan plan -out FILE\n",
-		      stderr);
-		goto out;
+		char why[512] = "";
+		size_t done = 0;
+		/* the state moved on only by this plan's own operations (an apply of
+		 * it that failed or was interrupted part way): do the rest */
+		if (st->serial > sp.serial && (!sp.serial || !strcmp(sp.lineage, st->lineage)) &&
+		    sp_plan_resume(&sp.diff, st, &rest, &done, &sp.arena, why, sizeof(why))) {
+			if (rest.n == rest.counts[SP_ACT_NOOP]) {
+				printf("The plan in '%s' was already applied: every change in it is in the state (%s serial "
+				       "%llu); nothing to do.\n", path, st->lineage, (unsigned long long)st->serial);
+				ret = SP_EXIT_OK;
+				goto out;
+			}
+			printf("Continuing the plan in '%s': %zu of its %zu changes were done by an earlier apply of it "
+			       "that stopped part way.\n", path, done, sp.diff.n - sp.diff.counts[SP_ACT_NOOP]);
+			todo = &rest;
+		} else {
+			sp_ws_error("the plan in '%s' is stale: it was made against state %s serial %llu, and the state "
+				    "is now %s serial %llu",
+				    path, sp.lineage[0] ? sp.lineage : "(none)", (unsigned long long)sp.serial,
+				    st->serial ? st->lineage : "(none)", (unsigned long long)st->serial);
+			if (why[0])
+				fprintf(stderr, "Since then %s.\n", why);
+			fputs("Another apply or a state command changed it since. Make a new plan: scaleplan plan -out FILE\n",
+			      stderr);
+			goto out;
+		}
 	}
-	ret = sp_plan_check_deletes(&sp.diff, a->o.max_deletes >= 0 ? a->o.max_deletes : -1, "--max-deletes",
+	ret = sp_plan_check_deletes(todo, a->o.max_deletes >= 0 ? a->o.max_deletes : -1, "--max-deletes",
 				    "nothing was changed", &r);
 	sp_ws_report_print(&r);
 	if (ret != 0)
 		goto out;
 	ret = SP_EXIT_ERROR;
-	if (sp.diff.n == sp.diff.counts[SP_ACT_NOOP]) {
+	if (todo->n == todo->counts[SP_ACT_NOOP]) {
 		printf("No changes in the plan; nothing to do.\n");
 		ret = SP_EXIT_OK;
 		goto out;
 	}
-	ret = run_apply(w.backend, w.provider, st, &sp.diff, &sp.cost, sp.at, a->parallelism, 1);
+	ret = run_apply(w.backend, w.provider, st, todo, &sp.cost, sp.at, a->parallelism, 1);
 out:
 	sp_state_free(st);
 	sp_ws_close(&w);

@@ -508,5 +508,53 @@ tail -n 3 "$ROOT/out" | grep -q "</details>" && ok || bad "the markdown does not
 run 0 plan --format json
 same "$(grep -c '"address"' "$ROOT/out")" 3000 "changes in the JSON plan"
 
+# ---- Ctrl-C and SIGTERM during apply; a saved plan continues where it stopped ----
+for sig in INT TERM; do
+    fresh "signal-$sig"
+    run 0 plan -out p.json
+    SCALEPLAN_LOCAL_LATENCY_MS=200 "$BIN" apply p.json --parallelism 1 >"$ROOT/out" 2>&1 &
+    pid=$!
+    i=0
+    while [ "$(ninfra)" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+    kill -$sig $pid
+    wait $pid
+    code=$?
+    if [ $sig = INT ]; then same $code 130 "exit status after Ctrl-C"; else same $code 143 "exit status after SIGTERM"; fi
+    has "apply interrupted: [0-9]* of 11 operations done, 0 failed, [0-9]* not started"
+    has "interrupted (SIG$sig): the operations in flight finished"
+    n=$(nstate)
+    if [ "$n" -ge 2 ] && [ "$n" -lt 11 ]; then ok; else bad "$n resources recorded after the signal"; fi
+    same "$n" "$(ninfra)" "resources recorded vs resource files after the signal"
+    # the lock was released: a writing command does not wait
+    run 0 state list
+    [ -s .scaleplan/state.json.lock ] && bad "the lock file still names a holder" || ok
+    # the same saved plan continues
+    run 0 apply p.json
+    has "Continuing the plan in 'p.json': $n of its 11 changes were done"
+    has "Apply complete: $((11 - n)) created"
+    run 0 plan --detailed-exitcode
+    # applying it once more: already applied
+    run 0 apply p.json
+    has "was already applied: every change in it is in the state"
+done
+# a saved plan whose apply failed part way continues too
+fresh resume-fault
+run 0 plan -out p.json
+SCALEPLAN_FAULT_AT=4 "$BIN" apply p.json --parallelism 1 >"$ROOT/out" 2>&1
+same "$?" 1 "exit status of a failed saved apply"
+n=$(nstate)
+run 0 apply p.json
+has "Continuing the plan in 'p.json': $n of its 11 changes were done"
+run 0 plan --detailed-exitcode
+# but not when something else changed the state since
+fresh resume-refused
+run 0 plan -out p.json
+SCALEPLAN_FAULT_AT=4 "$BIN" apply p.json --parallelism 1 >/dev/null 2>&1
+first=$("$BIN" state list | head -n 1)
+run 0 state rm "$first"
+run 1 apply p.json
+has "is stale"
+has "Since then .* was taken out of management ('state rm')"
+
 echo "e2e: $pass passed, $fail failed"
 [ $fail = 0 ]

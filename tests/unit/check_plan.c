@@ -2,6 +2,7 @@
  * protections, and the option parsers shared by the commands
  * (planner/cmd_opts.c). */
 #include "plan_fixtures.h"
+#include "planner/resume.h"
 
 Suite *suite_plan(void);
 
@@ -591,6 +592,111 @@ START_TEST(test_parse_count_bool_seed)
 }
 END_TEST
 
+/* A saved plan continues when the state moved only by its own operations. */
+START_TEST(test_plan_resume)
+{
+	struct sp_arena a;
+	struct sp_diff plan, rest;
+	struct sp_change ch[5];
+	struct sp_resource a1, b1, b2, b3, c1, d1, d2, e1, f1;
+	struct sp_state *st;
+	char why[256];
+	size_t done;
+
+	sp_arena_init(&a);
+	a1 = svc(&a, "a", 1);
+	b1 = svc(&a, "b", 1);
+	b2 = svc(&a, "b", 2);
+	b3 = svc(&a, "b", 3);
+	c1 = svc(&a, "c", 1);
+	d1 = svc(&a, "d", 1);
+	d2 = with_attr(&a, &d1, "instance_type", "c7i.large", 0);
+	e1 = svc(&a, "e", 1);
+	f1 = svc(&a, "f", 1);
+	memset(ch, 0, sizeof(ch));
+	ch[0] = (struct sp_change){ .address = a1.address, .action = SP_ACT_CREATE, .after = &a1 };
+	ch[1] = (struct sp_change){ .address = b1.address, .action = SP_ACT_UPDATE, .before = &b1, .after = &b2 };
+	ch[2] = (struct sp_change){ .address = c1.address, .action = SP_ACT_DELETE, .before = &c1 };
+	ch[3] = (struct sp_change){ .address = d1.address, .action = SP_ACT_REPLACE, .before = &d1, .after = &d2 };
+	ch[4] = (struct sp_change){ .address = e1.address, .action = SP_ACT_NOOP, .before = &e1, .after = &e1 };
+	memset(&plan, 0, sizeof(plan));
+	plan.v = ch;
+	plan.n = 5;
+	for (size_t i = 0; i < 5; i++)
+		plan.counts[ch[i].action]++;
+
+	/* where the plan started: nothing done, everything to do */
+	st = sp_state_new();
+	set_init(&st->arena, &st->resources);
+	set_add(&st->resources, b1);
+	set_add(&st->resources, c1);
+	set_add(&st->resources, d1);
+	set_add(&st->resources, e1);
+	ck_assert_int_eq(sp_plan_resume(&plan, st, &rest, &done, &a, why, sizeof(why)), 1);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_uint_eq(rest.n, 5);
+	ck_assert_uint_eq(rest.counts[SP_ACT_NOOP], 1);
+	ck_assert_int_eq(rest.v[3].action, SP_ACT_REPLACE);
+
+	/* part way: a created, b not yet, c deleted, d deleted but not created */
+	st->resources.n = 0;
+	set_add(&st->resources, a1);
+	set_add(&st->resources, b1);
+	set_add(&st->resources, e1);
+	ck_assert_int_eq(sp_plan_resume(&plan, st, &rest, &done, &a, why, sizeof(why)), 1);
+	ck_assert_uint_eq(done, 2);
+	ck_assert_int_eq(rest.v[0].action, SP_ACT_NOOP);
+	ck_assert_int_eq(rest.v[1].action, SP_ACT_UPDATE);
+	ck_assert_int_eq(rest.v[2].action, SP_ACT_NOOP);
+	ck_assert_int_eq(rest.v[3].action, SP_ACT_CREATE);
+	ck_assert_ptr_null(rest.v[3].before);
+	ck_assert_ptr_eq(rest.v[3].after, &d2);
+	ck_assert_uint_eq(rest.counts[SP_ACT_NOOP], 3);
+
+	/* all done: nothing left */
+	st->resources.n = 0;
+	set_add(&st->resources, a1);
+	set_add(&st->resources, b2);
+	set_add(&st->resources, d2);
+	set_add(&st->resources, e1);
+	ck_assert_int_eq(sp_plan_resume(&plan, st, &rest, &done, &a, why, sizeof(why)), 1);
+	ck_assert_uint_eq(done, 4);
+	ck_assert_uint_eq(rest.counts[SP_ACT_NOOP], 5);
+
+	/* b moved to a value the plan never made: stale */
+	st->resources.n = 0;
+	set_add(&st->resources, b3);
+	set_add(&st->resources, c1);
+	set_add(&st->resources, d1);
+	set_add(&st->resources, e1);
+	ck_assert_int_eq(sp_plan_resume(&plan, st, &rest, &done, &a, why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "service.b[r1] holds neither what the plan started from nor what it makes");
+
+	/* a resource the plan never saw: stale */
+	st->resources.v[0] = b1;
+	set_add(&st->resources, f1);
+	ck_assert_int_eq(sp_plan_resume(&plan, st, &rest, &done, &a, why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "service.f[r1] was added to the state after the plan was made");
+
+	/* a resource of the plan gone without the plan deleting it: stale */
+	st->resources.n = 0;
+	set_add(&st->resources, b1);
+	set_add(&st->resources, c1);
+	set_add(&st->resources, d1);
+	ck_assert_int_eq(sp_plan_resume(&plan, st, &rest, &done, &a, why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "service.e[r1] is gone from the state, and the plan does not delete it");
+
+	/* one of its addresses taken out of management since: stale */
+	set_add(&st->resources, e1);
+	sp_state_set_removed(st, a1.address, 1);
+	ck_assert_int_eq(sp_plan_resume(&plan, st, &rest, &done, &a, why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "service.a[r1] was taken out of management ('state rm')");
+
+	sp_state_free(st);
+	sp_arena_free(&a);
+}
+END_TEST
+
 Suite *suite_plan(void)
 {
 	Suite *s = suite_create("plan");
@@ -603,6 +709,7 @@ Suite *suite_plan(void)
 	tcase_add_test(tc, test_diff_targets_excludes);
 	tcase_add_test(tc, test_diff_prevent_destroy);
 	tcase_add_test(tc, test_diff_scale_to_zero);
+	tcase_add_test(tc, test_plan_resume);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("opts");
