@@ -1,4 +1,4 @@
-/* GPU training arithmetic (MODEL.md §4): FLOPs = 6 N D for N parameters and D
+/* GPU training arithmetic (docs/model.md §5): FLOPs = 6 N D for N parameters and D
  * training tokens; GPU-hours = 6 N D / (peak FLOP/s * MFU * 3600).
  * Pure functions: no I/O, no state. */
 #ifndef SP_GPU_H

@@ -1,4 +1,4 @@
-/* Growth drivers (MODEL.md §1): the demand series D(m) of a driver over the
+/* Growth drivers (docs/model.md §1): the demand series D(m) of a driver over the
  * horizon, for the deterministic path (g_mult = 1) or one Monte Carlo path
  * (g_mult drawn from the driver's lognormal p10/p90 band), and the month's
  * seasonality factor and event multiplier.

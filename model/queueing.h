@@ -1,4 +1,4 @@
-/* The queueing core of the capacity model (MODEL.md §3): Erlang B and C, the
+/* The queueing core of the capacity model (docs/model.md §4): Erlang B and C, the
  * M/M/c waiting and response-time distributions, sizing a service to a latency
  * SLO, zone redundancy and the Universal Scalability Law.
  *
@@ -47,7 +47,7 @@ double sp_q_resp_tail(int c, double lambda_rps, double service_s, double t_s);
  * theta_per_s > 0, t_s >= 0:
  *   P(T > t) = e^(-mu t) + C * mu t * e^(-min(mu,theta) t) * h(|theta - mu| t),
  *   h(z) = (1 - e^(-z))/z, h(0) = 1,
- * which equals MODEL.md's (1-C)e^(-mu t) + C(theta e^(-mu t) - mu e^(-theta t))/(theta - mu)
+ * which equals the reference form (1-C)e^(-mu t) + C(theta e^(-mu t) - mu e^(-theta t))/(theta - mu)
  * and its theta = mu limit e^(-mu t)(1 + C mu t), with no cancellation near theta = mu. */
 double sp_q_resp_tail_parts(double pwait, double mu_per_s, double theta_per_s, double t_s);
 

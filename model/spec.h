@@ -233,7 +233,7 @@ struct sp_gpu_workload {
 	double tokens_per_request;
 	double tokens_per_s_per_gpu;
 	int gpus_per_replica;       /* a model sharded over several GPUs; default 1 */
-	int n_plus_one;             /* default 1 (MODEL.md: +1 GPU for N+1) */
+	int n_plus_one;             /* default 1 (docs/model.md: +1 GPU for N+1) */
 	/* training */
 	double params_b;            /* parameters, billions */
 	double tokens_b;            /* training tokens, billions */

@@ -1,4 +1,4 @@
-/* Statistics for the Monte Carlo forecast (MODEL.md §1, §5): a deterministic,
+/* Statistics for the Monte Carlo forecast (docs/model.md §2): a deterministic,
  * splittable random generator, normal and lognormal draws, the lognormal fit
  * of a p10/p90 band, percentiles (nearest rank: the one definition the
  * whole model uses) and the newsvendor commitment level.
@@ -49,7 +49,7 @@ double sp_stats_norm_cdf(double x);
 double sp_stats_norm_quantile(double p);
 
 /* Lognormal through a p10/p90 band: mu = (ln p10 + ln p90)/2,
- * sigma = (ln p90 - ln p10)/(2 z90) with z90 = SP_Z90 (MODEL.md writes 1.28155).
+ * sigma = (ln p90 - ln p10)/(2 z90) with z90 = SP_Z90 (1.28155 to six figures).
  * 0 < p10 <= p90 (p10 == p90 gives sigma 0: no uncertainty); else SP_EINVAL. */
 int sp_stats_lognormal_fit(double *out_mu, double *out_sigma, double p10, double p90);
 

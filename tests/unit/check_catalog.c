@@ -1,4 +1,4 @@
-/* Price catalogs: the shipped catalog's reference prices (MODEL.md §6), the
+/* Price catalogs: the shipped catalog's reference prices (docs/catalog.md), the
  * lookups, egress tiers, and every way a catalog file can be wrong. Bad
  * catalogs are written to a fresh temporary directory per test. */
 #include <check.h>
@@ -137,7 +137,7 @@ START_TEST(test_shipped_prices)
 	ck_assert_double_eq(c->hours_per_month, 730);
 	ck_assert(c->spot_discount > 0.5 && c->spot_discount < 0.9);
 
-	/* MODEL.md §6 */
+	/* docs/catalog.md, reference figures */
 	s = sp_catalog_sku(c, "m7i.large");
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(s->kind, SP_SKU_COMPUTE);

@@ -136,7 +136,7 @@ static struct sp_gpu_workload *gpu(struct sp_spec *s, const char *name, enum sp_
 	return w;
 }
 
-/* The shop of DESIGN.md: every kind of node and of edge. */
+/* A shop with every kind of node and of edge. */
 static struct sp_spec *shop(void)
 {
 	struct sp_spec *s = spec_new(3, 2, 1, 1, 2);

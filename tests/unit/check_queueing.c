@@ -44,7 +44,7 @@ static double full_b(int c, double a)
 	return b;
 }
 
-/* MODEL.md's form of P(T > t), in long double (theta != mu) */
+/* The reference form of P(T > t) (docs/model.md §4), in long double (theta != mu) */
 static long double naive_tail(long double cw, long double mu, long double theta, long double t)
 {
 	return (1 - cw) * expl(-mu * t) +
@@ -255,7 +255,7 @@ END_TEST
 /* ---- sizing ----------------------------------------------------------------------------- */
 
 /* smallest c > A meeting the SLO, by a linear scan over the independent
- * references (direct Erlang C, MODEL.md's tail formula); max with ceil(A/u) */
+ * references (direct Erlang C, the reference tail formula); max with ceil(A/u) */
 static int brute_servers(double lambda, double s, double q, double slo, double u)
 {
 	double a = lambda * s;
@@ -386,7 +386,7 @@ START_TEST(test_servers_util_and_errors)
 	ck_assert_int_eq(n, 20);
 	ck_assert_int_eq(sp_q_servers(&n, 200, 0.05, 0, 0, 1.0), 0);
 	ck_assert_int_eq(n, 11);
-	/* the MODEL.md vector as a sizing: A = 2.5, p99 of 250 ms at S = 50 ms */
+	/* the reference vector (docs/model.md §8.1) as a sizing: A = 2.5, p99 of 250 ms at S = 50 ms */
 	ck_assert_int_eq(sp_q_servers(&n, 50, 0.05, 0.99, 0.25, 1.0), 0);
 	ck_assert(sp_q_resp_tail(n, 50, 0.05, 0.25) <= 0.01 && sp_q_resp_tail(n - 1, 50, 0.05, 0.25) > 0.01);
 
