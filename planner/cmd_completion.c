@@ -75,22 +75,39 @@ static enum value_kind operand_kind(const struct sp_usage *u)
 	return V_NONE;
 }
 
-/* A description cut for a completion menu: up to the first ';', '(' or '. ',
- * at most 70 characters, without the characters the scripts quote with. */
+/* A description cut for a completion menu: up to the first ';' or '. ',
+ * parentheses left out, at most 70 characters, ':' written as " -", without
+ * the characters the scripts quote with. */
 static void menu_text(FILE *f, const char *d)
 {
 	size_t n = 0, last_space = 0, i;
+	int depth = 0;
 	char buf[80];
 
-	for (i = 0; d[i] && n < sizeof(buf) - 1; i++) {
-		if (d[i] == ';' || d[i] == '(' || (d[i] == '.' && (d[i + 1] == ' ' || !d[i + 1])))
+	for (i = 0; d[i] && n < sizeof(buf) - 3; i++) {
+		if (d[i] == '(' || d[i] == ')') {
+			depth += d[i] == '(' ? 1 : -(depth > 0);
+			if (d[i] == '(' && n && buf[n - 1] == ' ')
+				n--;
+			continue;
+		}
+		if (depth)
+			continue;
+		if (d[i] == ';' || (d[i] == '.' && (d[i + 1] == ' ' || !d[i + 1])))
 			break;
-		if (strchr("[]'\"\\$`:", d[i]))
+		if (strchr("[]'\"\\$`", d[i]))
+			continue;
+		if (d[i] == ' ' && n && buf[n - 1] == ' ')
 			continue;
 		if (d[i] == ' ')
 			last_space = n;
 		if (n >= 70)
 			break;
+		if (d[i] == ':') {
+			buf[n++] = ' ';
+			buf[n++] = '-';
+			continue;
+		}
 		buf[n++] = d[i];
 	}
 	if (d[i] && n >= 70 && last_space)
@@ -98,6 +115,70 @@ static void menu_text(FILE *f, const char *d)
 	while (n && (buf[n - 1] == ' ' || buf[n - 1] == ','))
 		n--;
 	fwrite(buf, 1, n, f);
+}
+
+/* An ARG as a zsh message: capitals, digits and _ | . - only. */
+static int message_word(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr("_|.-", *s)))
+			return 0;
+	return 1;
+}
+
+/* Every command's usage, parsed, with a line of options "as for CMD" (apply's
+ * "--at, --percentile, ... as for plan") replaced by those options of CMD, so
+ * that each completes its own value. */
+static struct sp_usage *parse_all(struct sp_arena *a, size_t *np)
+{
+	size_t n = 0;
+	struct sp_usage *us;
+
+	while (sp_commands[n])
+		n++;
+	us = SP_NEWN(a, struct sp_usage, n ? n : 1);
+	for (size_t i = 0; i < n; i++)
+		sp_usage_parse(&us[i], sp_commands[i]->usage, a);
+	for (size_t i = 0; i < n; i++) {
+		struct sp_usage *u = &us[i];
+		size_t total = 0, k = 0;
+		for (size_t j = 0; j < u->nopts; j++)
+			total += u->opts[j].nnames;
+		struct sp_usage_opt *v = SP_NEWN(a, struct sp_usage_opt, total ? total : 1);
+		for (size_t j = 0; j < u->nopts; j++) {
+			const struct sp_usage_opt *o = &u->opts[j];
+			const char *as = strstr(o->desc, "as for ");
+			const struct sp_cmd *from = NULL;
+			if (as) {
+				char name[64];
+				size_t len = strcspn(as + 7, " ,.;");
+				snprintf(name, sizeof(name), "%.*s", (int)(len < 63 ? len : 63), as + 7);
+				from = sp_cmd_find(name);
+			}
+			if (!from || from == sp_commands[i]) {
+				v[k++] = *o;
+				continue;
+			}
+			size_t fi = 0;
+			while (sp_commands[fi] != from)
+				fi++;
+			for (size_t m = 0; m < o->nnames; m++) {
+				const struct sp_usage_opt *src = sp_usage_find_opt(&us[fi], o->names[m]);
+				if (!src)
+					continue;
+				v[k] = *src;
+				v[k].names[0] = o->names[m];
+				v[k].nnames = 1;
+				k++;
+			}
+		}
+		u->opts = v;
+		u->nopts = k;
+	}
+	*np = n;
+	return us;
 }
 
 /* ---- bash ------------------------------------------------------------------------------------ */
@@ -305,14 +386,8 @@ static const char bash_main[] =
 
 static void write_bash(FILE *f, struct sp_arena *a)
 {
-	struct sp_usage *us;
-	size_t n = 0;
-
-	while (sp_commands[n])
-		n++;
-	us = SP_NEWN(a, struct sp_usage, n ? n : 1);
-	for (size_t i = 0; i < n; i++)
-		sp_usage_parse(&us[i], sp_commands[i]->usage, a);
+	size_t n;
+	struct sp_usage *us = parse_all(a, &n);
 
 	fputs(bash_head, f);
 	fputs("_scaleplan_commands=\"", f);
@@ -398,7 +473,7 @@ static void zsh_option(FILE *f, const struct sp_usage_opt *o)
 		fputs(safe_word(o->value) ? o->value : "", f);
 		fputs(")", f);
 	} else if (takes_value(o)) {
-		fprintf(f, ":%s:", o->arg && safe_word(o->arg) ? o->arg : "value");
+		fprintf(f, ":%s:", message_word(o->arg) ? o->arg : "value");
 		zsh_action(f, opt_kind(o), o->choices, o->nchoices);
 	}
 	fputs("' \\\n", f);
@@ -473,6 +548,9 @@ static const char zsh_head[] =
 
 static void write_zsh(FILE *f, struct sp_arena *a)
 {
+	size_t n;
+	struct sp_usage *us = parse_all(a, &n);
+
 	fputs(zsh_head, f);
 	fputs("_scaleplan_commands() {\n    local -a cmds\n    cmds=(\n", f);
 	for (size_t i = 0; sp_commands[i]; i++) {
@@ -498,13 +576,9 @@ static void write_zsh(FILE *f, struct sp_arena *a)
 	      "    curcontext=${curcontext%:*:*}:scaleplan-$words[1]:\n"
 	      "    case $words[1] in\n",
 	      f);
-	for (size_t i = 0; sp_commands[i]; i++) {
-		struct sp_usage u;
-		if (!safe_word(sp_commands[i]->name))
-			continue;
-		sp_usage_parse(&u, sp_commands[i]->usage, a);
-		zsh_command(f, sp_commands[i], &u);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (safe_word(sp_commands[i]->name))
+			zsh_command(f, sp_commands[i], &us[i]);
 	fputs("    esac\n    return ret\n}\n\n"
 	      "if [[ $funcstack[1] == _scaleplan ]]; then\n"
 	      "    _scaleplan \"$@\"\n"
