@@ -146,6 +146,18 @@ e2e: $(BIN) | test-deps
 	$(Q)sh $(SRCDIR)/tests/e2e.sh $(abspath $(BIN)) $(SRCDIR)
 	$(Q)for t in $(E2E_EXTRA); do sh $$t $(abspath $(BIN)) $(SRCDIR) || exit 1; done
 
+# The spec's JSON Schema (docs/scaleplan.schema.json) against the loader:
+# tests/schema_check.py, with a YAML-to-JSON tool that also runs the loader alone.
+YAML2JSON := $(O)/tests/yaml2json
+$(YAML2JSON): $(O)/obj/tests/yaml2json.o $(O)/libscaleplan.a
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $(notdir $@)")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+.PHONY: schema
+schema: $(YAML2JSON) $(BIN) | test-deps
+	$(Q)python3 $(SRCDIR)/tests/schema_check.py $(abspath $(YAML2JSON)) $(SRCDIR) $(abspath $(BIN))
+check: schema
+
 # ---- demo and bench --------------------------------------------------------
 demo: $(BIN)
 	$(Q)sh $(SRCDIR)/.ci/demo.sh $(abspath $(BIN)) $(SRCDIR)
