@@ -21,7 +21,14 @@ spec of 'scaleplan init'. Four checks, each counted:
     exactly one list, so a new case must be placed;
  4. the loader's key tables (the arrays of allowed keys passed to sp_ld_keys in
     model/load*.c) and the schema's closed objects (additionalProperties false)
-    are the same sets of keys: a key in one and not the other fails.
+    are the same sets of keys: a key in one and not the other fails;
+ 5. probes: each number and boolean of the single-file examples (once per key
+    path) is replaced in turn by values around the loader's bounds (PROBES: -1,
+    0, 0.5, 1, 1.5, 24.5, 99, 100, 101, 1000001, a string, a boolean) and by
+    every bound the schema states and one either side, and the schema and the
+    loader must give the same verdict on each spec, unless the loader's error
+    is one of CROSS_FIELD (a comparison of two values, which a schema cannot
+    state).
 
 Python's standard library has no JSON Schema validator: validate() below is
 draft-07 for the keywords the schema uses.
@@ -113,6 +120,18 @@ NOT_JSON = {
     "yaml-nonscalar-key": "a mapping key that is a list",
     "setting-twice": "a section set twice in one file: a duplicate key",
 }
+
+# probes the loader refuses with one of these, and the schema accepts: rules
+# between two values of the spec
+CROSS_FIELD = [
+    "is below 'min'",                       # scaling max < min
+    "must be above 'start'",                # a logistic ceiling
+    "must not exceed 'p90'",                # uncertainty p10 > p90
+    "is unreachable",                       # a latency target under the floor
+    "must not be below 'retry_wait_min_s'",
+]
+PROBES = [-1, 0, 0.5, 1, 1.5, 24.5, 99, 100, 101, 1000001, "x", True]
+BOOL_PROBES = [False, True, "yes", 1]
 
 # ---- a draft-07 validator for the keywords the schema uses -------------------
 
@@ -368,6 +387,129 @@ def loads(tool, path):
     return p.returncode == 0, p.stdout.decode("utf-8", "replace")
 
 
+def leaves(v, path=()):
+    """(path, value) of every number and boolean under v."""
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from leaves(x, path + (k,))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from leaves(x, path + (i,))
+    elif isinstance(v, (bool, int, float)):
+        yield path, v
+
+
+NAMED = {"drivers", "services", "caches", "datastores", "queues", "tags", "headers"}
+
+
+def shape(path):
+    """A path with the names of named entries and the list indices left out."""
+    out = []
+    for i, p in enumerate(path):
+        if isinstance(p, int):
+            out.append("[]")
+        elif i > 0 and path[i - 1] in NAMED:
+            out.append("*")
+        else:
+            out.append(p)
+    return ".".join(out)
+
+
+def replaced(doc, path, value):
+    d = json.loads(json.dumps(doc))
+    node = d
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    return d
+
+
+def key_bounds(val, schema, path):
+    """The bounds the schema states for the value at path, and one either side."""
+    node, parent = schema, None
+    for p in path:
+        while isinstance(node, dict) and "$ref" in node:
+            node = val.resolve(node["$ref"])
+        if not isinstance(node, dict):
+            return set()
+        parent = node
+        if isinstance(p, int):
+            node = node.get("items", {})
+        elif p in node.get("properties", {}):
+            node = node["properties"][p]
+        else:
+            node = node.get("additionalProperties", {})
+    subs = [node]
+    # a rule of one case (a logistic driver's start) sits in the object's allOf
+    for rule in (parent or {}).get("allOf", []):
+        for k in ("then", "else"):
+            x = rule.get(k, {}).get("properties", {}).get(path[-1])
+            if isinstance(x, dict):
+                subs.append(x)
+    out = set()
+    for x in subs:
+        for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            if k in x:
+                out.update((x[k] - 1, x[k], x[k] + 1))
+    return out
+
+
+def probe(tool, val, schema, specs, c):
+    import tempfile
+    import shutil
+    tmp = tempfile.mkdtemp(prefix="sp-probe.")
+    try:
+        runs = []  # (case, what, file, schema verdict)
+        seen = set()
+        numbers_of = {}
+        for case, f in specs:
+            doc, err = to_json(tool, f)
+            if err or "null" in json.dumps(doc):
+                continue
+            for path, v in leaves(doc):
+                key = shape(path)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if key not in numbers_of:
+                    b = sorted(x for x in key_bounds(val, schema, path) if x not in PROBES)
+                    numbers_of[key] = PROBES + b
+                for pv in (BOOL_PROBES if isinstance(v, bool) else numbers_of[key]):
+                    d = replaced(doc, path, pv)
+                    fn = os.path.join(tmp, "p%d.yaml" % len(runs))
+                    with open(fn, "w", encoding="utf-8") as out:
+                        json.dump(d, out)
+                    runs.append((case, "%s = %s" % (key, json.dumps(pv)), fn, not val.errors(d, schema)))
+        if not runs:
+            c.bad("probe", "no spec to probe")
+            return
+        verdicts = []
+        for i in range(0, len(runs), 200):
+            p = subprocess.run([tool, "--load-each"] + [r[2] for r in runs[i:i + 200]], stdout=subprocess.PIPE)
+            verdicts += p.stdout.decode("utf-8", "replace").splitlines()
+        if len(verdicts) != len(runs):
+            c.bad("probe", "the loader gave %d verdicts for %d specs" % (len(verdicts), len(runs)))
+            return
+        bad = 0
+        for (case, what, _, schema_ok), v in zip(runs, verdicts):
+            loader_ok = v == "ok"
+            msg = v.split("\t", 1)[1] if "\t" in v else ""
+            if schema_ok == loader_ok or (schema_ok and any(x in msg for x in CROSS_FIELD)):
+                continue
+            bad += 1
+            if bad <= 20:
+                c.bad("probe", "%s, %s: the schema %s it, the loader %s" % (
+                    case, what, "accepts" if schema_ok else "refuses",
+                    "accepts it" if loader_ok else "refuses it: " + msg))
+        if bad > 20:
+            c.bad("probe", "%d more disagreements" % (bad - 20))
+        if not bad:
+            c.ok()
+        print("schema: %d probes over %d key paths" % (len(runs), len(seen)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     if len(sys.argv) not in (3, 4):
         sys.stderr.write("usage: schema_check.py YAML2JSON SRCDIR [BIN]\n")
@@ -495,6 +637,10 @@ def main():
         c.bad("keys", "schema %s {%s} is no key table of the loader; closest %s: only in the schema: %s; only in "
               "the loader: %s" % (where, ", ".join(sorted(keys)), best[0], sorted(keys - best[1]),
                                   sorted(best[1] - keys)))
+
+    # 5. probes around every bound
+    probe(tool, val, schema, [(case, files[0]) for case, path, files in good
+                              if case.startswith("examples/") and path == files[0]], c)
 
     print("schema: %d passed, %d failed" % (c.passed, c.failed))
     return 1 if c.failed else 0

@@ -11,6 +11,8 @@
  *   yaml2json --load PATH loads the spec at PATH (a file or a folder) with the
  *                         spec loader alone (model/load.c, no price catalog)
  *                         and prints its diagnostics; exit 0 when it loads.
+ *   yaml2json --load-each PATH...  the same for many specs in one run: a line
+ *                         each, "ok" or "refused<TAB>the first error".
  */
 #include <errno.h>
 #include <regex.h>
@@ -289,8 +291,34 @@ static int load(const char *path)
 	return rc < 0 ? 1 : 0;
 }
 
+static int load_each(int n, char **paths)
+{
+	for (int i = 0; i < n; i++) {
+		struct sp_diags d;
+		struct sp_spec *s = NULL;
+		sp_diags_init(&d);
+		if (sp_spec_load(&s, paths[i], &d) == 0) {
+			puts("ok");
+		} else {
+			const char *msg = "?";
+			sp_diags_sort(&d);
+			for (size_t k = 0; k < d.n; k++)
+				if (d.v[k].sev == SP_ERROR) {
+					msg = d.v[k].msg;
+					break;
+				}
+			printf("refused\t%s\n", msg);
+		}
+		sp_spec_free(s);
+		sp_diags_free(&d);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "--load-each"))
+		return load_each(argc - 2, argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "--load"))
 		return load(argv[2]);
 	if (argc == 2 && argv[1][0] != '-')
