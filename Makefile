@@ -146,6 +146,18 @@ e2e: $(BIN) | test-deps
 	$(Q)sh $(SRCDIR)/tests/e2e.sh $(abspath $(BIN)) $(SRCDIR)
 	$(Q)for t in $(E2E_EXTRA); do sh $$t $(abspath $(BIN)) $(SRCDIR) || exit 1; done
 
+# The spec's JSON Schema (docs/scaleplan.schema.json) against the loader:
+# tests/schema_check.py, with a YAML-to-JSON tool that also runs the loader alone.
+YAML2JSON := $(O)/tests/yaml2json
+$(YAML2JSON): $(O)/obj/tests/yaml2json.o $(O)/libscaleplan.a
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $(notdir $@)")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+.PHONY: schema
+schema: $(YAML2JSON) $(BIN) | test-deps
+	$(Q)python3 $(SRCDIR)/tests/schema_check.py $(abspath $(YAML2JSON)) $(SRCDIR) $(abspath $(BIN))
+check: schema
+
 # ---- demo and bench --------------------------------------------------------
 demo: $(BIN)
 	$(Q)sh $(SRCDIR)/.ci/demo.sh $(abspath $(BIN)) $(SRCDIR)
@@ -154,16 +166,50 @@ bench: $(BIN) $(BENCH_BINS)
 	$(Q)sh $(SRCDIR)/bench/run.sh $(abspath $(BIN)) $(abspath $(O))/bench
 
 # ---- install ---------------------------------------------------------------
-install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/catalogs $(DESTDIR)$(DATADIR)/examples
-	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/scaleplan
-	install -m 644 $(SRCDIR)/examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
+# The manual and the completion scripts are written by the binary from its
+# command table (scaleplan help --man, scaleplan completion bash|zsh), so a new
+# command or option appears in them with no other step.
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/scaleplan
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+GEN_MAN := $(O)/share/scaleplan.1
+GEN_BASH := $(O)/share/scaleplan.bash
+GEN_ZSH := $(O)/share/_scaleplan
+
+$(GEN_MAN): $(BIN)
+	@mkdir -p $(dir $@)
+	$(Q)$(BIN) help --man >$@.tmp && mv $@.tmp $@
+$(GEN_BASH): $(BIN)
+	@mkdir -p $(dir $@)
+	$(Q)$(BIN) completion bash >$@.tmp && mv $@.tmp $@
+$(GEN_ZSH): $(BIN)
+	@mkdir -p $(dir $@)
+	$(Q)$(BIN) completion zsh >$@.tmp && mv $@.tmp $@
+
+install: $(BIN) $(GEN_MAN) $(GEN_BASH) $(GEN_ZSH)
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)/catalogs" "$(DESTDIR)$(DATADIR)/examples" \
+	  "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)" "$(DESTDIR)$(DOCDIR)"
+	install -m 755 $(BIN) "$(DESTDIR)$(BINDIR)/scaleplan"
+	install -m 644 $(GEN_MAN) "$(DESTDIR)$(MANDIR)/man1/scaleplan.1"
+	install -m 644 $(GEN_BASH) "$(DESTDIR)$(BASHCOMPDIR)/scaleplan"
+	install -m 644 $(GEN_ZSH) "$(DESTDIR)$(ZSHCOMPDIR)/_scaleplan"
+	install -m 644 $(SRCDIR)/docs/scaleplan.schema.json "$(DESTDIR)$(DATADIR)/scaleplan.schema.json"
+	install -m 644 $(SRCDIR)/docs/*.md $(SRCDIR)/docs/scaleplan.schema.json $(SRCDIR)/README.md \
+	  $(SRCDIR)/LICENSE "$(DESTDIR)$(DOCDIR)/"
+	install -m 644 $(SRCDIR)/examples/*.yaml "$(DESTDIR)$(DATADIR)/examples/"
+	for d in $(SRCDIR)/examples/*/; do \
+	  n=$$(basename "$$d"); install -d "$(DESTDIR)$(DATADIR)/examples/$$n" || exit 1; \
+	  for f in "$$d"*; do [ -f "$$f" ] || continue; \
+	    install -m 644 "$$f" "$(DESTDIR)$(DATADIR)/examples/$$n/" || exit 1; done; \
+	done
 	if ls $(SRCDIR)/catalogs/*.json >/dev/null 2>&1; then \
-	  install -m 644 $(SRCDIR)/catalogs/*.json $(DESTDIR)$(DATADIR)/catalogs/; fi
+	  install -m 644 $(SRCDIR)/catalogs/*.json "$(DESTDIR)$(DATADIR)/catalogs/"; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/scaleplan
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f "$(DESTDIR)$(BINDIR)/scaleplan" "$(DESTDIR)$(MANDIR)/man1/scaleplan.1" \
+	  "$(DESTDIR)$(BASHCOMPDIR)/scaleplan" "$(DESTDIR)$(ZSHCOMPDIR)/_scaleplan"
+	rm -rf "$(DESTDIR)$(DATADIR)" "$(DESTDIR)$(DOCDIR)"
 
 clean:
 	rm -rf $(O) $(SRCDIR)/scaleplan

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the tests start on loopback: etcd (Debian's etcd-server and
 # etcd-client), python3 (the stand-in servers of tests/servers), node and npm,
-# and json-server (npm, pinned) under DEPSDIR. A no-op when all are present.
+# and json-server (npm, pinned) under DEPSDIR; and what tests/e2e-install.sh
+# runs: groff, man and zsh. A no-op when all are present.
 # Usage: test-deps.sh DEPSDIR
 set -u
 depsdir=$1
@@ -14,6 +15,10 @@ command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 command -v git >/dev/null 2>&1 || missing="$missing git"
+# tests/e2e-install.sh: the manual rendered, the zsh completion loaded
+command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
+command -v man >/dev/null 2>&1 || missing="$missing man-db"
+command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
 if [ -n "$missing" ]; then
     echo "scaleplan: the tests need:$missing; installing Debian packages" >&2
     if ! command -v apt-get >/dev/null 2>&1; then

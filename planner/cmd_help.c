@@ -1,8 +1,10 @@
 /* scaleplan help: the overview of every command, or one command's usage. */
 #include <stdio.h>
+#include <string.h>
 
 #include "planner/cli.h"
 #include "planner/commands.h"
+#include "planner/man.h"
 #include "planner/workspace.h"
 
 void sp_cmd_print_overview(FILE *f)
@@ -28,6 +30,11 @@ static int cmd_help(int argc, char **argv)
 	}
 	if (argc > 2)
 		return sp_cli_usage_error(&sp_cmd_help, "too many arguments");
+	/* the manual, scaleplan(1), made from the same texts (make install writes it) */
+	if (!strcmp(argv[1], "--man")) {
+		sp_man_write(stdout);
+		return SP_EXIT_OK;
+	}
 	if (!(c = sp_cmd_find(argv[1]))) {
 		sp_ws_error("unknown command '%s'", argv[1]);
 		return SP_EXIT_USAGE;

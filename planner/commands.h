@@ -39,6 +39,7 @@ extern const struct sp_cmd sp_cmd_drift;
 extern const struct sp_cmd sp_cmd_state;
 extern const struct sp_cmd sp_cmd_help;
 extern const struct sp_cmd sp_cmd_version;
+extern const struct sp_cmd sp_cmd_completion;
 
 /* Every command, in the order `scaleplan help` lists them; NULL ends it. */
 extern const struct sp_cmd *const sp_commands[];

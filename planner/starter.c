@@ -2,7 +2,14 @@
  * validate exactly as written. */
 #include "planner/starter.h"
 
+#ifndef SP_DATADIR
+#define SP_DATADIR "/usr/local/share/scaleplan"
+#endif
+
+/* The first line points editors with the YAML language server at the spec's
+ * JSON Schema, installed by make install (there is no public URL for it). */
 const char sp_starter_spec[] =
+	"# yaml-language-server: $schema=" SP_DATADIR "/scaleplan.schema.json\n"
 	"# scaleplan spec: services, their SLOs, the growth you expect, and where they run.\n"
 	"# Every key is documented in docs/spec.md. Check it with:  scaleplan validate\n"
 	"scaleplan: 1                      # schema version\n"
