@@ -74,6 +74,7 @@ class Store:
         self.missing = args.missing
         self.conflict = args.conflict
         self.log = open(args.log, "a", buffering=1)
+        self.log_mu = threading.Lock()
         self.load()
 
     # -- optional persistence, so that a server stopped and started again keeps its states
@@ -101,7 +102,8 @@ class Store:
         os.replace(tmp, f)
 
     def write_log(self, line):
-        self.log.write(line + "\n")
+        with self.log_mu:
+            self.log.write(line + "\n")
 
     def match_rule(self, method, path):
         """The action of the first rule that matches (and counts the request), or None."""
@@ -140,6 +142,10 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, status, body=b"", ctype="application/json", extra=None):
         if isinstance(body, str):
             body = body.encode()
+        if not self.path.startswith("/_control"):
+            # logged before the answer is sent: a client that has its answer finds the line
+            self.store.write_log("%s %s %s%s" % (self.command, self.path, status, self.note))
+        self.logged = status
         self.send_response(status)
         if body:
             self.send_header("Content-Type", ctype)
@@ -149,7 +155,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.logged = status
 
     def read_body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -188,6 +193,7 @@ class Handler(BaseHTTPRequestHandler):
         path, query = url.path, urllib.parse.parse_qs(url.query)
         body = self.read_body()
         self.logged = None
+        self.note = ""
         if body is None:
             self.answer(413, '{"message": "too large"}')
             return
@@ -195,7 +201,7 @@ class Handler(BaseHTTPRequestHandler):
             self.control(body)
             return
         bad, user = self.auth_user()
-        note = " user=%s" % user if user else ""
+        self.note = " user=%s" % user if user else ""
         with st.mu:
             st.requests += 1
             rule = st.match_rule(self.command, self.path)
@@ -221,7 +227,8 @@ class Handler(BaseHTTPRequestHandler):
             if self._drop:
                 self.close_connection = True
         finally:
-            st.write_log("%s %s %s%s" % (self.command, self.path, self.logged if self.logged else "-", note))
+            if self.logged in ("closed", "dropped"):
+                st.write_log("%s %s %s%s" % (self.command, self.path, self.logged, self.note))
 
     def protocol(self, path, query, body):
         """Runs under the store's mutex."""
