@@ -484,8 +484,13 @@ static int decode(struct httpb *h, const struct sp_sb *raw, struct sp_state **ou
 	json_decref(o);
 	rc = sp_state_from_json(out, raw->buf, raw->len, h->shown, err);
 	if (rc == SP_EINVAL && err) {
-		size_t n = strlen(err->msg);
-		snprintf(err->msg + n, sizeof(err->msg) - n, " (what GET %s answered is not a scaleplan state)", h->shown);
+		static const char lead[] = "what the server holds at this address is not a scaleplan state: ";
+		size_t n = strlen(err->msg), k = sizeof(lead) - 1;
+		if (n + k >= sizeof(err->msg))
+			n = sizeof(err->msg) - k - 1;
+		memmove(err->msg + k, err->msg, n);
+		memcpy(err->msg, lead, k);
+		err->msg[n + k] = '\0';
 	}
 	if (rc == 0 && (*out)->read_version >= 2 && !(*out)->checksummed) {
 		sp_state_free(*out);
@@ -750,10 +755,11 @@ static int persist(struct httpb *h, struct sp_err *err)
 	stamped.scaleplan_version = SP_VERSION;
 	stamped.version = SP_STATE_VERSION;
 	stamped.journal[0] = '\0';
-	if ((rc = sp_state_to_json(&stamped, &text, err)) == 0 && (rc = post(h, text, strlen(text), err)) == 0) {
+	if ((rc = sp_state_to_json(&stamped, &text, err)) == 0 && (rc = post(h, text, strlen(text), err)) == 0)
 		h->base_unsent = 0;
-		h->last_persist = now_ms();
-	}
+	/* after a failure too: the operations still in flight are kept in
+	 * memory without each waiting out the retries again */
+	h->last_persist = now_ms();
 	free(text);
 	return rc;
 }

@@ -302,7 +302,7 @@ freshl garbage "$P"
 ctl "$P" '{"put": {"path": "/state/garbage", "body": "<html><body>Bad Gateway</body></html>"}}'
 run 1 plan
 has "$P/state/garbage"
-has "is not a scaleplan state"
+has "is not a scaleplan state: invalid JSON"
 run 1 apply --auto-approve
 same "$(ninfra)" 0 "resources created over a state that is not one"
 # a server that cannot lock: reading works, changing the state does not
