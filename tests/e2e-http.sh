@@ -153,6 +153,10 @@ run 0 apply --auto-approve
 run 0 state rm "service.feed[us-east-1]"
 has "Removed service.feed\[us-east-1\]"
 same "$(nstate)" 10 "resources after rm"
+run 0 state import "service.feed[us-east-1]"
+has "Imported service.feed\[us-east-1\]"
+same "$(nstate)" 11 "resources after import"
+run 0 state rm "service.feed[us-east-1]"
 run 1 state push old.json
 has "older than the stored serial"
 run 0 state push --force old.json
