@@ -114,12 +114,11 @@ static int request(struct httpb *h, const char *method, const char *url, const c
 }
 
 /* 401 and 403: the credentials, never shown. */
-static int refused(struct httpb *h, const char *method, const char *url, long status, struct sp_err *err)
+static int refused(const char *method, const char *url, long status, struct sp_err *err)
 {
 	char shown[256];
 
 	sp_http_redact(url, shown, sizeof shown);
-	(void)h;
 	return sp_err_set(err, SP_EINVAL, shown, 0, 0,
 			  "%s %s: the server refused the credentials (HTTP %ld); they come from "
 			  "SCALEPLAN_HTTP_USERNAME and SCALEPLAN_HTTP_PASSWORD, else TF_HTTP_USERNAME and "
@@ -264,7 +263,7 @@ static int release(struct httpb *h, struct sp_err *err)
 	rc = request(h, h->unlock_method, h->unlock_address, h->lock_json, strlen(h->lock_json), &resp, err);
 	if (rc == 0 && resp.status >= 300) {
 		if (resp.status == 401 || resp.status == 403) {
-			rc = refused(h, h->unlock_method, h->unlock_address, resp.status, err);
+			rc = refused(h->unlock_method, h->unlock_address, resp.status, err);
 		} else if ((resp.status == 409 || resp.status == 423) && parse_holder(&resp.body, &other) == 0 &&
 			   strcmp(other.id, h->lock_id)) {
 			sp_sb_addf(&sb, "%s %s: this command's lock (ID %s) is gone: someone released it, and the "
@@ -323,7 +322,7 @@ static int http_lock(struct sp_backend *b, const char *operation, int timeout_ms
 		if (resp.status < 300)
 			break;
 		if (resp.status == 401 || resp.status == 403) {
-			rc = refused(h, h->lock_method, h->lock_address, resp.status, err);
+			rc = refused(h->lock_method, h->lock_address, resp.status, err);
 			goto out;
 		}
 		if (resp.status != 409 && resp.status != 423) {
@@ -388,7 +387,7 @@ static int force_unlock(struct httpb *h, const char *id, struct sp_err *err)
 	if (rc < 0 || resp.status < 300)
 		goto out;
 	if (resp.status == 401 || resp.status == 403) {
-		rc = refused(h, h->unlock_method, h->unlock_address, resp.status, err);
+		rc = refused(h->unlock_method, h->unlock_address, resp.status, err);
 	} else if (resp.status == 404) {
 		rc = sp_err_set(err, SP_ENOTFOUND, h->shown, 0, 0, "%s %s: the server holds no such state or lock (HTTP 404)",
 				h->unlock_method, h->shown);
@@ -451,7 +450,7 @@ static int fetch(struct httpb *h, struct sp_sb *raw, int *missing, struct sp_err
 	if (rc < 0)
 		goto out;
 	if (resp.status == 401 || resp.status == 403) {
-		rc = refused(h, "GET", h->address, resp.status, err);
+		rc = refused("GET", h->address, resp.status, err);
 	} else if (resp.status == 404 || resp.status == 204 || (resp.status < 300 && !resp.body.len)) {
 		*missing = 1;
 	} else if (resp.status >= 300) {
@@ -583,7 +582,7 @@ static int post(struct httpb *h, const char *text, size_t len, struct sp_err *er
 	if (rc < 0 || resp.status < 300)
 		goto out;
 	if (resp.status == 401 || resp.status == 403) {
-		rc = refused(h, h->update_method, url.buf, resp.status, err);
+		rc = refused(h->update_method, url.buf, resp.status, err);
 	} else if (resp.status == 409 || resp.status == 423) {
 		sp_sb_addf(&sb, "%s %s: the server refused the state (HTTP %ld): ", h->update_method, h->shown,
 			   resp.status);
