@@ -304,11 +304,16 @@ void sp_ws_report_lock_err(struct sp_ws_report *r, const struct sp_err *e, const
 	sp_ws_report_err(r, e, NULL);
 	if (e->code != SP_ELOCKED || !holder->id[0])
 		return;
-	sp_ws_report_text(r,
-			  "  lock ID:   %s\n  held by:   %s\n  operation: %s\n  since:     %s\n  process:   %ld on %s\n"
-			  "Wait for it to finish, or use --lock-timeout DURATION to wait. A lock ends with its process;\n"
-			  "'scaleplan state unlock ID' clears the record of one whose process is gone.\n",
-			  holder->id, holder->who, holder->operation, holder->created, holder->pid, holder->host);
+	sp_ws_report_text(r, "  lock ID:   %s\n  held by:   %s\n  operation: %s\n  since:     %s\n", holder->id, holder->who,
+			  holder->operation, holder->created);
+	if (holder->pid > 0)
+		sp_ws_report_text(r, "  process:   %ld on %s\n", holder->pid, holder->host);
+	else if (holder->host[0])
+		sp_ws_report_text(r, "  host:      %s\n", holder->host);
+	/* a local lock ends with its process, an etcd lock with its lease; a
+	 * lock on an HTTP state server stays until it is released */
+	sp_ws_report_text(r, "Wait for it to finish, or use --lock-timeout DURATION to wait. When its process is gone\n"
+			     "and the lock stays, 'scaleplan state unlock ID' clears it.\n");
 }
 
 void sp_ws_report_free(struct sp_ws_report *r)
