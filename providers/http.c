@@ -1,7 +1,6 @@
 /* The one HTTP client over libcurl; see http.h for its rules. */
 #include "providers/http.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <curl/curl.h>
@@ -157,7 +156,8 @@ void sp_http_redact(const char *url, char *out, size_t n)
 	}
 	host = scheme + 3;
 	hl = strcspn(host, "/?#");
-	at = memchr(host, '@', hl);
+	/* the last '@' of the authority ends the credentials (a password may hold an unencoded '@') */
+	at = memrchr(host, '@', hl);
 	if (!at) {
 		snprintf(out, n, "%s", url);
 		return;
@@ -170,7 +170,9 @@ void sp_http_escape(struct sp_sb *sb, const char *s)
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+		/* ASCII only: isalnum() follows the locale, where a byte above 127 may count as a letter */
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		    *p == '.' || *p == '_' || *p == '~') {
 			sp_sb_addc(sb, (char)*p);
 		} else {
 			sp_sb_addc(sb, '%');
