@@ -287,7 +287,7 @@ int sp_http_transient(const struct sp_http_resp *resp)
 
 /* One attempt; returns curl's code (the answer is in c->cur). */
 static CURLcode send_once(struct sp_http *c, const char *method, const char *url, const char *body, size_t len,
-			  struct curl_slist *hl, long timeout_ms)
+			  struct curl_slist *hl, long timeout_ms, int retry)
 {
 	CURL *h = c->h;
 
@@ -313,6 +313,11 @@ static CURLcode send_once(struct sp_http *c, const char *method, const char *url
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	/* libcurl sends a request again by itself when a reused connection turns
+	 * out closed: a request the caller did not mark safe to repeat gets a
+	 * connection of its own, so it is sent once */
+	if (!retry)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (c->o.insecure) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -395,7 +400,8 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 		left = c->o.total_ms - (now_ms() - start);
 		if (left < 1)
 			left = 1;
-		rc = send_once(c, method, url, body, len, hl, left < c->o.timeout_ms ? left : c->o.timeout_ms);
+		rc = send_once(c, method, url, body, len, hl, left < c->o.timeout_ms ? left : c->o.timeout_ms,
+			       flags & SP_HTTP_RETRY);
 		resp->attempts = attempt;
 		if (c->too_big) {
 			wipe_slist(hl);

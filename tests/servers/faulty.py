@@ -28,6 +28,9 @@ times left, decides the answer:
            "close":  reads the request and closes the connection at once
            "notjson": answers 200 with a body that is not JSON
            "pass":   passes the request on (to count it with times)
+           "lost":   passes the request on, then closes the connection
+                     without answering: the request took effect, but its
+                     answer was lost
 Paths under /_faulty/ are the control interface and are never faulted or
 passed on: POST /_faulty/faults (the rules), GET /_faulty/faults.
 """
@@ -81,7 +84,7 @@ def check_rules(rules):
         if not isinstance(r, dict):
             raise ValueError("each rule must be an object")
         kind = r.get("kind", "status")
-        if kind not in ("status", "hang", "close", "notjson", "pass"):
+        if kind not in ("status", "hang", "close", "notjson", "pass", "lost"):
             raise ValueError("unknown kind %r" % kind)
         for k in r:
             if k not in ("method", "path", "times", "kind", "status", "body", "retry_after", "seconds"):
@@ -95,6 +98,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):  # the JSON log is the log
         pass
+
+    def setup(self):
+        super().setup()
+        # headers and body go in separate writes: without this, Nagle's
+        # algorithm and the client's delayed ACK hold each answer 40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def answer(self, status, body, ctype="application/json", extra=()):
         data = body.encode("utf-8") if isinstance(body, str) else body
@@ -128,8 +137,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.answer(404, json.dumps({"error": "no such control path"}))
 
-    def passon(self, body):
+    def passon(self, body, answer=True):
         st = self.server.st
+        if not answer:
+            self.answer = lambda *a, **k: None
         if not st.upstream:
             self.answer(200, json.dumps({"method": self.command, "path": self.path,
                                          "body": body.decode("utf-8", "replace")}))
@@ -164,6 +175,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         st.log(entry)
         if kind is None or kind == "pass":
             self.passon(body)
+        elif kind == "lost":
+            self.passon(body, answer=False)
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
         elif kind == "status":
             extra = []
             if "retry_after" in rule:
