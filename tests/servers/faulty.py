@@ -2,9 +2,10 @@
 """An HTTP server that fails on demand, for the tests of the HTTP client and
 the REST provider (python3 standard library only).
 
-  faulty.py serve --port-file FILE --log FILE [--upstream URL]
+  faulty.py serve --port-file FILE --log FILE [--upstream URL] [--tls CERT KEY]
       Listens on a free port of 127.0.0.1 and writes the port to FILE once it
-      accepts connections. Each request that no fault rule takes is passed to
+      accepts connections (with --tls: HTTPS, with the certificate and key of
+      those PEM files). Each request that no fault rule takes is passed to
       the upstream server (a json-server) when --upstream is given, else
       answered 200 with {"method": ..., "path": ..., "body": ...} as JSON.
       Each request is logged to the log file as one JSON line: method, path,
@@ -39,6 +40,7 @@ import http.server
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -208,18 +210,26 @@ class Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+USAGE = "usage: faulty.py serve --port-file FILE --log FILE [--upstream URL] [--tls CERT KEY]"
+
+
 def serve(args):
-    opts = {"--port-file": None, "--log": None, "--upstream": None}
+    opts = {"--port-file": None, "--log": None, "--upstream": None, "--tls": None}
     i = 0
     while i < len(args):
-        if args[i] not in opts or i + 1 >= len(args):
-            sys.exit("usage: faulty.py serve --port-file FILE --log FILE [--upstream URL]")
-        opts[args[i]] = args[i + 1]
-        i += 2
+        n = 2 if args[i] == "--tls" else 1
+        if args[i] not in opts or i + n >= len(args):
+            sys.exit(USAGE)
+        opts[args[i]] = args[i + 1:i + 1 + n] if n > 1 else args[i + 1]
+        i += 1 + n
     if not opts["--port-file"] or not opts["--log"]:
-        sys.exit("usage: faulty.py serve --port-file FILE --log FILE [--upstream URL]")
+        sys.exit(USAGE)
     srv = Server(("127.0.0.1", 0), Handler)
     srv.st = State(opts["--log"], opts["--upstream"])
+    if opts["--tls"]:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(opts["--tls"][0], opts["--tls"][1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     open(opts["--log"], "a").close()
     tmp = opts["--port-file"] + ".tmp"
     with open(tmp, "w") as f:
@@ -249,7 +259,7 @@ def main():
     elif len(sys.argv) == 4 and sys.argv[1] == "faults":
         set_faults(sys.argv[2], sys.argv[3])
     else:
-        sys.exit("usage: faulty.py serve --port-file FILE --log FILE [--upstream URL] | faults URL RULES")
+        sys.exit(USAGE + " | faulty.py faults URL RULES")
 
 
 if __name__ == "__main__":
