@@ -1,7 +1,6 @@
 /* The one HTTP client over libcurl; see http.h for its rules. */
 #include "providers/http.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <curl/curl.h>
@@ -157,7 +156,8 @@ void sp_http_redact(const char *url, char *out, size_t n)
 	}
 	host = scheme + 3;
 	hl = strcspn(host, "/?#");
-	at = memchr(host, '@', hl);
+	/* the last '@' of the authority ends the credentials (a password may hold an unencoded '@') */
+	at = memrchr(host, '@', hl);
 	if (!at) {
 		snprintf(out, n, "%s", url);
 		return;
@@ -170,7 +170,9 @@ void sp_http_escape(struct sp_sb *sb, const char *s)
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+		/* ASCII only: isalnum() follows the locale, where a byte above 127 may count as a letter */
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		    *p == '.' || *p == '_' || *p == '~') {
 			sp_sb_addc(sb, (char)*p);
 		} else {
 			sp_sb_addc(sb, '%');
@@ -285,7 +287,7 @@ int sp_http_transient(const struct sp_http_resp *resp)
 
 /* One attempt; returns curl's code (the answer is in c->cur). */
 static CURLcode send_once(struct sp_http *c, const char *method, const char *url, const char *body, size_t len,
-			  struct curl_slist *hl, long timeout_ms)
+			  struct curl_slist *hl, long timeout_ms, int retry)
 {
 	CURL *h = c->h;
 
@@ -311,6 +313,11 @@ static CURLcode send_once(struct sp_http *c, const char *method, const char *url
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	/* libcurl sends a request again by itself when a reused connection turns
+	 * out closed: a request the caller did not mark safe to repeat gets a
+	 * connection of its own, so it is sent once */
+	if (!retry)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (c->o.insecure) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -393,7 +400,8 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 		left = c->o.total_ms - (now_ms() - start);
 		if (left < 1)
 			left = 1;
-		rc = send_once(c, method, url, body, len, hl, left < c->o.timeout_ms ? left : c->o.timeout_ms);
+		rc = send_once(c, method, url, body, len, hl, left < c->o.timeout_ms ? left : c->o.timeout_ms,
+			       flags & SP_HTTP_RETRY);
 		resp->attempts = attempt;
 		if (c->too_big) {
 			wipe_slist(hl);

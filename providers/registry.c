@@ -6,6 +6,7 @@
 #include "providers/backend_http.h"
 #include "providers/backend_local.h"
 #include "providers/provider_local.h"
+#include "providers/provider_rest.h"
 #include "providers/where.h"
 
 /* Each kind's opener, in the order docs/providers.md lists them. */
@@ -36,6 +37,7 @@ static int open_local_provider(struct sp_provider **out, const struct sp_provide
 
 static const struct provider_kind provider_kinds[] = {
 	{ "local", open_local_provider },
+	{ "rest", sp_provider_rest_open },
 };
 
 #define NKINDS(a) (sizeof(a) / sizeof((a)[0]))
