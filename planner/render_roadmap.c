@@ -187,12 +187,13 @@ static void describe(const struct rr *x, const struct sp_rm_milestone *m, struct
 			   qty(b, sizeof(b), m->u.memory.usable_gb), m->u.memory.sku, qty(c, sizeof(c), m->u.memory.memory_gib));
 		break;
 	case SP_RM_SCALING_MAX:
-		sp_sb_addf(act, "%s: needs %d instances in %s, above scaling.max %d (short by %d): raise it or cut the work per request",
-			   m->name, m->u.scaling.need, reg, m->u.scaling.max, m->u.scaling.need - m->u.scaling.max);
+		sp_sb_addf(act, "%s: needs %s instances in %s, above scaling.max %s (short by %s): raise it or cut the work per request",
+			   m->name, group(a, sizeof(a), m->u.scaling.need), reg, group(b, sizeof(b), m->u.scaling.max),
+			   group(c, sizeof(c), m->u.scaling.need - m->u.scaling.max));
 		month_label(x, m->u.scaling.worst_month, d);
-		sp_sb_addf(why, "peak %s requests/s; at worst %d instances in %s (short by %d)",
-			   qty(a, sizeof(a), m->u.scaling.peak_rps), m->u.scaling.worst_need, d,
-			   m->u.scaling.worst_need - m->u.scaling.max);
+		sp_sb_addf(why, "peak %s requests/s; ", qty(a, sizeof(a), m->u.scaling.peak_rps));
+		sp_sb_addf(why, "at worst %s instances in %s (short by %s)", group(b, sizeof(b), m->u.scaling.worst_need), d,
+			   group(c, sizeof(c), m->u.scaling.worst_need - m->u.scaling.max));
 		break;
 	case SP_RM_REGION: {
 		int any = 0;
@@ -722,7 +723,9 @@ static void tactical(struct rr *x)
 				cell(&t, "%s", qty(d, sizeof(d), 2 * lt->peak_rps));
 				cell(&t, "%s", qty(e, sizeof(e), 5 * lt->peak_rps));
 				cell(&t, "%s", hold);
-				cell(&t, "%d/%d/%d%s", lt->inst[0], lt->inst[1], lt->inst[2],
+				char i1[64], i2[64], i5[64];
+				cell(&t, "%s/%s/%s%s", group(i1, sizeof(i1), lt->inst[0]), group(i2, sizeof(i2), lt->inst[1]),
+				     group(i5, sizeof(i5), lt->inst[2]),
 				     tr->s->max > 0 && lt->inst[2] > tr->s->max ? " (max binds)" : "");
 				rows++;
 			}
