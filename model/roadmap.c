@@ -130,8 +130,8 @@ static struct sp_rm_milestone *add(struct build *b, enum sp_rm_kind kind, const 
 
 /* ---- datastores ---------------------------------------------------------------------------------- */
 
-/* The size of family member sku (a name such as db.r6g.2xlarge shares its
- * family with every database SKU named db.r6g.*): 1 when it is one. */
+/* 1 when b is a member of a's family with a vCPU count: the same kind and
+ * the same name up to the last dot (db.r6g.2xlarge is in db.r6g.large's). */
 static int same_family(const struct sp_sku *a, const struct sp_sku *b)
 {
 	const char *da = strrchr(a->name, '.'), *db = strrchr(b->name, '.');

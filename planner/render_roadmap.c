@@ -499,8 +499,30 @@ static void year_label(const struct rr *x, const struct sp_rm_year *y, char *buf
 	month_label(x, y->m1 - 1, b);
 	if (y->m1 - y->m0 == 12 && (x->spec->start + y->m0) % 12 == 0)
 		snprintf(buf, n, "%d", (x->spec->start + y->m0) / 12);
+	else if (y->m1 - y->m0 == 1)
+		snprintf(buf, n, "%s", a);
 	else
 		snprintf(buf, n, "%s..%s", a, b);
+}
+
+/* One line of the header: text aligned after its key, markdown a list item. */
+static void header_item(struct rr *x, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void header_item(struct rr *x, const char *key, const char *fmt, ...)
+{
+	struct sp_sb s = SP_SB_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sp_sb_vaddf(&s, fmt, ap);
+	va_end(ap);
+	char *v = clean(s.buf, x->md);
+	if (x->md) {
+		sp_sb_addf(&x->sb, "- **%s**: %s\n", key, v);
+	} else {
+		sp_sb_addf(&x->sb, "  %-9s ", key);
+		wrap(&x->sb, v, 12, 12);
+	}
+	free(v);
+	sp_sb_release(&s);
 }
 
 static void header(struct rr *x)
@@ -508,6 +530,8 @@ static void header(struct rr *x)
 	const struct sp_roadmap *r = x->r;
 	const struct sp_forecast *f = x->f;
 	char a[16], b[16], c[16], d[16], now[16], paths[64];
+	struct sp_sb owners = SP_SB_INIT;
+	char *name = clean(x->spec->name, x->md);
 
 	month_label(x, 0, a);
 	month_label(x, f->months - 1, b);
@@ -515,56 +539,25 @@ static void header(struct rr *x)
 	month_label(x, r->until, d);
 	month_label(x, r->now, now);
 	group(paths, sizeof(paths), f->paths);
-	if (x->md) {
-		char *name = clean(x->spec->name, 1);
+	if (x->md)
 		sp_sb_addf(&x->sb, "# Roadmap: %s\n\n", name);
-		free(name);
-	} else {
-		char *name = clean(x->spec->name, 0);
-		sp_sb_addf(&x->sb, "Roadmap for %s\n", name);
-		free(name);
-	}
-	struct tbl t;
-	tbl_init(&t, "ll");
-	cell(&t, "%s", "");
-	cell(&t, "%s", "");
-	cell(&t, "horizon");
-	cell(&t, "%s..%s (%d months); this roadmap covers %s..%s; now is %s", a, b, f->months, c, d, now);
-	cell(&t, "path");
-	if (f->paths == 1)
-		cell(&t, "milestones on the one path (no driver has an uncertainty band): every percentile is the same");
 	else
-		cell(&t, "milestones on the %s of %s Monte Carlo paths, seed %" PRIu64 "; envelopes p10..p90", x->path, paths,
-		     f->seed);
-	cell(&t, "catalog");
-	cell(&t, "%s, prices as of %s, in %s", f->catalog, f->catalog_as_of ? f->catalog_as_of : "?", f->currency);
-	cell(&t, "owners");
-	{
-		struct sp_sb s = SP_SB_INIT;
-		for (int dmn = 0; dmn < SP_RM_NDOMAINS; dmn++)
-			sp_sb_addf(&s, "%s%s: %s", dmn ? ", " : "", sp_rm_domain_keys[dmn],
-				   r->owners[dmn] ? r->owners[dmn] : "unassigned");
-		sp_sb_adds(&s, " (from the spec's tags)");
-		cell(&t, "%s", s.buf);
-		sp_sb_release(&s);
-	}
-	/* a key-value block: text aligned, markdown a list */
-	if (x->md) {
-		for (size_t i = 2; i + 1 < t.n; i += 2) {
-			char *v = clean(t.cell[i + 1], 1);
-			sp_sb_addf(&x->sb, "- **%s**: %s\n", t.cell[i], v);
-			free(v);
-		}
-		tbl_free(&t);
-	} else {
-		for (size_t i = 2; i + 1 < t.n; i += 2) {
-			char *v = clean(t.cell[i + 1], 0);
-			sp_sb_addf(&x->sb, "  %-9s ", t.cell[i]);
-			wrap(&x->sb, v, 12, 12);
-			free(v);
-		}
-		tbl_free(&t);
-	}
+		sp_sb_addf(&x->sb, "Roadmap for %s\n", name);
+	free(name);
+	header_item(x, "horizon", "%s..%s (%d %s); this roadmap covers %s..%s; now is %s", a, b, f->months,
+		    plural(f->months, "month", "months"), c, d, now);
+	if (f->paths == 1)
+		header_item(x, "path", "milestones on the only path (no driver has an uncertainty band): every percentile is the same");
+	else
+		header_item(x, "path", "milestones on the %s of %s Monte Carlo paths, seed %" PRIu64 "; envelopes p10..p90",
+			    x->path, paths, f->seed);
+	header_item(x, "catalog", "%s, prices as of %s, in %s", f->catalog, f->catalog_as_of ? f->catalog_as_of : "?",
+		    f->currency);
+	for (int dmn = 0; dmn < SP_RM_NDOMAINS; dmn++)
+		sp_sb_addf(&owners, "%s%s: %s", dmn ? ", " : "", sp_rm_domain_keys[dmn],
+			   r->owners[dmn] ? r->owners[dmn] : "unassigned");
+	header_item(x, "owners", "%s (from the spec's tags)", owners.buf);
+	sp_sb_release(&owners);
 }
 
 static void strategic(struct rr *x)
@@ -663,9 +656,13 @@ static void tactical(struct rr *x)
 	const struct sp_roadmap *r = x->r;
 	char lbl[32], a[16], b[16], c[64], d[64], e[64];
 
-	heading(x, 1, "Tactical layer: the next %zu %s", r->nquarters, plural((double)r->nquarters, "quarter", "quarters"));
-	if (!r->nquarters)
+	if (!r->nquarters) {
+		heading(x, 1, "Tactical layer");
 		line(x, 0, 2, "no quarter: now is past the end of this roadmap");
+	} else {
+		heading(x, 1, "Tactical layer: the next %zu %s", r->nquarters,
+			plural((double)r->nquarters, "quarter", "quarters"));
+	}
 	for (size_t q = 0; q < r->nquarters; q++) {
 		const struct sp_rm_quarter *qu = &r->quarters[q];
 		quarter_label(qu, lbl, sizeof(lbl));
@@ -857,6 +854,10 @@ static void triggers(struct rr *x)
 	tbl_emit(x, &t, 2);
 	if (x->md)
 		sp_sb_addc(&x->sb, '\n');
+	if (!r->ntriggers) {
+		line(x, 0, 2, "the spec has no service");
+		return;
+	}
 	line(x, 0, 2, "per service: the error budget of its availability, the error rate at which each alert fires, and the signal its class scales on:");
 	if (x->md)
 		sp_sb_addc(&x->sb, '\n');
