@@ -1,10 +1,12 @@
-/* The roadmap as text, markdown or JSON (docs/roadmap-format.md). Text and
- * markdown hold the same sections in the same order: the header, the
- * strategic layer (a section per year), the tactical layer (a section per
- * quarter), every milestone with its reason, and the decision triggers. Each
- * milestone's action and reason are worded once (describe) for all three
- * formats. Output is built in a string buffer and written in large pieces;
- * every number has a fixed format, so the same roadmap gives the same bytes. */
+/* The roadmap as text, markdown or JSON (docs/roadmap-format.md): the entry,
+ * the wording every format shares, and text and markdown (JSON is in
+ * render_roadmap_json.c). Text and markdown hold the same sections in the
+ * same order: the header, the strategic layer (a section per year), the
+ * tactical layer (a section per quarter), every milestone with its reason,
+ * and the decision triggers. Each milestone's action and reason are worded
+ * once (sp_rr_describe) for all three formats. Output is built in a string
+ * buffer and written in large pieces; every number has a fixed format, so
+ * the same roadmap gives the same bytes. */
 #include "planner/render_roadmap.h"
 
 #include <errno.h>
@@ -17,23 +19,12 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "planner/render_forecast.h"
+#include "planner/render_roadmap_int.h"
 
 #define FLUSH_AT (1u << 16)
 #define WRAP_AT 110
 
-struct rr {
-	const struct sp_roadmap *r;
-	const struct sp_spec *spec;
-	const struct sp_forecast *f;
-	FILE *out;
-	struct sp_sb sb;
-	int failed, errnum;
-	int md;
-	char path[32];   /* "p90": the chosen path */
-	char tail[2];    /* the last two bytes flushed, for blank_line */
-};
-
-static void flush(struct rr *x, int force)
+void sp_rr_flush(struct sp_rr *x, int force)
 {
 	if (!force && x->sb.len < FLUSH_AT)
 		return;
@@ -50,13 +41,13 @@ static void flush(struct rr *x, int force)
 
 /* ---- numbers and labels --------------------------------------------------------------------------- */
 
-static void month_label(const struct rr *x, int m, char buf[16])
+void sp_rr_month(const struct sp_rr *x, int m, char buf[16])
 {
 	sp_month_format(x->spec->start + m, buf);
 }
 
 /* A whole number with thousands separators ("12,345"); v is rounded. */
-static const char *group(char *buf, size_t n, double v)
+const char *sp_rr_group(char *buf, size_t n, double v)
 {
 	char money[64];
 	sp_render_money(money, sizeof(money), fabs(v), "USD");
@@ -72,11 +63,11 @@ static const char *qty(char *buf, size_t n, double v)
 	else if (fabs(v) < 100)
 		snprintf(buf, n, "%.1f", v);
 	else
-		group(buf, n, v);
+		sp_rr_group(buf, n, v);
 	return buf;
 }
 
-static const char *money(const struct rr *x, char *buf, size_t n, double v)
+static const char *money(const struct sp_rr *x, char *buf, size_t n, double v)
 {
 	sp_render_money(buf, n, v, x->f->currency);
 	return buf;
@@ -101,7 +92,7 @@ static const char *plural(double n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-static const char *region_name(const struct rr *x, int ri)
+const char *sp_rr_region(const struct sp_rr *x, int ri)
 {
 	return ri >= 0 && (size_t)ri < x->spec->nregions ? x->spec->regions[ri].name : NULL;
 }
@@ -116,9 +107,9 @@ static const char *const strategy_how[] = {
 /* ---- what a milestone says ---------------------------------------------------------------------------- */
 
 /* The action (what to do) and the reason with its figures, in plain text. */
-static void describe(const struct rr *x, const struct sp_rm_milestone *m, struct sp_sb *act, struct sp_sb *why)
+void sp_rr_describe(const struct sp_rr *x, const struct sp_rm_milestone *m, struct sp_sb *act, struct sp_sb *why)
 {
-	const char *reg = region_name(x, m->region);
+	const char *reg = sp_rr_region(x, m->region);
 	char a[64], b[64], c[64], d[64];
 
 	switch (m->kind) {
@@ -188,12 +179,12 @@ static void describe(const struct rr *x, const struct sp_rm_milestone *m, struct
 		break;
 	case SP_RM_SCALING_MAX:
 		sp_sb_addf(act, "%s: needs %s instances in %s, above scaling.max %s (short by %s): raise it or cut the work per request",
-			   m->name, group(a, sizeof(a), m->u.scaling.need), reg, group(b, sizeof(b), m->u.scaling.max),
-			   group(c, sizeof(c), m->u.scaling.need - m->u.scaling.max));
-		month_label(x, m->u.scaling.worst_month, d);
+			   m->name, sp_rr_group(a, sizeof(a), m->u.scaling.need), reg, sp_rr_group(b, sizeof(b), m->u.scaling.max),
+			   sp_rr_group(c, sizeof(c), m->u.scaling.need - m->u.scaling.max));
+		sp_rr_month(x, m->u.scaling.worst_month, d);
 		sp_sb_addf(why, "peak %s requests/s; ", qty(a, sizeof(a), m->u.scaling.peak_rps));
-		sp_sb_addf(why, "at worst %s instances in %s (short by %s)", group(b, sizeof(b), m->u.scaling.worst_need), d,
-			   group(c, sizeof(c), m->u.scaling.worst_need - m->u.scaling.max));
+		sp_sb_addf(why, "at worst %s instances in %s (short by %s)", sp_rr_group(b, sizeof(b), m->u.scaling.worst_need), d,
+			   sp_rr_group(c, sizeof(c), m->u.scaling.worst_need - m->u.scaling.max));
 		break;
 	case SP_RM_REGION: {
 		int any = 0;
@@ -211,7 +202,7 @@ static void describe(const struct rr *x, const struct sp_rm_milestone *m, struct
 		};
 		for (size_t i = 0; i < SP_ARRAY_LEN(parts); i++)
 			if (parts[i].v > 0)
-				sp_sb_addf(why, "%s %s %s", any++ ? "," : ":", group(a, sizeof(a), parts[i].v),
+				sp_sb_addf(why, "%s %s %s", any++ ? "," : ":", sp_rr_group(a, sizeof(a), parts[i].v),
 					   plural(parts[i].v, parts[i].one, parts[i].many));
 		break;
 	}
@@ -231,8 +222,8 @@ static void describe(const struct rr *x, const struct sp_rm_milestone *m, struct
 			if (m->u.commit.lapse)
 				sp_sb_addf(act, ", let %d lapse", m->u.commit.lapse);
 		}
-		month_label(x, m->need, c);
-		month_label(x, m->u.commit.end - 1, d);
+		sp_rr_month(x, m->need, c);
+		sp_rr_month(x, m->u.commit.end - 1, d);
 		sp_sb_addf(why, "the newsvendor level for %s..%s is %d; it saves %s against on-demand over those months", c, d,
 			   m->u.commit.level, money(x, a, sizeof(a), m->u.commit.saving));
 		break;
@@ -247,7 +238,7 @@ static void describe(const struct rr *x, const struct sp_rm_milestone *m, struct
 			sp_sb_addf(act, "%s: run %d of %d: reserve a capacity block of %d %s (%d %s GPUs) for %d %s", m->name,
 				   m->u.training.run, m->u.training.runs, m->u.training.instances, m->u.training.sku,
 				   m->u.training.gpus, m->u.training.gpu, mo, plural(mo, "month", "months"));
-		sp_sb_addf(why, "%s GPU-hours (6 x parameters x tokens at its MFU), %s", group(a, sizeof(a), m->u.training.gpu_hours),
+		sp_sb_addf(why, "%s GPU-hours (6 x parameters x tokens at its MFU), %s", sp_rr_group(a, sizeof(a), m->u.training.gpu_hours),
 			   money(x, b, sizeof(b), m->u.training.cost));
 		break;
 	}
@@ -329,7 +320,7 @@ static void wrap(struct sp_sb *sb, const char *text, size_t at, size_t indent)
 }
 
 /* Ends the output with an empty line, unless it does already. */
-static void blank_line(struct rr *x)
+static void blank_line(struct sp_rr *x)
 {
 	size_t n = x->sb.len;
 	char a = n >= 2 ? x->sb.buf[n - 2] : n == 1 ? x->tail[1] : x->tail[0];
@@ -342,8 +333,8 @@ static void blank_line(struct rr *x)
 
 /* A sentence: in text indented by `indent` and wrapped; in markdown a
  * paragraph line, or a bullet. */
-static void line(struct rr *x, int bullet, size_t indent, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void line(struct rr *x, int bullet, size_t indent, const char *fmt, ...)
+static void line(struct sp_rr *x, int bullet, size_t indent, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void line(struct sp_rr *x, int bullet, size_t indent, const char *fmt, ...)
 {
 	struct sp_sb s = SP_SB_INIT;
 	va_list ap;
@@ -363,8 +354,8 @@ static void line(struct rr *x, int bullet, size_t indent, const char *fmt, ...)
 	sp_sb_release(&s);
 }
 
-static void heading(struct rr *x, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void heading(struct rr *x, int level, const char *fmt, ...)
+static void heading(struct sp_rr *x, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void heading(struct sp_rr *x, int level, const char *fmt, ...)
 {
 	struct sp_sb s = SP_SB_INIT;
 	va_list ap;
@@ -423,7 +414,7 @@ static void tbl_free(struct tbl *t)
 }
 
 /* One row of cleaned cells c (or, with c NULL, the rule under the header). */
-static void tbl_row(struct rr *x, const struct tbl *t, char *const *c, const size_t *w, size_t indent)
+static void tbl_row(struct sp_rr *x, const struct tbl *t, char *const *c, const size_t *w, size_t indent)
 {
 	if (x->md)
 		sp_sb_addc(&x->sb, '|');
@@ -454,7 +445,7 @@ static void tbl_row(struct rr *x, const struct tbl *t, char *const *c, const siz
 
 /* Text: indented, two spaces between columns, a rule under the header.
  * Markdown: a pipe table with the same alignment. Frees t. */
-static void tbl_emit(struct rr *x, struct tbl *t, size_t indent)
+static void tbl_emit(struct sp_rr *x, struct tbl *t, size_t indent)
 {
 	size_t nrows = t->n / t->ncols, *w = sp_xcalloc(t->ncols, sizeof(size_t));
 	char **c = sp_xcalloc(t->n + 1, sizeof(char *));
@@ -477,7 +468,7 @@ static void tbl_emit(struct rr *x, struct tbl *t, size_t indent)
 	free(c);
 	free(w);
 	tbl_free(t);
-	flush(x, 0);
+	sp_rr_flush(x, 0);
 }
 
 /* ---- sections ------------------------------------------------------------------------------------------ */
@@ -492,11 +483,11 @@ static const char *const kind_title[SP_NODE_NKINDS] = {
 	[SP_NODE_QUEUE] = "", [SP_NODE_GPU] = "GPUs",
 };
 
-static void year_label(const struct rr *x, const struct sp_rm_year *y, char *buf, size_t n)
+void sp_rr_year_label(const struct sp_rr *x, const struct sp_rm_year *y, char *buf, size_t n)
 {
 	char a[16], b[16];
-	month_label(x, y->m0, a);
-	month_label(x, y->m1 - 1, b);
+	sp_rr_month(x, y->m0, a);
+	sp_rr_month(x, y->m1 - 1, b);
 	if (y->m1 - y->m0 == 12 && (x->spec->start + y->m0) % 12 == 0)
 		snprintf(buf, n, "%d", (x->spec->start + y->m0) / 12);
 	else if (y->m1 - y->m0 == 1)
@@ -506,8 +497,8 @@ static void year_label(const struct rr *x, const struct sp_rm_year *y, char *buf
 }
 
 /* One line of the header: text aligned after its key, markdown a list item. */
-static void header_item(struct rr *x, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void header_item(struct rr *x, const char *key, const char *fmt, ...)
+static void header_item(struct sp_rr *x, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void header_item(struct sp_rr *x, const char *key, const char *fmt, ...)
 {
 	struct sp_sb s = SP_SB_INIT;
 	va_list ap;
@@ -525,7 +516,7 @@ static void header_item(struct rr *x, const char *key, const char *fmt, ...)
 	sp_sb_release(&s);
 }
 
-static void header(struct rr *x)
+static void header(struct sp_rr *x)
 {
 	const struct sp_roadmap *r = x->r;
 	const struct sp_forecast *f = x->f;
@@ -533,12 +524,12 @@ static void header(struct rr *x)
 	struct sp_sb owners = SP_SB_INIT;
 	char *name = clean(x->spec->name, x->md);
 
-	month_label(x, 0, a);
-	month_label(x, f->months - 1, b);
-	month_label(x, r->from, c);
-	month_label(x, r->until, d);
-	month_label(x, r->now, now);
-	group(paths, sizeof(paths), f->paths);
+	sp_rr_month(x, 0, a);
+	sp_rr_month(x, f->months - 1, b);
+	sp_rr_month(x, r->from, c);
+	sp_rr_month(x, r->until, d);
+	sp_rr_month(x, r->now, now);
+	sp_rr_group(paths, sizeof(paths), f->paths);
 	if (x->md)
 		sp_sb_addf(&x->sb, "# Roadmap: %s\n\n", name);
 	else
@@ -560,7 +551,7 @@ static void header(struct rr *x)
 	sp_sb_release(&owners);
 }
 
-static void strategic(struct rr *x)
+static void strategic(struct sp_rr *x)
 {
 	const struct sp_roadmap *r = x->r;
 	static const enum sp_node_kind kinds[] = { SP_NODE_SERVICE, SP_NODE_DATASTORE, SP_NODE_CACHE, SP_NODE_GPU };
@@ -572,7 +563,7 @@ static void strategic(struct rr *x)
 	for (size_t i = 0; i < r->nyears; i++) {
 		const struct sp_rm_year *y = &r->years[i];
 		int any = 0;
-		year_label(x, y, lbl, sizeof(lbl));
+		sp_rr_year_label(x, y, lbl, sizeof(lbl));
 		heading(x, 2, "%s (year %d)", lbl, y->index + 1);
 		if (!x->md)
 			sp_sb_adds(&x->sb, "  themes\n");
@@ -612,9 +603,9 @@ static void strategic(struct rr *x)
 			if (!(v[2] > 0))
 				continue;
 			cell(&t, "%s, busiest month", kind_title[kinds[j]]);
-			cell(&t, "%s", group(a, sizeof(a), v[0]));
-			cell(&t, "%s", group(b, sizeof(b), v[1]));
-			cell(&t, "%s", group(c, sizeof(c), v[2]));
+			cell(&t, "%s", sp_rr_group(a, sizeof(a), v[0]));
+			cell(&t, "%s", sp_rr_group(b, sizeof(b), v[1]));
+			cell(&t, "%s", sp_rr_group(c, sizeof(c), v[2]));
 		}
 		tbl_emit(x, &t, 4);
 		if (x->md)
@@ -627,18 +618,18 @@ static void strategic(struct rr *x)
 			const struct sp_rm_milestone *m = &r->ms[y->big[k]];
 			struct sp_sb act = SP_SB_INIT, why = SP_SB_INIT;
 			char need[16], raise[16];
-			describe(x, m, &act, &why);
-			month_label(x, m->need, need);
-			month_label(x, m->raise, raise);
+			sp_rr_describe(x, m, &act, &why);
+			sp_rr_month(x, m->need, need);
+			sp_rr_month(x, m->raise, raise);
 			line(x, 1, 4, "%s  %s (act by %s)", need, act.buf, raise);
 			sp_sb_release(&act);
 			sp_sb_release(&why);
 		}
-		flush(x, 0);
+		sp_rr_flush(x, 0);
 	}
 }
 
-static void quarter_label(const struct sp_rm_quarter *q, char *buf, size_t n)
+void sp_rr_quarter_label(const struct sp_rm_quarter *q, char *buf, size_t n)
 {
 	snprintf(buf, n, "%d-Q%d", q->start / 12, q->start % 12 / 3 + 1);
 }
@@ -651,7 +642,7 @@ static void latency_label(const struct sp_service *s, char *buf, size_t n)
 		snprintf(buf, n, "-");
 }
 
-static void tactical(struct rr *x)
+static void tactical(struct sp_rr *x)
 {
 	const struct sp_roadmap *r = x->r;
 	char lbl[32], a[16], b[16], c[64], d[64], e[64];
@@ -665,9 +656,9 @@ static void tactical(struct rr *x)
 	}
 	for (size_t q = 0; q < r->nquarters; q++) {
 		const struct sp_rm_quarter *qu = &r->quarters[q];
-		quarter_label(qu, lbl, sizeof(lbl));
-		month_label(x, qu->m0, a);
-		month_label(x, qu->m1 - 1, b);
+		sp_rr_quarter_label(qu, lbl, sizeof(lbl));
+		sp_rr_month(x, qu->m0, a);
+		sp_rr_month(x, qu->m1 - 1, b);
 		heading(x, 2, "%s (%s..%s)", lbl, a, b);
 		if (!qu->nactions) {
 			line(x, 0, 2, "no milestone to act on this quarter");
@@ -682,9 +673,9 @@ static void tactical(struct rr *x)
 			for (size_t k = 0; k < qu->nactions; k++) {
 				const struct sp_rm_milestone *m = &r->ms[qu->actions[k]];
 				struct sp_sb act = SP_SB_INIT, why = SP_SB_INIT;
-				describe(x, m, &act, &why);
-				month_label(x, m->raise, a);
-				month_label(x, m->need, b);
+				sp_rr_describe(x, m, &act, &why);
+				sp_rr_month(x, m->raise, a);
+				sp_rr_month(x, m->need, b);
 				cell(&t, "%s", a);
 				cell(&t, "%s", b);
 				cell(&t, "%s", m->owner ? m->owner : "unassigned");
@@ -715,14 +706,14 @@ static void tactical(struct rr *x)
 				char hold[64];
 				latency_label(tr->s, hold, sizeof(hold));
 				cell(&t, "%s", tr->s->name);
-				cell(&t, "%s", region_name(x, lt->region));
+				cell(&t, "%s", sp_rr_region(x, lt->region));
 				cell(&t, "%s", qty(c, sizeof(c), lt->peak_rps));
 				cell(&t, "%s", qty(d, sizeof(d), 2 * lt->peak_rps));
 				cell(&t, "%s", qty(e, sizeof(e), 5 * lt->peak_rps));
 				cell(&t, "%s", hold);
 				char i1[64], i2[64], i5[64];
-				cell(&t, "%s/%s/%s%s", group(i1, sizeof(i1), lt->inst[0]), group(i2, sizeof(i2), lt->inst[1]),
-				     group(i5, sizeof(i5), lt->inst[2]),
+				cell(&t, "%s/%s/%s%s", sp_rr_group(i1, sizeof(i1), lt->inst[0]), sp_rr_group(i2, sizeof(i2), lt->inst[1]),
+				     sp_rr_group(i5, sizeof(i5), lt->inst[2]),
 				     tr->s->max > 0 && lt->inst[2] > tr->s->max ? " (max binds)" : "");
 				rows++;
 			}
@@ -742,7 +733,7 @@ static void tactical(struct rr *x)
 	}
 }
 
-static void milestones(struct rr *x)
+static void milestones(struct sp_rr *x)
 {
 	const struct sp_roadmap *r = x->r;
 	char a[16], b[16];
@@ -764,9 +755,9 @@ static void milestones(struct rr *x)
 		for (size_t i = 0; i < r->nms; i++) {
 			const struct sp_rm_milestone *m = &r->ms[i];
 			struct sp_sb act = SP_SB_INIT, why = SP_SB_INIT;
-			describe(x, m, &act, &why);
-			month_label(x, m->raise, a);
-			month_label(x, m->need, b);
+			sp_rr_describe(x, m, &act, &why);
+			sp_rr_month(x, m->raise, a);
+			sp_rr_month(x, m->need, b);
 			cell(&t, "%s%s", a, m->late ? " (late)" : "");
 			cell(&t, "%s", b);
 			cell(&t, "%d", m->lead);
@@ -797,9 +788,9 @@ static void milestones(struct rr *x)
 	for (size_t i = 0; i < r->nms; i++) {
 		const struct sp_rm_milestone *m = &r->ms[i];
 		struct sp_sb act = SP_SB_INIT, why = SP_SB_INIT;
-		describe(x, m, &act, &why);
-		month_label(x, m->raise, a);
-		month_label(x, m->need, b);
+		sp_rr_describe(x, m, &act, &why);
+		sp_rr_month(x, m->raise, a);
+		sp_rr_month(x, m->need, b);
 		char *owner = clean(m->owner ? m->owner : "unassigned", 0), *ca = clean(act.buf, 0), *cw = clean(why.buf, 0);
 		sp_sb_addf(&x->sb, "  %-7s%s  %-7s  %4d  ", a, m->late ? "!" : " ", b, m->lead);
 		sp_sb_adds(&x->sb, owner);
@@ -812,12 +803,12 @@ static void milestones(struct rr *x)
 		free(cw);
 		sp_sb_release(&act);
 		sp_sb_release(&why);
-		flush(x, 0);
+		sp_rr_flush(x, 0);
 	}
 	line(x, 0, 2, "'!': the act-by month is before now (late); lead: months from act-by to needed");
 }
 
-static void triggers(struct rr *x)
+static void triggers(struct sp_rr *x)
 {
 	const struct sp_roadmap *r = x->r;
 	char a[64], b[96];
@@ -892,7 +883,7 @@ static void triggers(struct rr *x)
 				for (size_t k = 0; k < r->nalerts; k++)
 					cell(&t, "-");
 			}
-			snprintf(b, sizeof(b), "%d..%s", s->min, s->max > 0 ? group(a, sizeof(a), s->max) : "");
+			snprintf(b, sizeof(b), "%d..%s", s->min, s->max > 0 ? sp_rr_group(a, sizeof(a), s->max) : "");
 			switch (tr->signal) {
 			case SP_RM_SIG_CPU: cell(&t, "CPU at %.0f%% (%s instances)", tr->signal_target * 100, b); break;
 			case SP_RM_SIG_BACKLOG:
@@ -909,391 +900,11 @@ static void triggers(struct rr *x)
 	line(x, 0, 2, "error rate: the share of failing requests, over both windows, at which the alert fires; '-': no availability objective");
 }
 
-/* ---- JSON ---------------------------------------------------------------------------------------------- */
-
-static void jstr(struct sp_sb *sb, const char *s)
-{
-	if (!s) {
-		sp_sb_adds(sb, "null");
-		return;
-	}
-	sp_sb_addc(sb, '"');
-	sp_sb_add_quoted(sb, s);
-	sp_sb_addc(sb, '"');
-}
-
-static void jmonth(const struct rr *x, struct sp_sb *sb, int m)
-{
-	char buf[16];
-	month_label(x, m, buf);
-	jstr(sb, buf);
-}
-
-/* A number with at most dec decimals, trailing zeros dropped. */
-static void jnum(struct sp_sb *sb, double v, int dec)
-{
-	char buf[400];
-	size_t len;
-	snprintf(buf, sizeof(buf), "%.*f", dec, v == 0 ? 0.0 : v);
-	len = strlen(buf);
-	if (strchr(buf, '.')) {
-		while (len > 0 && buf[len - 1] == '0')
-			len--;
-		if (len > 0 && buf[len - 1] == '.')
-			len--;
-	}
-	buf[len] = '\0';
-	sp_sb_adds(sb, strcmp(buf, "-0") ? buf : "0");
-}
-
-static void jmoney(struct sp_sb *sb, double v)
-{
-	sp_sb_addf(sb, "%.2f", v == 0 ? 0.0 : v);
-}
-
-/* "key": number, with a comma before it unless first. */
-static void jkv(struct sp_sb *sb, const char *key, double v, int dec)
-{
-	sp_sb_addf(sb, ", \"%s\": ", key);
-	jnum(sb, v, dec);
-}
-
-static void jfigures(const struct rr *x, struct sp_sb *sb, const struct sp_rm_milestone *m)
-{
-	sp_sb_adds(sb, "{");
-	switch (m->kind) {
-	case SP_RM_REPLICA:
-		sp_sb_addf(sb, "\"from\": %d, \"to\": %d, \"shards\": %d", m->u.replica.from, m->u.replica.to, m->u.replica.shards);
-		jkv(sb, "reads_per_s", m->u.replica.reads_per_s, 3);
-		jkv(sb, "reads_per_s_per_replica", m->u.replica.per_replica, 3);
-		sp_sb_addf(sb, ", \"ha_replica\": %s, \"capacity_blocks\": %s", m->u.replica.ha ? "true" : "false",
-			   m->u.replica.units ? "true" : "false");
-		break;
-	case SP_RM_SHARD:
-		sp_sb_addf(sb, "\"from\": %d, \"to\": %d, \"strategy\": \"%s\", \"key\": ", m->u.shard.from, m->u.shard.to,
-			   sp_shard_strategy_names[m->u.shard.strategy]);
-		jstr(sb, m->u.shard.key);
-		jkv(sb, "data_gb", m->u.shard.data_gb, 3);
-		jkv(sb, "max_gb_per_shard", m->u.shard.max_gb, 3);
-		jkv(sb, "moved_gb", m->u.shard.moved_gb, 3);
-		jkv(sb, "moved_share", (double)(m->u.shard.to - m->u.shard.from) / m->u.shard.to, 4);
-		jkv(sb, "writes_per_s", m->u.shard.writes_per_s, 3);
-		jkv(sb, "shards_for_writes", m->u.shard.write_need, 4);
-		jkv(sb, "shards_for_data", m->u.shard.data_need, 4);
-		sp_sb_addf(sb, ", \"decided_by\": \"%s\"", m->u.shard.data_need >= m->u.shard.write_need ? "data" : "writes");
-		break;
-	case SP_RM_INSTANCE:
-		sp_sb_adds(sb, "\"from_instance_type\": ");
-		jstr(sb, m->u.instance.sku_from);
-		sp_sb_adds(sb, ", \"to_instance_type\": ");
-		jstr(sb, m->u.instance.sku_to);
-		jkv(sb, "writes_per_s", m->u.instance.writes_per_s, 3);
-		jkv(sb, "primaries_needed", m->u.instance.need, 4);
-		break;
-	case SP_RM_INSTANCE_LIMIT:
-		sp_sb_adds(sb, "\"largest_instance_type\": ");
-		jstr(sb, m->u.limit.sku);
-		jkv(sb, "writes_per_s", m->u.limit.writes_per_s, 3);
-		jkv(sb, "primaries_needed", m->u.limit.need, 4);
-		jkv(sb, "primaries_in_largest", m->u.limit.limit, 4);
-		jkv(sb, "data_gb", m->u.limit.data_gb, 3);
-		jkv(sb, "max_gb_per_shard", m->u.limit.max_gb, 3);
-		sp_sb_addf(sb, ", \"decided_by\": \"%s\"", m->u.limit.by_data ? "data" : "writes");
-		break;
-	case SP_RM_STORAGE:
-		sp_sb_adds(sb, "\"threshold_gb\": ");
-		jnum(sb, m->u.storage.threshold_gb, 0);
-		jkv(sb, "data_gb", m->u.storage.data_gb, 3);
-		break;
-	case SP_RM_CACHE_NODES:
-		sp_sb_addf(sb, "\"from\": %d, \"to\": %d", m->u.cache.from, m->u.cache.to);
-		jkv(sb, "ops_per_s", m->u.cache.ops_per_s, 3);
-		jkv(sb, "ops_per_s_per_node", m->u.cache.ops_per_node, 3);
-		jkv(sb, "working_set_gb", m->u.cache.ws_gb, 3);
-		jkv(sb, "usable_gb_per_node", m->u.cache.usable_gb, 4);
-		sp_sb_addf(sb, ", \"decided_by\": \"%s\"", m->u.cache.why);
-		break;
-	case SP_RM_CACHE_MEMORY:
-		sp_sb_adds(sb, "\"node_type\": ");
-		jstr(sb, m->u.memory.sku);
-		jkv(sb, "memory_gib", m->u.memory.memory_gib, 4);
-		jkv(sb, "usable_gb_per_node", m->u.memory.usable_gb, 4);
-		jkv(sb, "working_set_gb", m->u.memory.ws_gb, 3);
-		break;
-	case SP_RM_SCALING_MAX:
-		sp_sb_addf(sb, "\"scaling_max\": %d, \"instances_needed\": %d, \"shortfall\": %d", m->u.scaling.max,
-			   m->u.scaling.need, m->u.scaling.need - m->u.scaling.max);
-		jkv(sb, "peak_rps", m->u.scaling.peak_rps, 3);
-		sp_sb_adds(sb, ", \"worst_month\": ");
-		jmonth(x, sb, m->u.scaling.worst_month);
-		sp_sb_addf(sb, ", \"worst_instances_needed\": %d, \"worst_shortfall\": %d", m->u.scaling.worst_need,
-			   m->u.scaling.worst_need - m->u.scaling.max);
-		break;
-	case SP_RM_REGION:
-		sp_sb_adds(sb, "\"share\": ");
-		jnum(sb, m->u.region.share, 6);
-		sp_sb_addf(sb, ", \"components\": %d", m->u.region.components);
-		jkv(sb, "instances", m->u.region.instances, 0);
-		jkv(sb, "datastore_nodes", m->u.region.db_nodes, 0);
-		jkv(sb, "cache_nodes", m->u.region.cache_nodes, 0);
-		jkv(sb, "gpus", m->u.region.gpus, 0);
-		break;
-	case SP_RM_GPU_COMMIT:
-		sp_sb_addf(sb, "\"window\": %d, \"term_months\": %d, \"start\": ", m->u.commit.window + 1, m->u.commit.term);
-		jmonth(x, sb, m->need);
-		sp_sb_adds(sb, ", \"end\": ");
-		jmonth(x, sb, m->u.commit.end - 1);
-		sp_sb_adds(sb, ", \"instance_type\": ");
-		jstr(sb, m->u.commit.sku);
-		sp_sb_adds(sb, ", \"gpu\": ");
-		jstr(sb, m->u.commit.gpu);
-		sp_sb_addf(sb, ", \"gpus_per_instance\": %d, \"level\": %d, \"previous\": %d, \"buy\": %d, \"renew\": %d, \"lapse\": %d, \"saving\": ",
-			   m->u.commit.gpus_per_instance, m->u.commit.level, m->u.commit.prev, m->u.commit.buy,
-			   m->u.commit.renew, m->u.commit.lapse);
-		jmoney(sb, m->u.commit.saving);
-		break;
-	case SP_RM_TRAINING:
-		sp_sb_addf(sb, "\"run\": %d, \"runs\": %d, \"tier\": \"%s\", \"gpu\": ", m->u.training.run, m->u.training.runs,
-			   m->u.training.spot ? "spot" : "capacity_block");
-		jstr(sb, m->u.training.gpu);
-		sp_sb_addf(sb, ", \"gpus\": %d, \"instance_type\": ", m->u.training.gpus);
-		jstr(sb, m->u.training.sku);
-		sp_sb_addf(sb, ", \"instances\": %d, \"months\": %d", m->u.training.instances, m->u.training.months);
-		jkv(sb, "gpu_hours", m->u.training.gpu_hours, 1);
-		sp_sb_adds(sb, ", \"cost\": ");
-		jmoney(sb, m->u.training.cost);
-		break;
-	case SP_RM_BUDGET:
-		sp_sb_adds(sb, "\"budget\": ");
-		jstr(sb, m->name);
-		jkv(sb, "percentile", m->u.budget.pct, 4);
-		sp_sb_adds(sb, ", \"value\": ");
-		jmoney(sb, m->u.budget.value);
-		sp_sb_adds(sb, ", \"limit\": ");
-		jmoney(sb, m->u.budget.limit);
-		jkv(sb, "over_share", m->u.budget.value / m->u.budget.limit - 1, 4);
-		break;
-	case SP_RM_NKINDS: break;
-	}
-	sp_sb_adds(sb, "}");
-}
-
-static void json(struct rr *x)
-{
-	const struct sp_roadmap *r = x->r;
-	const struct sp_forecast *f = x->f;
-	struct sp_sb *sb = &x->sb;
-	static const char *const node_keys[SP_NODE_NKINDS] = { "service", "cache", "datastore", "queue", "gpu" };
-	static const char *const cap_keys[SP_NODE_NKINDS] = { "instances", "cache_nodes", "datastore_nodes", "", "gpus" };
-	static const enum sp_node_kind kinds[] = { SP_NODE_SERVICE, SP_NODE_DATASTORE, SP_NODE_CACHE, SP_NODE_GPU };
-	char lbl[64];
-
-	sp_sb_addf(sb, "{\n  \"format_version\": \"%s\",\n  \"spec\": ", SP_RM_JSON_VERSION);
-	jstr(sb, x->spec->name);
-	sp_sb_adds(sb, ",\n  \"horizon\": {\"start\": ");
-	jmonth(x, sb, 0);
-	sp_sb_adds(sb, ", \"end\": ");
-	jmonth(x, sb, f->months - 1);
-	sp_sb_addf(sb, ", \"months\": %d},\n  \"window\": {\"from\": ", f->months);
-	jmonth(x, sb, r->from);
-	sp_sb_adds(sb, ", \"until\": ");
-	jmonth(x, sb, r->until);
-	sp_sb_adds(sb, "},\n  \"now\": ");
-	jmonth(x, sb, r->now);
-	sp_sb_adds(sb, ",\n  \"path\": {\"percentile\": ");
-	jnum(sb, r->pct, 6);
-	sp_sb_addf(sb, ", \"paths\": %d, \"seed\": %" PRIu64 "},\n  \"currency\": ", f->paths, f->seed);
-	jstr(sb, f->currency);
-	sp_sb_adds(sb, ",\n  \"catalog\": {\"name\": ");
-	jstr(sb, f->catalog);
-	sp_sb_adds(sb, ", \"as_of\": ");
-	jstr(sb, f->catalog_as_of);
-	sp_sb_adds(sb, "},\n  \"owners\": {");
-	for (int d = 0; d < SP_RM_NDOMAINS; d++) {
-		sp_sb_addf(sb, "%s\"%s\": ", d ? ", " : "", sp_rm_domain_keys[d]);
-		jstr(sb, r->owners[d]);
-	}
-	sp_sb_adds(sb, "},\n  \"alerts\": [");
-	for (size_t i = 0; i < r->nalerts; i++) {
-		const struct sp_rm_alert *al = &r->alerts[i];
-		sp_sb_addf(sb, "%s\n    {\"severity\": ", i ? "," : "");
-		jstr(sb, al->severity);
-		jkv(sb, "burn_rate", al->burn_rate, 6);
-		sp_sb_addf(sb, ", \"long_window_minutes\": %d, \"short_window_minutes\": %d", al->long_min, al->short_min);
-		jkv(sb, "budget_spent", sp_rm_alert_budget_share(al), 6);
-		sp_sb_adds(sb, "}");
-	}
-	sp_sb_addf(sb, "%s],\n  \"milestones\": [", r->nalerts ? "\n  " : "");
-	for (size_t i = 0; i < r->nms; i++) {
-		const struct sp_rm_milestone *m = &r->ms[i];
-		struct sp_sb act = SP_SB_INIT, why = SP_SB_INIT;
-		describe(x, m, &act, &why);
-		sp_sb_addf(sb, "%s\n    {\"id\": %zu, \"kind\": \"%s\", \"theme\": \"%s\", \"name\": ", i ? "," : "", i + 1,
-			   sp_rm_kind_keys[m->kind], sp_rm_theme_keys[m->theme]);
-		jstr(sb, m->name);
-		sp_sb_adds(sb, ", \"component_kind\": ");
-		jstr(sb, m->line != (size_t)-1 ? node_keys[f->lines[m->line].kind] : NULL);
-		sp_sb_adds(sb, ", \"region\": ");
-		jstr(sb, region_name(x, m->region));
-		sp_sb_adds(sb, ",\n     \"act_by\": ");
-		jmonth(x, sb, m->raise);
-		sp_sb_adds(sb, ", \"needed\": ");
-		jmonth(x, sb, m->need);
-		sp_sb_addf(sb, ", \"lead_months\": %d, \"late\": %s, \"strategic\": %s, \"domain\": \"%s\", \"owner\": ", m->lead,
-			   m->late ? "true" : "false", m->big ? "true" : "false", sp_rm_domain_keys[m->domain]);
-		jstr(sb, m->owner);
-		sp_sb_adds(sb, ",\n     \"action\": ");
-		jstr(sb, act.buf);
-		sp_sb_adds(sb, ",\n     \"why\": ");
-		jstr(sb, why.buf);
-		sp_sb_adds(sb, ",\n     \"figures\": ");
-		jfigures(x, sb, m);
-		sp_sb_adds(sb, "}");
-		sp_sb_release(&act);
-		sp_sb_release(&why);
-		flush(x, 0);
-	}
-	sp_sb_addf(sb, "%s],\n  \"strategic\": [", r->nms ? "\n  " : "");
-	for (size_t i = 0; i < r->nyears; i++) {
-		const struct sp_rm_year *y = &r->years[i];
-		int nth = 0;
-		year_label(x, y, lbl, sizeof(lbl));
-		sp_sb_addf(sb, "%s\n    {\"year\": %d, \"label\": ", i ? "," : "", y->index + 1);
-		jstr(sb, lbl);
-		sp_sb_adds(sb, ", \"start\": ");
-		jmonth(x, sb, y->m0);
-		sp_sb_adds(sb, ", \"end\": ");
-		jmonth(x, sb, y->m1 - 1);
-		sp_sb_adds(sb, ",\n     \"cost\": {\"p10\": ");
-		jmoney(sb, y->cost[0]);
-		sp_sb_adds(sb, ", \"p50\": ");
-		jmoney(sb, y->cost[1]);
-		sp_sb_adds(sb, ", \"p90\": ");
-		jmoney(sb, y->cost[2]);
-		sp_sb_adds(sb, "}, \"monthly_change_p50\": ");
-		if (y->has_change)
-			jnum(sb, y->change, 4);
-		else
-			sp_sb_adds(sb, "null");
-		sp_sb_adds(sb, ",\n     \"capacity_busiest_month\": {");
-		for (size_t j = 0; j < SP_ARRAY_LEN(kinds); j++) {
-			const double *v = y->cap[kinds[j]];
-			sp_sb_addf(sb, "%s\"%s\": {\"p10\": %.0f, \"p50\": %.0f, \"p90\": %.0f}", j ? ", " : "",
-				   cap_keys[kinds[j]], v[0], v[1], v[2]);
-		}
-		sp_sb_adds(sb, "},\n     \"themes\": [");
-		for (int th = 0; th < SP_RM_NTHEMES; th++) {
-			const struct sp_rm_theme_sum *ts = &y->themes[th];
-			if (!ts->count)
-				continue;
-			sp_sb_addf(sb, "%s{\"theme\": \"%s\", \"milestones\": %d, \"components\": %d, \"first_components\": [",
-				   nth++ ? ", " : "", sp_rm_theme_keys[th], ts->count, ts->ncomponents);
-			for (int k = 0; k < ts->ncomponents && k < 3; k++) {
-				if (k)
-					sp_sb_adds(sb, ", ");
-				jstr(sb, ts->names[k]);
-			}
-			sp_sb_adds(sb, "]}");
-		}
-		sp_sb_adds(sb, "],\n     \"milestones\": [");
-		for (size_t k = 0; k < y->nbig; k++)
-			sp_sb_addf(sb, "%s%zu", k ? ", " : "", y->big[k] + 1);
-		sp_sb_adds(sb, "]}");
-	}
-	sp_sb_addf(sb, "%s],\n  \"tactical\": [", r->nyears ? "\n  " : "");
-	for (size_t q = 0; q < r->nquarters; q++) {
-		const struct sp_rm_quarter *qu = &r->quarters[q];
-		size_t nt = 0;
-		quarter_label(qu, lbl, sizeof(lbl));
-		sp_sb_addf(sb, "%s\n    {\"quarter\": \"%s\", \"start\": ", q ? "," : "", lbl);
-		jmonth(x, sb, qu->m0);
-		sp_sb_adds(sb, ", \"end\": ");
-		jmonth(x, sb, qu->m1 - 1);
-		sp_sb_adds(sb, ", \"actions\": [");
-		for (size_t k = 0; k < qu->nactions; k++)
-			sp_sb_addf(sb, "%s%zu", k ? ", " : "", qu->actions[k] + 1);
-		sp_sb_adds(sb, "],\n     \"load_tests\": [");
-		for (size_t i = 0; i < r->ntriggers; i++) {
-			const struct sp_rm_trigger *tr = &r->triggers[i];
-			for (size_t k = 0; k < tr->ntests; k++) {
-				const struct sp_rm_loadtest *lt = &tr->tests[k];
-				if (lt->quarter != (int)q)
-					continue;
-				sp_sb_addf(sb, "%s\n       {\"service\": ", nt++ ? "," : "");
-				jstr(sb, tr->s->name);
-				sp_sb_adds(sb, ", \"region\": ");
-				jstr(sb, region_name(x, lt->region));
-				jkv(sb, "peak_rps", lt->peak_rps, 3);
-				jkv(sb, "target_2x_rps", 2 * lt->peak_rps, 3);
-				jkv(sb, "target_5x_rps", 5 * lt->peak_rps, 3);
-				sp_sb_adds(sb, ", \"latency\": ");
-				if (tr->s->has_latency_slo) {
-					sp_sb_adds(sb, "{\"quantile\": ");
-					jnum(sb, tr->s->slo_quantile, 6);
-					jkv(sb, "ms", tr->s->slo_ms, 6);
-					sp_sb_adds(sb, "}");
-				} else {
-					sp_sb_adds(sb, "null");
-				}
-				sp_sb_addf(sb, ", \"instances\": {\"1x\": %d, \"2x\": %d, \"5x\": %d}}", lt->inst[0], lt->inst[1],
-					   lt->inst[2]);
-			}
-		}
-		sp_sb_addf(sb, "%s]}", nt ? "\n     " : "");
-		flush(x, 0);
-	}
-	sp_sb_addf(sb, "%s],\n  \"triggers\": [", r->nquarters ? "\n  " : "");
-	for (size_t i = 0; i < r->ntriggers; i++) {
-		const struct sp_rm_trigger *tr = &r->triggers[i];
-		const struct sp_service *s = tr->s;
-		static const char *const sig[] = { "cpu_utilization", "backlog_age_s", "schedule" };
-		sp_sb_addf(sb, "%s\n    {\"service\": ", i ? "," : "");
-		jstr(sb, s->name);
-		sp_sb_addf(sb, ", \"class\": \"%s\", \"owner\": ", sp_class_names[s->cls]);
-		jstr(sb, tr->owner);
-		sp_sb_adds(sb, ", \"availability\": ");
-		if (s->availability > 0) {
-			jnum(sb, s->availability, 6);
-			jkv(sb, "error_budget_minutes", tr->budget_min, 3);
-		} else {
-			sp_sb_adds(sb, "null, \"error_budget_minutes\": null");
-		}
-		sp_sb_adds(sb, ",\n     \"alerts\": [");
-		for (size_t k = 0; k < r->nalerts && s->availability > 0; k++) {
-			sp_sb_addf(sb, "%s{\"severity\": ", k ? ", " : "");
-			jstr(sb, r->alerts[k].severity);
-			jkv(sb, "burn_rate", r->alerts[k].burn_rate, 6);
-			jkv(sb, "error_rate", tr->error_rate[k], 8);
-			sp_sb_adds(sb, "}");
-		}
-		sp_sb_addf(sb, "],\n     \"scaling_signal\": {\"metric\": \"%s\"", sig[tr->signal]);
-		if (tr->signal != SP_RM_SIG_SCHEDULE)
-			jkv(sb, "target", tr->signal_target, 6);
-		sp_sb_addf(sb, "}, \"scaling\": {\"min\": %d, \"max\": ", s->min);
-		if (s->max > 0)
-			sp_sb_addf(sb, "%d", s->max);
-		else
-			sp_sb_adds(sb, "null");
-		sp_sb_adds(sb, "}, \"latency\": ");
-		if (s->has_latency_slo) {
-			sp_sb_adds(sb, "{\"quantile\": ");
-			jnum(sb, s->slo_quantile, 6);
-			jkv(sb, "ms", s->slo_ms, 6);
-			sp_sb_adds(sb, "}");
-		} else {
-			sp_sb_adds(sb, "null");
-		}
-		sp_sb_adds(sb, "}");
-		flush(x, 0);
-	}
-	sp_sb_addf(sb, "%s]\n}\n", r->ntriggers ? "\n  " : "");
-}
-
 /* ---- entry ---------------------------------------------------------------------------------------------- */
 
 int sp_render_roadmap(FILE *out, const struct sp_roadmap *r, const char *format, struct sp_err *err)
 {
-	struct rr x;
+	struct sp_rr x;
 
 	if (!format || (strcmp(format, "text") && strcmp(format, "markdown") && strcmp(format, "json")))
 		return sp_err_set(err, SP_EINVAL, "", 0, 0, "unknown format '%s'; expected text, markdown or json",
@@ -1306,7 +917,7 @@ int sp_render_roadmap(FILE *out, const struct sp_roadmap *r, const char *format,
 	sp_sb_init(&x.sb);
 	snprintf(x.path, sizeof(x.path), "p%.10g", r->pct);
 	if (!strcmp(format, "json")) {
-		json(&x);
+		sp_rr_json(&x);
 	} else {
 		x.md = !strcmp(format, "markdown");
 		header(&x);
@@ -1315,7 +926,7 @@ int sp_render_roadmap(FILE *out, const struct sp_roadmap *r, const char *format,
 		milestones(&x);
 		triggers(&x);
 	}
-	flush(&x, 1);
+	sp_rr_flush(&x, 1);
 	sp_sb_release(&x.sb);
 	if (!x.failed && fflush(out) != 0) {
 		x.failed = 1;
