@@ -625,15 +625,22 @@ static void build_years(struct sp_roadmap *r)
 			}
 	}
 	sp_hmap_free(&seen);
-	/* a year lists its big milestones by the month they are needed */
+	/* a year lists its big milestones by the month they are needed: a
+	 * counting sort on the month within the year, stable (ties keep the
+	 * milestones' order) and linear */
 	for (size_t i = 0; i < r->nyears; i++) {
 		struct sp_rm_year *y = &r->years[i];
-		for (size_t k = 1; k < y->nbig; k++)   /* insertion sort: stable, and the lists are short */
-			for (size_t j = k; j > 0 && r->ms[y->big[j - 1]].need > r->ms[y->big[j]].need; j--) {
-				size_t t = y->big[j];
-				y->big[j] = y->big[j - 1];
-				y->big[j - 1] = t;
-			}
+		size_t at[13] = { 0 }, *sorted;
+		if (y->nbig < 2)
+			continue;
+		for (size_t k = 0; k < y->nbig; k++)
+			at[r->ms[y->big[k]].need - y->m0 + 1]++;
+		for (int mo = 1; mo < 13; mo++)
+			at[mo] += at[mo - 1];
+		sorted = SP_NEWN(&r->arena, size_t, y->nbig);
+		for (size_t k = 0; k < y->nbig; k++)
+			sorted[at[r->ms[y->big[k]].need - y->m0]++] = y->big[k];
+		y->big = sorted;
 	}
 }
 
