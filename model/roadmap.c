@@ -177,6 +177,7 @@ static void datastore_instance(struct build *b, size_t li, const struct sp_datas
 		if (need * sku0->vcpus > top->vcpus || data_need > 1) {
 			struct sp_rm_milestone *x = add(b, SP_RM_INSTANCE_LIMIT, ds->name, li, ri, m, ds->reshard_lead_months);
 			x->u.limit.sku = top->name;
+			x->u.limit.base = sku0->name;
 			x->u.limit.writes_per_s = writes;
 			x->u.limit.need = need;
 			x->u.limit.limit = top->vcpus / sku0->vcpus;
@@ -190,6 +191,7 @@ static void datastore_instance(struct build *b, size_t li, const struct sp_datas
 			struct sp_rm_milestone *x = add(b, SP_RM_INSTANCE, ds->name, li, ri, m, ds->replica_lead_months);
 			x->u.instance.sku_from = cur->name;
 			x->u.instance.sku_to = next->name;
+			x->u.instance.base = sku0->name;
 			x->u.instance.writes_per_s = writes;
 			x->u.instance.need = need;
 			cur = next;

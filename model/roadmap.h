@@ -115,12 +115,12 @@ struct sp_rm_milestone {
 			const char *key;
 			double data_gb, max_gb, moved_gb, writes_per_s, write_need, data_need;
 		} shard;
-		struct {              /* need: primaries of the spec's instance its writes take */
-			const char *sku_from, *sku_to;
+		struct {              /* need: primaries of the spec's instance (base) its writes take */
+			const char *sku_from, *sku_to, *base;
 			double writes_per_s, need;
 		} instance;
-		struct {              /* limit: primaries of the spec's instance the largest one holds */
-			const char *sku;
+		struct {              /* limit: primaries of the spec's instance (base) the largest one holds */
+			const char *sku, *base;
 			double writes_per_s, need, limit, data_gb, max_gb;
 			int by_data;
 		} limit;

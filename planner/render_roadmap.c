@@ -144,8 +144,8 @@ void sp_rr_describe(const struct sp_rr *x, const struct sp_rm_milestone *m, stru
 	case SP_RM_INSTANCE:
 		sp_sb_addf(act, "%s: move the primary in %s up from %s to %s", m->name, reg, m->u.instance.sku_from,
 			   m->u.instance.sku_to);
-		sp_sb_addf(why, "its writes, %s/s, take %.2f primaries of the spec's instance", qty(a, sizeof(a), m->u.instance.writes_per_s),
-			   m->u.instance.need);
+		sp_sb_addf(why, "its writes, %s/s, take %.2f %s primaries", qty(a, sizeof(a), m->u.instance.writes_per_s),
+			   m->u.instance.need, m->u.instance.base);
 		break;
 	case SP_RM_INSTANCE_LIMIT:
 		sp_sb_addf(act, "%s: outgrows %s, the largest of its family, in %s: shard it", m->name, m->u.limit.sku, reg);
@@ -153,8 +153,9 @@ void sp_rr_describe(const struct sp_rr *x, const struct sp_rm_milestone *m, stru
 			sp_sb_addf(why, "its data, %s GB, passes max_gb_per_shard, %s GB", qty(a, sizeof(a), m->u.limit.data_gb),
 				   qty(b, sizeof(b), m->u.limit.max_gb));
 		else
-			sp_sb_addf(why, "its writes, %s/s, take %.2f primaries of the spec's instance; %s holds %.0f",
-				   qty(a, sizeof(a), m->u.limit.writes_per_s), m->u.limit.need, m->u.limit.sku, m->u.limit.limit);
+			sp_sb_addf(why, "its writes, %s/s, take %.2f %s primaries; %s holds %.0f",
+				   qty(a, sizeof(a), m->u.limit.writes_per_s), m->u.limit.need, m->u.limit.base, m->u.limit.sku,
+				   m->u.limit.limit);
 		break;
 	case SP_RM_STORAGE:
 		sp_sb_addf(act, "%s: its data passes %s", m->name, size_label(a, sizeof(a), m->u.storage.threshold_gb));

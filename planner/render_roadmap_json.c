@@ -88,6 +88,8 @@ static void jfigures(const struct sp_rr *x, struct sp_sb *sb, const struct sp_rm
 		jstr(sb, m->u.instance.sku_to);
 		jkv(sb, "writes_per_s", m->u.instance.writes_per_s, 3);
 		jkv(sb, "primaries_needed", m->u.instance.need, 4);
+		sp_sb_adds(sb, ", \"base_instance_type\": ");
+		jstr(sb, m->u.instance.base);
 		break;
 	case SP_RM_INSTANCE_LIMIT:
 		sp_sb_adds(sb, "\"largest_instance_type\": ");
@@ -97,7 +99,8 @@ static void jfigures(const struct sp_rr *x, struct sp_sb *sb, const struct sp_rm
 		jkv(sb, "primaries_in_largest", m->u.limit.limit, 4);
 		jkv(sb, "data_gb", m->u.limit.data_gb, 3);
 		jkv(sb, "max_gb_per_shard", m->u.limit.max_gb, 3);
-		sp_sb_addf(sb, ", \"decided_by\": \"%s\"", m->u.limit.by_data ? "data" : "writes");
+		sp_sb_addf(sb, ", \"decided_by\": \"%s\", \"base_instance_type\": ", m->u.limit.by_data ? "data" : "writes");
+		jstr(sb, m->u.limit.base);
 		break;
 	case SP_RM_STORAGE:
 		sp_sb_adds(sb, "\"threshold_gb\": ");
