@@ -141,6 +141,7 @@ START_TEST(test_instance_and_largest_instance)
 	ck_assert_int_eq(m->raise, 0);
 	ck_assert_str_eq(m->u.instance.sku_from, "db.r6g.xlarge");
 	ck_assert_str_eq(m->u.instance.sku_to, "db.r6g.2xlarge");
+	ck_assert_str_eq(m->u.instance.base, "db.r6g.xlarge");
 	ck_assert_double_eq_tol(m->u.instance.need, 2, 1e-9);
 	ck_assert_double_eq_tol(m->u.instance.writes_per_s, 2000, 1e-6);
 	m = nth(x.r, SP_RM_INSTANCE, 1);
