@@ -215,7 +215,7 @@ struct sp_roadmap_opts {
 	sp_month from, until;         /* the window; SP_NO_MONTH = the horizon's first / last month */
 	int quarters;                 /* tactical quarters, 4..8; 0 = SP_RM_DEFAULT_QUARTERS */
 	struct sp_rm_alert alerts[SP_RM_MAX_ALERTS];
-	size_t nalerts;               /* 0 = sp_rm_default_alerts */
+	size_t nalerts;               /* 0 = sp_rm_default_alerts; the severities must outlive the roadmap */
 };
 
 struct sp_roadmap {
