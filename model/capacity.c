@@ -59,6 +59,28 @@ static int size_service(struct svc_size *z, double lambda, int *binds)
 	return inst;
 }
 
+int sp_fc_service_size(const struct sp_service *s, const struct sp_sku *sku, int zones, double max_backlog_s,
+		       double lambda_rps, int bounded, int *binds)
+{
+	struct sp_service unbounded;
+	struct sp_region reg;
+	struct svc_size z;
+	int b;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.zones = zones;
+	if (!bounded) {
+		unbounded = *s;
+		unbounded.max = 0;
+		s = &unbounded;
+	}
+	z = (struct svc_size){ s, sku, &reg, max_backlog_s > 0, max_backlog_s > 0 ? max_backlog_s : 60, 0 };
+	int n = size_service(&z, lambda_rps, &b);
+	if (binds)
+		*binds = b;
+	return n;
+}
+
 /* Sizing is monotone in the rate (and so is whether the maximum binds): a
  * sorted cache of computed points answers every rate that falls between two
  * points with the same result, so only the rates where the count changes run
@@ -203,6 +225,8 @@ static void line_datastore(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line
 		double *sh = sp_fc_metric_row(w, SP_FC_SHARDS, m), *st = sp_fc_metric_row(w, SP_FC_STORAGE_GB, m);
 		sp_demand_path_rates(r, c->reads, r->peak, m, reads);
 		sp_demand_path_rates(r, c->writes, r->peak, m, writes);
+		memcpy(sp_fc_xmetric_row(w, SP_FC_X_READS, m), reads, (size_t)P * sizeof(double));
+		memcpy(sp_fc_xmetric_row(w, SP_FC_X_WRITES, m), writes, (size_t)P * sizeof(double));
 		int outgrown_paths = 0;   /* paths where some active region needs a second primary */
 		for (int p = 0; p < P; p++) {
 			int path_out = 0;
@@ -263,6 +287,7 @@ static void line_cache(struct sp_fc_worker *w, uint32_t v)
 
 	for (int m = 0; m < M; m++) {
 		double *dem = sp_fc_metric_row(w, SP_FC_DEMAND, m);
+		double *wsrow = sp_fc_xmetric_row(w, SP_FC_X_WORKING_SET_GB, m);
 		sp_demand_path_rates(r, c->peak, r->peak, m, dem);
 		for (int p = 0; p < P; p++) {
 			/* the hot set grows with the drivers that bring this cache its load */
@@ -271,6 +296,7 @@ static void line_cache(struct sp_fc_worker *w, uint32_t v)
 				if (c->avg[d] > 0)
 					units_driver += r->trend[sp_fc_idx(d, p, m, P, M)];
 			double ws = cc->working_set_gb + cc->working_set_gb_per_unit * units_driver;
+			wsrow[p] = ws;
 			int nodes = 0;
 			for (int ri = 0; ri < r->R; ri++) {
 				if (!r->region_active[ri * M + m])

@@ -65,6 +65,17 @@ static void line_percentiles(struct sp_fc_worker *w, struct sp_fc_line *line)
 			percentiles(r, &line->v[((size_t)(m - f->line_m0) * SP_FC_NMETRICS + mt) * f->npcts], x,
 				    (size_t)P);
 		}
+	/* the extra figures of the kinds that keep them */
+	if (line->kind != SP_NODE_DATASTORE && line->kind != SP_NODE_CACHE)
+		return;
+	for (int m = m0; m < m1; m++)
+		for (int mt = 0; mt < SP_FC_NXMETRICS; mt++) {
+			if ((mt == SP_FC_X_WORKING_SET_GB) != (line->kind == SP_NODE_CACHE))
+				continue;
+			memcpy(x, sp_fc_xmetric_row(w, (enum sp_fc_extra_metric)mt, m), (size_t)P * sizeof(double));
+			percentiles(r, &line->xv[((size_t)(m - f->line_m0) * SP_FC_NXMETRICS + mt) * f->npcts], x,
+				    (size_t)P);
+		}
 }
 
 /* Per region: capacity, shards and replicas percentiles (for the desired state). */
@@ -139,6 +150,7 @@ static void accumulate(struct sp_fc_worker *w, const struct sp_fc_line *line)
 	 * group row and units row start ri * MP further on */
 	int64_t *by_class = &w->acc.group[0][gclass * MP], *by_cat = &w->acc.group[2][(size_t)line->category * MP];
 	int64_t *by_region = w->acc.group[1];
+	int64_t *by_kind = &w->acc.kind_units[(size_t)line->kind * MP];
 	for (int m = 0; m < M; m++) {
 		/* region split: by the capacity each region holds on the path, or,
 		 * when the line has none there, by the shares of the active regions */
@@ -161,6 +173,7 @@ static void accumulate(struct sp_fc_worker *w, const struct sp_fc_line *line)
 			w->acc.total_od[i] += co;
 			if (r->opts->no_groupings)
 				continue;
+			by_kind[i] += w->units_total[i];
 			by_class[i] += c;
 			by_cat[i] += c;
 			const int *units = &w->units[i];
@@ -285,6 +298,7 @@ static void worker_init(struct sp_fc_worker *w, struct sp_fc_run *r, int id)
 	w->cost_od = sp_xcalloc(MP, sizeof(double));
 	w->extra = sp_xcalloc(MP, sizeof(double));
 	w->metric = sp_xcalloc((size_t)SP_FC_NMETRICS * MP, sizeof(double));
+	w->xmetric = sp_xcalloc((size_t)SP_FC_NXMETRICS * MP, sizeof(double));
 	w->mc.cap = 4096;
 	w->mc.x = sp_xcalloc((size_t)w->mc.cap, sizeof(double));
 	w->mc.u = sp_xcalloc((size_t)w->mc.cap, sizeof(int));
@@ -292,6 +306,7 @@ static void worker_init(struct sp_fc_worker *w, struct sp_fc_run *r, int id)
 	w->acc.total = sp_xcalloc(MP, sizeof(int64_t));
 	w->acc.total_od = sp_xcalloc(MP, sizeof(int64_t));
 	w->acc.egress = sp_xcalloc(MP, sizeof(int64_t));
+	w->acc.kind_units = sp_xcalloc((size_t)SP_NODE_NKINDS * MP, sizeof(int64_t));
 	for (int k = 0; k < 3; k++) {
 		w->acc.ngroups[k] = r->f->groupings[k].ngroups;
 		w->acc.group[k] = sp_xcalloc(w->acc.ngroups[k] * MP + 1, sizeof(int64_t));
@@ -317,12 +332,14 @@ static void worker_free(struct sp_fc_worker *w)
 	free(w->cost_od);
 	free(w->extra);
 	free(w->metric);
+	free(w->xmetric);
 	free(w->mc.x);
 	free(w->mc.u);
 	free(w->mc.b);
 	free(w->acc.total);
 	free(w->acc.total_od);
 	free(w->acc.egress);
+	free(w->acc.kind_units);
 	for (int k = 0; k < 3; k++)
 		free(w->acc.group[k]);
 }
@@ -540,6 +557,7 @@ static void make_lines(struct sp_fc_run *r)
 		l->commit_levels = SP_NEWN(&f->arena, int, (size_t)(r->M + 11) / 12 + 1);
 		l->horizon = SP_NEWN(&f->arena, double, f->npcts);
 		l->rv = SP_NEWN(&f->arena, double, (size_t)r->R * f->line_months * SP_FC_NREGION_METRICS * f->npcts);
+		l->xv = SP_NEWN(&f->arena, double, (size_t)f->line_months * SP_FC_NXMETRICS * f->npcts);
 		line_describe(l, node, r->cat);
 	}
 }
@@ -588,6 +606,8 @@ static void run_lines(struct sp_fc_run *r, struct sp_fc_worker *w, int nthreads)
 			w[0].acc.total_od[i] += w[t].acc.total_od[i];
 			w[0].acc.egress[i] += w[t].acc.egress[i];
 		}
+		for (size_t i = 0; i < (size_t)SP_NODE_NKINDS * MP; i++)
+			w[0].acc.kind_units[i] += w[t].acc.kind_units[i];
 		for (int k = 0; k < 3; k++)
 			for (size_t i = 0; i < w[0].acc.ngroups[k] * MP; i++)
 				w[0].acc.group[k][i] += w[t].acc.group[k][i];
@@ -612,6 +632,28 @@ static void summarize_totals(struct sp_fc_run *r, const struct sp_fc_acc *acc, d
 			struct sp_fc_group *gp = &f->groupings[k].groups[i];
 			summarize(r, &acc->group[k][i * MP], r->P, gp->month, gp->year, gp->horizon, scratch);
 		}
+	/* each kind's capacity: units summed along each path, then percentiles */
+	f->kind_units = SP_NEWN(&f->arena, double, (size_t)SP_NODE_NKINDS * r->M * f->npcts);
+	for (int k = 0; k < SP_NODE_NKINDS && !r->opts->no_groupings; k++)
+		for (int m = 0; m < r->M; m++) {
+			const int64_t *row = &acc->kind_units[(size_t)k * MP + (size_t)m * r->P];
+			for (int p = 0; p < r->P; p++)
+				scratch[p] = (double)row[p];
+			percentiles(r, &f->kind_units[((size_t)k * r->M + (size_t)m) * f->npcts], scratch, (size_t)r->P);
+		}
+	/* the cost so far: each path's running sum, then percentiles */
+	f->cum_total = SP_NEWN(&f->arena, double, (size_t)r->M * f->npcts);
+	{
+		int64_t *run = sp_xcalloc((size_t)r->P, sizeof(int64_t));
+		for (int m = 0; m < r->M; m++) {
+			for (int p = 0; p < r->P; p++) {
+				run[p] += acc->total[(size_t)m * r->P + p];
+				scratch[p] = (double)run[p] / SP_FC_MICRO;
+			}
+			percentiles(r, &f->cum_total[(size_t)m * f->npcts], scratch, (size_t)r->P);
+		}
+		free(run);
+	}
 }
 
 /* Budgets: a month (or the horizon) over at p50, or else over at the highest percentile. */

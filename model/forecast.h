@@ -58,6 +58,17 @@ enum sp_fc_region_metric {
 	SP_FC_NREGION_METRICS
 };
 
+/* Per datastore and cache line, these figures are kept too (for the roadmap,
+ * which says why a shard, a replica or a node is needed). Lines of other
+ * kinds hold 0. Rates and sizes are the driver-level ones, before a region's
+ * share: a region's figure is this times its share. */
+enum sp_fc_extra_metric {
+	SP_FC_X_READS,           /* datastores: peak reads/s */
+	SP_FC_X_WRITES,          /* datastores: peak writes/s */
+	SP_FC_X_WORKING_SET_GB,  /* caches: the hot set, GB */
+	SP_FC_NXMETRICS
+};
+
 /* Cost categories (--by category). */
 enum sp_fc_category { SP_CAT_COMPUTE, SP_CAT_DATABASE, SP_CAT_CACHE, SP_CAT_GPU, SP_CAT_QUEUE, SP_CAT_TRANSFER,
 		     SP_CAT_N };
@@ -87,6 +98,7 @@ struct sp_fc_line {
 	int ncommit_windows;
 	double *v;                     /* [month][metric][pct]: use sp_fc_value */
 	double *rv;                    /* [region][month][region metric][pct]: use sp_fc_region_value */
+	double *xv;                    /* [month][extra metric][pct]: use sp_fc_extra_value */
 	double *horizon;               /* [pct] cost over the whole horizon: the percentile of the
 					* per-path sums, not the sum of monthly percentiles */
 	/* services: the maximum of `scaling` binds (an SLO at risk) */
@@ -141,6 +153,11 @@ struct sp_forecast {
 	double *horizon_total;         /* [pct] */
 	double *horizon_total_od;      /* [pct] */
 	struct sp_fc_grouping groupings[3];   /* class, region, category */
+	double *kind_units;            /* [kind][month][pct] capacity summed over the components of each
+					* kind (instances, datastore nodes, cache nodes, 0 for queues, GPUs)
+					* along each path, percentiles last; zeros with no_groupings */
+	double *cum_total;             /* [month][pct] the cost from the horizon's start to the end of
+					* the month, summed along each path */
 	struct sp_fc_breach *breaches;
 	size_t nbreaches;
 };
@@ -203,6 +220,32 @@ static inline double sp_fc_region_value(const struct sp_forecast *f, const struc
 			     f->npcts +
 		     k];
 }
+
+/* The same for a datastore's or a cache's extra figure (enum
+ * sp_fc_extra_metric); 0 for other kinds and months not held. */
+static inline double sp_fc_extra_value(const struct sp_forecast *f, const struct sp_fc_line *l, int m,
+				       enum sp_fc_extra_metric metric, size_t k)
+{
+	if (m < f->line_m0 || m >= f->line_m0 + f->line_months)
+		return 0;
+	return l->xv[((size_t)(m - f->line_m0) * SP_FC_NXMETRICS + metric) * f->npcts + k];
+}
+
+/* A kind's capacity in month m at percentile index k (f->kind_units). */
+static inline double sp_fc_kind_units(const struct sp_forecast *f, enum sp_node_kind kind, int m, size_t k)
+{
+	return f->kind_units[((size_t)kind * f->months + (size_t)m) * f->npcts + k];
+}
+
+/* Instances service s needs in one region of `zones` zones at peak rate
+ * lambda_rps, by the forecast's own sizing (docs/model.md §4: the queueing
+ * model, the USL, zone redundancy, then [min, max]); sku is its instance
+ * type. max_backlog_s > 0 sizes a queue's worker to drain within it as
+ * well. With bounded 0 the count is not cut at scaling.max (what the
+ * service would need); *binds (may be NULL) is 1 when scaling.max cuts it.
+ * Pure; safe from any thread. */
+int sp_fc_service_size(const struct sp_service *s, const struct sp_sku *sku, int zones, double max_backlog_s,
+		       double lambda_rps, int bounded, int *binds);
 
 /* Index of the percentile closest to 50 (the median row in tables). */
 size_t sp_fc_median_index(const struct sp_forecast *f);

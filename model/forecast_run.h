@@ -63,6 +63,7 @@ struct sp_fc_acc {
 	int64_t *total, *total_od;       /* [m][p] */
 	int64_t *group[3];               /* [group][m][p] for class, region, category */
 	int64_t *egress;                 /* [m][p] internet egress, micro-GB (priced on the total) */
+	int64_t *kind_units;             /* [kind][m][p] units of each kind's components */
 	size_t ngroups[3];
 };
 
@@ -88,6 +89,7 @@ struct sp_fc_worker {
 	double *cost_od;         /* [m][p] */
 	double *extra;           /* [m][p] storage or other non-instance cost */
 	double *metric;          /* [metric][m][p] for metrics other than units/cost */
+	double *xmetric;         /* [extra metric][m][p] datastores and caches (enum sp_fc_extra_metric) */
 	struct sp_fc_mono mc;
 	/* what the previous line wrote beyond demand and units, so only that is
 	 * cleared before the next one (a full clear per line costs more than
@@ -106,6 +108,12 @@ static inline size_t sp_fc_idx(int a, int b, int c, int B, int C)
 static inline double *sp_fc_metric_row(struct sp_fc_worker *w, enum sp_fc_metric mt, int m)
 {
 	return &w->metric[((size_t)mt * w->run->M + (size_t)m) * w->run->P];
+}
+
+/* The worker's row of extra metric mt in month m: P values, one per path. */
+static inline double *sp_fc_xmetric_row(struct sp_fc_worker *w, enum sp_fc_extra_metric mt, int m)
+{
+	return &w->xmetric[((size_t)mt * w->run->M + (size_t)m) * w->run->P];
 }
 
 /* ---- model/demand.c: growth paths and demand through the graph ---------------------- */

@@ -1,0 +1,1 @@
+roadmap --paths 200 --seed 20270101 --quarters 4 examples/ai-assistant.yaml

@@ -1,0 +1,1 @@
+roadmap --format html examples/saas-web.yaml

@@ -1,0 +1,1 @@
+roadmap --from 2027-13 examples/saas-web.yaml

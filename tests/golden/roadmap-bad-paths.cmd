@@ -1,0 +1,1 @@
+roadmap --paths 0 examples/saas-web.yaml

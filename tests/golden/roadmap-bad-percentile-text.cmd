@@ -1,0 +1,1 @@
+roadmap --percentile p90 examples/saas-web.yaml

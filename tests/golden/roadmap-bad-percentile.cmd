@@ -1,0 +1,1 @@
+roadmap --percentile 100 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+roadmap --quarters 9 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+roadmap --seed -1 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+roadmap --format markdown tests/golden/roadmap-empty.yaml

@@ -1,0 +1,1 @@
+roadmap --from 2026-12 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+roadmap no-such-spec.yaml

@@ -1,0 +1,1 @@
+roadmap tests/bad/cycle.yaml

@@ -1,0 +1,1 @@
+roadmap examples/saas-web.yaml examples/ai-assistant.yaml

@@ -1,0 +1,1 @@
+roadmap --percentiles 10,90 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+roadmap --until 2032-01 examples/saas-web.yaml

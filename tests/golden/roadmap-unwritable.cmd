@@ -1,0 +1,1 @@
+roadmap -o /nonexistent-dir/r.md examples/saas-web.yaml
