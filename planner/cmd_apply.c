@@ -318,6 +318,6 @@ const struct sp_cmd sp_cmd_apply = {
 	"      --no-color          no colour\n"
 	"  -h, --help              show this help\n"
 	"\n"
-	"Exit status: 0 applied, 1 error or a failed operation, 2 usage error, 3 more\n"
+	"Exit status: 0 applied, 1 error, a failed operation or a usage error, 3 more\n"
 	"resources destroyed than --max-deletes allows (nothing changed).\n",
 };

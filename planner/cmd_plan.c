@@ -85,7 +85,7 @@ static int cmd_plan(int argc, char **argv)
 			printf("\nSaved the plan to %s; apply exactly this plan with: scaleplan apply %s\n", a.out, a.out);
 	}
 	if (a.detailed && p.diff.n > p.diff.counts[SP_ACT_NOOP])
-		ret = 2;
+		ret = SP_EXIT_CHANGES;
 out:
 	sp_plan_free(&p);
 	sp_plan_args_free(&a);
@@ -125,7 +125,7 @@ const struct sp_cmd sp_cmd_plan = {
 	"  -h, --help              show this help\n"
 	"\n"
 	"Options also work with one dash, as in -out=FILE or -target=ADDR.\n"
-	"Exit status: 0 success (with --detailed-exitcode: no changes), 1 error,\n"
-	"2 changes present (with --detailed-exitcode) or a usage error, 3 more\n"
-	"resources destroyed than --max-deletes allows (nothing saved).\n",
+	"Exit status: 0 success (with --detailed-exitcode: no changes), 1 error or a\n"
+	"usage error, 2 changes present (with --detailed-exitcode), 3 more resources\n"
+	"destroyed than --max-deletes allows (nothing saved).\n",
 };
