@@ -808,3 +808,33 @@ int sp_spec_load_string(struct sp_spec **out, const char *name, const char *text
 	*out = sp;
 	return 0;
 }
+
+int sp_spec_load_srcs(struct sp_spec **out, const struct sp_src *srcs, size_t n, struct sp_diags *d)
+{
+	struct sp_spec *sp = spec_new();
+	size_t cap = 0, errors_before = d->nerrors;
+
+	*out = NULL;
+	if (!n)
+		sp_error(d, ((struct sp_pos){ NULL, 0, 0 }), "no spec files to load");
+	for (size_t i = 0; i < n; i++) {
+		struct sp_src *src = SP_NEW(&sp->arena, struct sp_src);
+		src->name = sp_arena_strdup(&sp->arena, srcs[i].name);
+		src->text = "";
+		if (srcs[i].len > SP_MAX_FILE_BYTES) {
+			sp_error(d, ((struct sp_pos){ src, 0, 0 }), "file is larger than the %u MiB limit for a spec",
+				 SP_MAX_FILE_BYTES >> 20);
+			continue;
+		}
+		src->text = sp_arena_strndup(&sp->arena, srcs[i].text, srcs[i].len);
+		src->len = srcs[i].len;
+		sp_load_text_skip_bom(src);
+		add_src(sp, src, &cap);
+	}
+	if (d->nerrors != errors_before || load_sources(sp, d) < 0) {
+		sp_spec_free(sp);
+		return -1;
+	}
+	*out = sp;
+	return 0;
+}
