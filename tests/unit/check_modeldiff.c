@@ -1,0 +1,440 @@
+/* What a change to the spec does to the model (planner/modeldiff.c): the
+ * dotted keys that differ between YAML values, and two specs compared
+ * through their forecasts: nothing for an unchanged spec, a changed key and
+ * the capacity and cost it moves, components added and removed, a driver
+ * that resizes what it feeds, a budget newly breached, an SLO newly at
+ * risk, a base with no spec, and the base's own horizon left as it was. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/diag.h"
+#include "model/catalog.h"
+#include "model/graph.h"
+#include "model/spec.h"
+#include "model/yaml.h"
+#include "planner/modeldiff.h"
+
+Suite *suite_modeldiff(void);
+
+/* ---- a catalog and specs -------------------------------------------------------------------------- */
+
+static struct sp_sku skus[] = {
+	/* sorted by name, as the lookup expects */
+	{ "cache.r6g.large", SP_SKU_CACHE, 2, 13.07, 0, NULL, 0.206, 0.13, 0.09, 0 },
+	{ "db.r6g.xlarge", SP_SKU_DATABASE, 4, 32, 0, NULL, 0.45, 0.29, 0.2, 0 },
+	{ "m7i.large", SP_SKU_COMPUTE, 2, 8, 0, NULL, 0.1, 0.06, 0.04, 0 },
+};
+static struct sp_egress_tier egress[] = { { 0, 0.09 } };
+
+static void make_catalog(struct sp_catalog *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = "test";
+	c->currency = "USD";
+	c->as_of = "2026-06";
+	c->hours_per_month = 730;
+	c->spot_discount = 0.6;
+	c->db_storage_gb_month = 0.1;
+	c->skus = skus;
+	c->nskus = sizeof(skus) / sizeof(skus[0]);
+	c->egress = egress;
+	c->negress = 1;
+}
+
+/* A spec with %s slots: the horizon's start, the users' growth, api's CPU
+ * work, api's scaling.max, the budget, and more components at the end. */
+static const char tmpl[] =
+	"scaleplan: 1\n"
+	"name: shop\n"
+	"horizon: {start: %s, months: 24}\n"
+	"drivers:\n"
+	"  users: {start: 2000000, model: exponential, annual_growth: %s, uncertainty: {p10: 0.8, p90: 1.3}}\n"
+	"regions:\n"
+	"  - {name: r1, zones: 3}\n"
+	"services:\n"
+	"  web:\n"
+	"    demand: {driver: users, requests_per_unit_per_day: 10, peak_to_average: 2}\n"
+	"    work: {cpu_ms_per_request: 10}\n"
+	"    instance: m7i.large\n"
+	"    calls:\n"
+	"      - {to: api, per_request: 1}\n"
+	"      - {to: db, reads_per_request: 2, writes_per_request: 0.5}\n"
+	"  api:\n"
+	"    work: {cpu_ms_per_request: %s}\n"
+	"    instance: m7i.large\n"
+	"    slo: {latency: {quantile: 0.99, ms: 200}}\n"
+	"    scaling: {min: 2, max: %s}\n"
+	"datastores:\n"
+	"  db: {engine: postgres, instance: db.r6g.xlarge, write_tps_per_node: 2000, read_qps_per_replica: 8000,\n"
+	"       storage: {start_gb: 100}}\n"
+	"budgets: {monthly_max: %s}\n"
+	"%s";
+
+struct side {
+	struct sp_spec *spec;
+	struct sp_graph *g;
+};
+
+static struct sp_catalog cat;
+
+static struct side load(const char *start, const char *growth, const char *cpu, const char *max, const char *budget,
+			const char *more)
+{
+	struct side s;
+	struct sp_diags d;
+	char text[4096];
+
+	snprintf(text, sizeof(text), tmpl, start, growth, cpu, max, budget, more);
+	sp_diags_init(&d);
+	ck_assert_msg(sp_spec_load_string(&s.spec, "t.yaml", text, strlen(text), &d) == 0, "spec: %s",
+		      d.n ? d.v[0].msg : "?");
+	ck_assert_int_eq(sp_graph_build(&s.g, s.spec, &d), 0);
+	sp_diags_free(&d);
+	return s;
+}
+
+static struct side base_spec(void)
+{
+	return load("2027-01", "0.5", "8", "400", "1000000", "");
+}
+
+static void side_free(struct side *s)
+{
+	sp_graph_free(s->g);
+	sp_spec_free(s->spec);
+}
+
+static int diff(struct sp_modeldiff *md, struct side *b, struct side *h)
+{
+	struct sp_md_input in[2];
+	struct sp_md_opts o;
+	struct sp_diags d;
+	int rc;
+
+	memset(in, 0, sizeof(in));
+	memset(&o, 0, sizeof(o));
+	make_catalog(&cat);
+	if (b) {
+		in[0].spec = b->spec;
+		in[0].graph = b->g;
+		in[0].catalog = &cat;
+	}
+	in[0].label = "main";
+	in[1].spec = h->spec;
+	in[1].graph = h->g;
+	in[1].catalog = &cat;
+	in[1].label = "work tree";
+	o.paths = 100;
+	o.seed = 7;
+	sp_diags_init(&d);
+	rc = sp_modeldiff_make(md, in, &o, &d);
+	ck_assert_msg(rc == 0, "modeldiff: %s", d.n ? d.v[0].msg : "?");
+	sp_diags_free(&d);
+	return rc;
+}
+
+static const struct sp_md_component *find(const struct sp_modeldiff *md, const char *name)
+{
+	for (size_t i = 0; i < md->n; i++)
+		if (!strcmp(md->v[i].name, name))
+			return &md->v[i];
+	ck_abort_msg("no component %s", name);
+	return NULL;
+}
+
+/* ---- comparing YAML ------------------------------------------------------------------------------- */
+
+static struct sp_ynode *parse(struct sp_arena *a, struct sp_src *src, const char *text)
+{
+	struct sp_ynode *root;
+	struct sp_diags d;
+
+	src->name = "x.yaml";
+	src->text = text;
+	src->len = strlen(text);
+	sp_diags_init(&d);
+	ck_assert_int_eq(sp_yaml_parse(&root, src, a, &d), 0);
+	sp_diags_free(&d);
+	return root;
+}
+
+/* The keys that differ between x and y, joined with spaces. */
+static char *keys_of(const char *x, const char *y)
+{
+	static char out[1024];
+	struct sp_arena a;
+	struct sp_src sx, sy;
+	const char **keys = NULL;
+	size_t n = 0, cap = 0;
+
+	sp_arena_init(&a);
+	sp_md_compare_yaml(&a, parse(&a, &sx, x), parse(&a, &sy, y), "services.api", &keys, &n, &cap);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "", keys[i]);
+	free(keys);
+	sp_arena_free(&a);
+	return out;
+}
+
+START_TEST(test_compare_yaml)
+{
+	char big_x[2048] = "{", big_y[2048] = "{";
+
+	ck_assert_str_eq(keys_of("{a: 1, b: {c: 2}}", "{a: 1, b: {c: 2}}"), "");
+	/* numbers by value, strings by text; quoting a string changes nothing */
+	ck_assert_str_eq(keys_of("{a: 1_000, b: 0.50, c: web}", "{a: 1000.0, b: 0.5, c: \"web\"}"), "");
+	ck_assert_str_eq(keys_of("{a: 1, b: {c: 2, d: x}}", "{a: 2, b: {c: 2, d: y}}"), "services.api.a services.api.b.d");
+	/* keys gone and keys new */
+	ck_assert_str_eq(keys_of("{a: 1, b: 2}", "{b: 2, c: 3}"), "services.api.a services.api.c");
+	/* another kind of value, a list of another length, an item that differs */
+	ck_assert_str_eq(keys_of("{a: 1}", "{a: {x: 1}}"), "services.api.a");
+	ck_assert_str_eq(keys_of("{calls: [{to: a}]}", "{calls: [{to: a}, {to: b}]}"), "services.api.calls");
+	ck_assert_str_eq(keys_of("{calls: [{to: a, per_request: 1}]}", "{calls: [{to: a, per_request: 2}]}"),
+			 "services.api.calls[0].per_request");
+	/* a large mapping goes through the hash map, with the same answer */
+	for (int i = 0; i < 40; i++) {
+		snprintf(big_x + strlen(big_x), sizeof(big_x) - strlen(big_x), "%sk%02d: %d", i ? ", " : "", i, i);
+		snprintf(big_y + strlen(big_y), sizeof(big_y) - strlen(big_y), "%sk%02d: %d", i ? ", " : "", 39 - i,
+			 i == 5 ? 100 : 39 - i);
+	}
+	strcat(big_x, ", extra: 1}");
+	strcat(big_y, "}");
+	/* in the first value's order, then the keys only the second has */
+	ck_assert_str_eq(keys_of(big_x, big_y), "services.api.k34 services.api.extra");
+}
+END_TEST
+
+/* ---- comparing specs ------------------------------------------------------------------------------ */
+
+START_TEST(test_unchanged_is_zero)
+{
+	struct side b = base_spec(), h = base_spec();
+	struct sp_modeldiff md;
+
+	diff(&md, &b, &h);
+	ck_assert_uint_eq(md.n, 3);
+	ck_assert_uint_eq(md.counts[SP_MD_UNCHANGED], 3);
+	ck_assert_uint_eq(md.nsettings, 0);
+	ck_assert(md.monthly_now[0] > 0);
+	ck_assert(md.monthly_now[0] == md.monthly_now[1]);
+	for (int i = 0; i < 3; i++)
+		ck_assert(md.horizon[0][i] == md.horizon[1][i]);
+	ck_assert(md.horizon[1][0] < md.horizon[1][1] && md.horizon[1][1] < md.horizon[1][2]);
+	for (size_t i = 0; i < md.n; i++) {
+		ck_assert_uint_eq(md.v[i].nkeys, 0);
+		ck_assert(md.v[i].now[0].units == md.v[i].now[1].units && md.v[i].now[1].units > 0);
+		ck_assert(md.v[i].end[0].units == md.v[i].end[1].units);
+		ck_assert(md.v[i].cost_now[0] == md.v[i].cost_now[1]);
+	}
+	ck_assert_uint_eq(md.newly_breached, 0);
+	ck_assert_uint_eq(md.newly_at_risk, 0);
+	ck_assert_int_eq(md.start, 2027 * 12);
+	ck_assert_int_eq(md.months, 24);
+	ck_assert_str_eq(md.side[0].label, "main");
+	ck_assert_str_eq(md.side[0].spec_name, "shop");
+	sp_modeldiff_free(&md);
+	side_free(&b);
+	side_free(&h);
+}
+END_TEST
+
+START_TEST(test_changed_key)
+{
+	struct side b = base_spec(), h = load("2027-01", "0.5", "16", "400", "1000000", "");
+	struct sp_modeldiff md;
+	const struct sp_md_component *api, *web, *db;
+
+	diff(&md, &b, &h);
+	api = find(&md, "api");
+	ck_assert_int_eq(api->change, SP_MD_CHANGED);
+	ck_assert_uint_eq(api->nkeys, 1);
+	ck_assert_str_eq(api->keys[0], "work.cpu_ms_per_request");
+	ck_assert_str_eq(api->section, "services");
+	ck_assert_str_eq(api->unit, "instances");
+	/* twice the work: more instances, in the first month and at the end */
+	ck_assert(api->now[1].units > api->now[0].units);
+	ck_assert(api->end[1].units > api->end[0].units);
+	ck_assert(api->end[1].units >= api->now[1].units);
+	ck_assert(api->cost_now[1] > api->cost_now[0]);
+	/* what feeds api and what api feeds did not change */
+	web = find(&md, "web");
+	db = find(&md, "db");
+	ck_assert_int_eq(web->change, SP_MD_UNCHANGED);
+	ck_assert_int_eq(db->change, SP_MD_UNCHANGED);
+	ck_assert(db->now[1].shards >= 1);
+	ck_assert_uint_eq(md.counts[SP_MD_CHANGED], 1);
+	ck_assert_uint_eq(md.nsettings, 0);
+	/* the total moves by api's cost */
+	ck_assert(fabs((md.monthly_now[1] - md.monthly_now[0]) - (api->cost_now[1] - api->cost_now[0])) < 1e-6);
+	ck_assert(md.horizon[1][1] > md.horizon[0][1]);
+	/* listed first among the changes */
+	ck_assert_str_eq(md.v[0].name, "api");
+	sp_modeldiff_free(&md);
+	side_free(&b);
+	side_free(&h);
+}
+END_TEST
+
+START_TEST(test_added_removed)
+{
+	struct side b = load("2027-01", "0.5", "8", "400", "1000000",
+			     "caches:\n  old: {engine: redis, node: cache.r6g.large, hit_rate: 0.5}\n"),
+		    h = load("2027-01", "0.5", "8", "400", "1000000",
+			     "caches:\n  sessions: {engine: redis, node: cache.r6g.large, hit_rate: 0.5, min_nodes: 2}\n");
+	struct sp_modeldiff md;
+	const struct sp_md_component *old, *sessions;
+
+	diff(&md, &b, &h);
+	ck_assert_uint_eq(md.counts[SP_MD_ADDED], 1);
+	ck_assert_uint_eq(md.counts[SP_MD_REMOVED], 1);
+	ck_assert_uint_eq(md.counts[SP_MD_UNCHANGED], 3);
+	/* added first, then removed */
+	ck_assert_str_eq(md.v[0].name, "sessions");
+	ck_assert_str_eq(md.v[1].name, "old");
+	sessions = find(&md, "sessions");
+	ck_assert_int_eq(sessions->has[0], 0);
+	ck_assert_int_eq(sessions->has[1], 1);
+	ck_assert_str_eq(sessions->section, "caches");
+	ck_assert_str_eq(sessions->unit, "nodes");
+	ck_assert(sessions->now[0].units == 0 && sessions->now[1].units >= 2);
+	old = find(&md, "old");
+	ck_assert_int_eq(old->change, SP_MD_REMOVED);
+	ck_assert(old->now[0].units >= 1 && old->now[1].units == 0);
+	ck_assert(old->cost_now[1] == 0);
+	/* one cache node more: the total moves by the difference of the two */
+	ck_assert(fabs((md.monthly_now[1] - md.monthly_now[0]) -
+		       (sessions->cost_now[1] - old->cost_now[0])) < 1e-6);
+	sp_modeldiff_free(&md);
+	side_free(&b);
+	side_free(&h);
+}
+END_TEST
+
+START_TEST(test_driver_resizes)
+{
+	struct side b = base_spec(), h = load("2027-01", "1.5", "8", "400", "1000000", "");
+	struct sp_modeldiff md;
+
+	diff(&md, &b, &h);
+	ck_assert_uint_eq(md.nsettings, 1);
+	ck_assert_str_eq(md.settings[0], "drivers.users.annual_growth");
+	/* nothing of the components' own changed, but they grow faster */
+	ck_assert_uint_eq(md.counts[SP_MD_CHANGED], 0);
+	ck_assert_uint_ge(md.counts[SP_MD_RESIZED], 1);
+	ck_assert_int_eq(find(&md, "api")->change, SP_MD_RESIZED);
+	ck_assert(find(&md, "api")->end[1].units > find(&md, "api")->end[0].units);
+	/* the first month is the same: growth starts from the same users */
+	ck_assert(find(&md, "api")->now[1].units == find(&md, "api")->now[0].units);
+	ck_assert(md.horizon[1][1] > md.horizon[0][1]);
+	sp_modeldiff_free(&md);
+	side_free(&b);
+	side_free(&h);
+}
+END_TEST
+
+START_TEST(test_budget_and_slo)
+{
+	struct side b = base_spec(), h = load("2027-01", "0.5", "8", "4", "200", "");
+	struct sp_modeldiff md;
+	const struct sp_md_budget *bd;
+	const struct sp_md_component *api;
+
+	diff(&md, &b, &h);
+	ck_assert_uint_eq(md.nbudgets, 1);
+	bd = &md.budgets[0];
+	ck_assert_str_eq(bd->key, "budgets.monthly_max");
+	ck_assert_int_eq(bd->level[0], SP_MD_WITHIN);
+	ck_assert_int_eq(bd->level[1], SP_MD_OVER_MEDIAN);
+	ck_assert(bd->limit[0] == 1000000 && bd->limit[1] == 200);
+	ck_assert_int_eq(bd->first[1], 0);
+	ck_assert_int_eq(bd->nmonths[1], 24);
+	ck_assert(bd->worst[1] > 200);
+	ck_assert_uint_eq(md.newly_breached, 1);
+	/* api capped at 4 instances a region: its SLO is at risk */
+	api = find(&md, "api");
+	ck_assert_int_eq(api->risk[0], -1);
+	ck_assert_int_ge(api->risk[1], 0);
+	ck_assert(api->risk_share[1] > 0);
+	ck_assert_uint_eq(md.newly_at_risk, 1);
+	ck_assert_uint_eq(api->nkeys, 1);
+	ck_assert_str_eq(api->keys[0], "scaling.max");
+	ck_assert_str_eq(md.settings[0], "budgets.monthly_max");
+	sp_modeldiff_free(&md);
+
+	/* the other way round: no longer breached, no longer at risk */
+	diff(&md, &h, &b);
+	ck_assert_uint_eq(md.newly_breached, 0);
+	ck_assert_uint_eq(md.newly_at_risk, 0);
+	ck_assert_int_eq(md.budgets[0].level[0], SP_MD_OVER_MEDIAN);
+	ck_assert_int_eq(md.budgets[0].level[1], SP_MD_WITHIN);
+	sp_modeldiff_free(&md);
+	side_free(&b);
+	side_free(&h);
+}
+END_TEST
+
+START_TEST(test_no_base)
+{
+	struct side h = base_spec();
+	struct sp_modeldiff md;
+
+	diff(&md, NULL, &h);
+	ck_assert_int_eq(md.side[0].found, 0);
+	ck_assert_int_eq(md.side[1].found, 1);
+	ck_assert_uint_eq(md.counts[SP_MD_ADDED], 3);
+	ck_assert(md.monthly_now[0] == 0 && md.horizon[0][1] == 0);
+	ck_assert(md.monthly_now[1] > 0);
+	ck_assert_uint_eq(md.nsettings, 0);
+	ck_assert_uint_eq(md.newly_breached, 0);
+	sp_modeldiff_free(&md);
+	side_free(&h);
+}
+END_TEST
+
+START_TEST(test_horizon_of_head)
+{
+	struct side b = load("2026-01", "0.5", "8", "400", "1000000", ""), h = base_spec(), h2 = base_spec();
+	struct sp_modeldiff md, md2;
+
+	diff(&md, &b, &h);
+	/* computed over the head's horizon: the same figures as an unchanged spec */
+	ck_assert_int_eq(md.start, 2027 * 12);
+	ck_assert_uint_eq(md.nsettings, 1);
+	ck_assert_str_eq(md.settings[0], "horizon.start");
+	ck_assert(md.horizon[0][1] == md.horizon[1][1]);
+	ck_assert_uint_eq(md.counts[SP_MD_UNCHANGED], 3);
+	/* each side's own horizon is kept for the reader, and the spec's is restored */
+	ck_assert_int_eq(md.side[0].start, 2026 * 12);
+	ck_assert_int_eq(b.spec->start, 2026 * 12);
+	/* the same seed gives the same figures again */
+	diff(&md2, &h2, &h);
+	ck_assert(md2.horizon[1][2] == md.horizon[1][2]);
+	ck_assert(md2.monthly_now[0] == md.monthly_now[1]);
+	sp_modeldiff_free(&md);
+	sp_modeldiff_free(&md2);
+	side_free(&b);
+	side_free(&h);
+	side_free(&h2);
+}
+END_TEST
+
+Suite *suite_modeldiff(void)
+{
+	Suite *s = suite_create("modeldiff");
+	TCase *tc = tcase_create("modeldiff");
+
+	tcase_add_test(tc, test_compare_yaml);
+	tcase_add_test(tc, test_unchanged_is_zero);
+	tcase_add_test(tc, test_changed_key);
+	tcase_add_test(tc, test_added_removed);
+	tcase_add_test(tc, test_driver_resizes);
+	tcase_add_test(tc, test_budget_and_slo);
+	tcase_add_test(tc, test_no_base);
+	tcase_add_test(tc, test_horizon_of_head);
+	suite_add_tcase(s, tc);
+	return s;
+}
