@@ -618,8 +618,8 @@ out:
 	return ret;
 }
 
-int sp_git_read_spec(struct sp_git *g, const struct sp_git_rev *rev, const struct sp_git_rev *other,
-		     struct sp_git_spec *s, struct sp_err *err)
+int sp_git_read_spec(struct sp_git *g, const struct sp_git_rev *rev, enum sp_git_moves moves,
+		     const struct sp_git_rev *other, struct sp_git_spec *s, struct sp_err *err)
 {
 	git_tree *tree = NULL;
 	char *from = NULL;
@@ -632,8 +632,8 @@ int sp_git_read_spec(struct sp_git *g, const struct sp_git_rev *rev, const struc
 		goto out;
 	if ((rc = read_at(g, rev, tree, g->path, s, err)) < 0)
 		goto out;
-	if (rc == 0) {
-		if (find_rename(g, tree, other, &from, &s->arena, err) < 0)
+	if (rc == 0 && moves != SP_GIT_MOVES_NONE) {
+		if (find_rename(g, tree, moves == SP_GIT_MOVES_TO_REV ? other : NULL, &from, &s->arena, err) < 0)
 			goto out;
 		if (from && (rc = read_at(g, rev, tree, from, s, err)) < 0)
 			goto out;

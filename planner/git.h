@@ -63,16 +63,20 @@ int sp_git_resolve(struct sp_git *g, const char *ref, struct sp_git_rev *out, st
  * --unshallow or git fetch origin main". Returns 0, or -1 with err set. */
 int sp_git_resolve_base(struct sp_git *g, const char *ref, struct sp_git_rev *out, struct sp_err *err);
 
+/* Where to look for the spec when nothing is at its path at rev: nowhere,
+ * or where the files that make it up at other (or in the work tree and
+ * index) came from, by git's rename detection. */
+enum sp_git_moves { SP_GIT_MOVES_NONE, SP_GIT_MOVES_TO_REV, SP_GIT_MOVES_TO_WORKTREE };
+
 /* Reads the spec at rev: the file at the spec's path, or every *.yaml and
  * *.yml blob of the folder there (not those whose names start with '.').
- * When nothing is at the path, looks for where the spec was before a move
- * (git's rename detection between rev and other, or the work tree and index
- * when other is NULL) and reads it from there. A symbolic link, a submodule
- * or a file over the spec's size limit is an error. Returns 0 (out->found 0
- * when there is no spec at rev; free out with sp_git_spec_free either way),
- * or -1 with err set. */
-int sp_git_read_spec(struct sp_git *g, const struct sp_git_rev *rev, const struct sp_git_rev *other,
-		     struct sp_git_spec *out, struct sp_err *err);
+ * When nothing is at the path, follows a move as moves says (other is the
+ * revision for SP_GIT_MOVES_TO_REV) and reads the spec from where it was.
+ * A symbolic link, a submodule or a file over the spec's size limit is an
+ * error. Returns 0 (out->found 0 when there is no spec at rev; free out
+ * with sp_git_spec_free either way), or -1 with err set. */
+int sp_git_read_spec(struct sp_git *g, const struct sp_git_rev *rev, enum sp_git_moves moves,
+		     const struct sp_git_rev *other, struct sp_git_spec *out, struct sp_err *err);
 /* Frees s's strings and files; s is zeroed. */
 void sp_git_spec_free(struct sp_git_spec *s);
 

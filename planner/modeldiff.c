@@ -33,6 +33,17 @@ void sp_md_horizon_label(sp_month start, int months, char *buf)
 	snprintf(buf, 20, "%s..%s", a, b);
 }
 
+void sp_md_share_label(char *buf, size_t n, double share)
+{
+	double p = share * 100;
+	if (p > 0 && p < 0.1)
+		snprintf(buf, n, "<0.1%%");
+	else if (p < 10)
+		snprintf(buf, n, "%.1f%%", p);
+	else
+		snprintf(buf, n, "%.0f%%", p);
+}
+
 /* ---- comparing YAML values ------------------------------------------------------------------- */
 
 /* Small mappings are searched in place; larger ones through a hash map. */

@@ -140,6 +140,33 @@ int sp_modeldiff_make(struct sp_modeldiff *md, const struct sp_md_input in[2], c
 		      struct sp_diags *d);
 void sp_modeldiff_free(struct sp_modeldiff *md);
 
+/* ---- a pull request's two sides, read with libgit2 (planner/modeldiff_git.c) ---- */
+
+struct sp_ws_report;
+
+/* What diff and plan --base compare. */
+struct sp_md_request {
+	const char *spec_path;            /* as given: a file or a folder in a git work tree */
+	const char *base_ref;             /* --base REF, or NULL: the merge base (planner/git.h) */
+	const char *head_ref;             /* --head REF, or NULL: the work tree */
+	/* the work tree's spec when the caller has loaded it already (plan):
+	 * used as the head instead of loading it again; NULL: load it */
+	struct sp_spec *head_spec;
+	const struct sp_graph *head_graph;
+	const struct sp_catalog *head_catalog;
+	struct sp_md_opts o;
+};
+
+/* Opens the repository that holds rq->spec_path, resolves the base (and
+ * the head), reads the base's spec from the object database with no
+ * checkout (following a move of the spec, REF:PATH in every position), the
+ * head's from the work tree or the object database, loads each with its
+ * catalog (a catalog given by a relative path is read from the same tree)
+ * and compares them. Every error goes to r: git's (with the revision and
+ * path), a spec that does not load (origin/main:scaleplan.yaml:12:3), a
+ * catalog. Returns 0, or -1. Free md with sp_modeldiff_free either way. */
+int sp_modeldiff_from_git(struct sp_modeldiff *md, const struct sp_md_request *rq, struct sp_ws_report *r);
+
 /* The dotted keys that differ between two YAML values, appended to *keys
  * (n used, cap allocated; strings in a) as prefix.key..., or prefix itself
  * when the kinds differ, a scalar differs or a list's length does; numbers
@@ -147,6 +174,9 @@ void sp_modeldiff_free(struct sp_modeldiff *md);
  * stays linear in the nodes. */
 void sp_md_compare_yaml(struct sp_arena *a, const struct sp_ynode *x, const struct sp_ynode *y, const char *prefix,
 			const char ***keys, size_t *n, size_t *cap);
+
+/* A share of paths as people read it: "37%", "2.5%", "<0.1%" (n >= 8). */
+void sp_md_share_label(char *buf, size_t n, double share);
 
 /* A side's horizon, as "YYYY-MM..YYYY-MM" into buf (at least 20 bytes). */
 void sp_md_horizon_label(sp_month start, int months, char *buf);

@@ -382,7 +382,7 @@ START_TEST(test_read_spec)
 	commit_all("one");
 	g = open_spec("specs");
 	ck_assert_int_eq(sp_git_resolve(g, "HEAD", &rev, &err), 0);
-	ck_assert_int_eq(sp_git_read_spec(g, &rev, NULL, &s, &err), 0);
+	ck_assert_int_eq(sp_git_read_spec(g, &rev, SP_GIT_MOVES_TO_WORKTREE, NULL, &s, &err), 0);
 	ck_assert_int_eq(s.found, 1);
 	ck_assert_int_eq(s.is_dir, 1);
 	ck_assert_str_eq(s.path, "specs");
@@ -397,7 +397,7 @@ START_TEST(test_read_spec)
 
 	/* a file */
 	g = open_spec("one.yaml");
-	ck_assert_int_eq(sp_git_read_spec(g, &rev, NULL, &s, &err), 0);
+	ck_assert_int_eq(sp_git_read_spec(g, &rev, SP_GIT_MOVES_TO_WORKTREE, NULL, &s, &err), 0);
 	ck_assert_int_eq(s.found, 1);
 	ck_assert_int_eq(s.is_dir, 0);
 	ck_assert_uint_eq(s.nfiles, 1);
@@ -408,7 +408,7 @@ START_TEST(test_read_spec)
 
 	/* nothing there: no spec at that revision */
 	g = open_spec("absent.yaml");
-	ck_assert_int_eq(sp_git_read_spec(g, &rev, &rev, &s, &err), 0);
+	ck_assert_int_eq(sp_git_read_spec(g, &rev, SP_GIT_MOVES_TO_REV, &rev, &s, &err), 0);
 	ck_assert_int_eq(s.found, 0);
 	ck_assert_uint_eq(s.nfiles, 0);
 	sp_git_spec_free(&s);
@@ -418,7 +418,7 @@ START_TEST(test_read_spec)
 	put("docs/readme.txt", "r\n");
 	commit_all("two");
 	ck_assert_int_eq(sp_git_resolve(g = open_spec("docs"), "HEAD", &rev, &err), 0);
-	ck_assert_int_eq(sp_git_read_spec(g, &rev, NULL, &s, &err), 0);
+	ck_assert_int_eq(sp_git_read_spec(g, &rev, SP_GIT_MOVES_TO_WORKTREE, NULL, &s, &err), 0);
 	ck_assert_int_eq(s.found, 0);
 	sp_git_spec_free(&s);
 	sp_git_close(g);
@@ -442,14 +442,14 @@ START_TEST(test_read_not_regular)
 	g = open_spec("specs");
 	ck_assert_int_eq(sp_git_resolve(g, "HEAD", &rev, &err), 0);
 	sp_err_clear(&err);
-	ck_assert_int_lt(sp_git_read_spec(g, &rev, NULL, &s, &err), 0);
+	ck_assert_int_lt(sp_git_read_spec(g, &rev, SP_GIT_MOVES_TO_WORKTREE, NULL, &s, &err), 0);
 	ck_assert_str_eq(err.file, "HEAD:specs/b.yaml");
 	ck_assert_str_eq(err.msg, "is a symbolic link; a spec is read from regular files only");
 	sp_git_spec_free(&s);
 	sp_git_close(g);
 	g = open_spec("top.yaml");
 	sp_err_clear(&err);
-	ck_assert_int_lt(sp_git_read_spec(g, &rev, NULL, &s, &err), 0);
+	ck_assert_int_lt(sp_git_read_spec(g, &rev, SP_GIT_MOVES_TO_WORKTREE, NULL, &s, &err), 0);
 	ck_assert_str_eq(err.file, "HEAD:top.yaml");
 	sp_git_spec_free(&s);
 	sp_git_close(g);
@@ -478,7 +478,7 @@ START_TEST(test_renamed)
 	g = open_spec("capacity");
 	ck_assert_int_eq(sp_git_resolve(g, "HEAD~1", &base, &err), 0);
 	ck_assert_int_eq(sp_git_resolve(g, "HEAD", &head, &err), 0);
-	ck_assert_int_eq(sp_git_read_spec(g, &base, &head, &s, &err), 0);
+	ck_assert_int_eq(sp_git_read_spec(g, &base, SP_GIT_MOVES_TO_REV, &head, &s, &err), 0);
 	ck_assert_int_eq(s.found, 1);
 	ck_assert_str_eq(s.renamed_from, "infra");
 	ck_assert_str_eq(s.path, "infra");
@@ -486,7 +486,7 @@ START_TEST(test_renamed)
 	ck_assert_str_eq(s.files[0].name, "HEAD~1:infra/10-main.yaml");
 	sp_git_spec_free(&s);
 	/* against the work tree (and index) as well */
-	ck_assert_int_eq(sp_git_read_spec(g, &base, NULL, &s, &err), 0);
+	ck_assert_int_eq(sp_git_read_spec(g, &base, SP_GIT_MOVES_TO_WORKTREE, NULL, &s, &err), 0);
 	ck_assert_str_eq(s.renamed_from, "infra");
 	sp_git_spec_free(&s);
 	sp_git_close(g);
@@ -494,7 +494,7 @@ START_TEST(test_renamed)
 	rm_rel("capacity/10-main.yaml");
 	put("capacity/main.yaml", big);
 	g = open_spec("capacity/main.yaml");
-	ck_assert_int_eq(sp_git_read_spec(g, &head, NULL, &s, &err), 0);
+	ck_assert_int_eq(sp_git_read_spec(g, &head, SP_GIT_MOVES_TO_WORKTREE, NULL, &s, &err), 0);
 	ck_assert_int_eq(s.found, 1);
 	ck_assert_str_eq(s.renamed_from, "capacity/10-main.yaml");
 	ck_assert_str_eq(s.files[0].name, "HEAD:capacity/10-main.yaml");
