@@ -15,7 +15,12 @@
 #include "model/graph.h"
 #include "model/spec.h"
 #include "model/yaml.h"
+#include "lib/json.h"
+#include "lib/strbuf.h"
+#include "model/forecast.h"
+#include "planner/gates.h"
 #include "planner/modeldiff.h"
+#include "planner/render_modeldiff.h"
 
 Suite *suite_modeldiff(void);
 
@@ -422,6 +427,238 @@ START_TEST(test_horizon_of_head)
 }
 END_TEST
 
+
+/* ---- gates ---------------------------------------------------------------------------------------- */
+
+START_TEST(test_gates_parse)
+{
+	struct sp_gates g;
+	char msg[256];
+
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(sp_gates_parse(&g, "budget", msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(g.which, SP_GATE_BUDGET);
+	ck_assert_int_eq(sp_gates_parse(&g, "slo-risk,cost-increase=12.5%", msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(g.which, SP_GATE_BUDGET | SP_GATE_SLO_RISK | SP_GATE_COST_INCREASE);
+	ck_assert(g.max_increase_pct == 12.5);
+	ck_assert_int_eq(sp_gates_parse(&g, "cost-increase=0", msg, sizeof(msg)), 0);
+	ck_assert(g.max_increase_pct == 0);
+	ck_assert_int_eq(sp_gates_parse(&g, "cost-increase", msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "--fail-on cost-increase needs a percentage, as in cost-increase=10");
+	ck_assert_int_eq(sp_gates_parse(&g, "cost-increase=-1", msg, sizeof(msg)), -1);
+	ck_assert_int_eq(sp_gates_parse(&g, "cost-increase=abc", msg, sizeof(msg)), -1);
+	ck_assert_int_eq(sp_gates_parse(&g, "cost-increase=5%%", msg, sizeof(msg)), -1);
+	ck_assert_int_eq(sp_gates_parse(&g, "cost-increase=inf", msg, sizeof(msg)), -1);
+	ck_assert_int_eq(sp_gates_parse(&g, "budget,,slo-risk", msg, sizeof(msg)), -1);
+	ck_assert_int_eq(sp_gates_parse(&g, "", msg, sizeof(msg)), -1);
+	ck_assert_int_eq(sp_gates_parse(&g, "budgets", msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "unknown gate 'budgets' for --fail-on; expected budget, slo-risk or cost-increase=PCT");
+}
+END_TEST
+
+START_TEST(test_gates_diff)
+{
+	struct side b = base_spec(), h = load("2027-01", "0.5", "8", "4", "200", "");
+	struct sp_modeldiff md;
+	struct sp_gates g;
+	struct sp_gate_report r;
+	char msg[128];
+
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(sp_gates_parse(&g, "budget,slo-risk,cost-increase=1000", msg, sizeof(msg)), 0);
+	diff(&md, &b, &h);
+	sp_gates_check_diff(&g, &md, &r);
+	ck_assert_uint_eq(r.n, 3);
+	ck_assert_int_eq(r.tripped, 1);
+	ck_assert_str_eq(r.v[0].gate, "budget");
+	ck_assert_int_eq(r.v[0].tripped, 1);
+	ck_assert_msg(strstr(r.v[0].detail, "budgets.monthly_max $200 newly breached: over at p50 in 24 months from "
+					    "2027-01 (up to $"),
+		      "%s", r.v[0].detail);
+	ck_assert_msg(strstr(r.v[0].detail, ", within it on main"), "%s", r.v[0].detail);
+	ck_assert_int_eq(r.v[1].tripped, 1);
+	ck_assert_msg(!strncmp(r.v[1].detail, "SLO newly at risk: services.api from ", 37), "%s", r.v[1].detail);
+	ck_assert_str_eq(r.v[2].name, "cost-increase=1000%");
+	ck_assert_int_eq(r.v[2].tripped, 0);
+	ck_assert_msg(strstr(r.v[2].detail, "within the 1000% allowed"), "%s", r.v[2].detail);
+	sp_modeldiff_free(&md);
+
+	/* the way back: a budget kept, no SLO newly at risk (api's cap is lifted, so
+	 * it costs more, within 1000 %) */
+	diff(&md, &h, &b);
+	sp_gates_check_diff(&g, &md, &r);
+	ck_assert_int_eq(r.tripped, 0);
+	ck_assert_str_eq(r.v[0].detail, "no budget newly breached");
+	ck_assert_str_eq(r.v[1].detail, "no SLO newly at risk");
+	ck_assert_msg(r.v[2].detail[0] == '+', "%s", r.v[2].detail);
+	sp_modeldiff_free(&md);
+	g.max_increase_pct = 0;
+
+	/* an unchanged spec is within cost-increase=0; a new one is an increase from nothing */
+	diff(&md, &b, &b);
+	sp_gates_check_diff(&g, &md, &r);
+	ck_assert_int_eq(r.v[2].tripped, 0);
+	ck_assert_msg(!strncmp(r.v[2].detail, "+0.0% ", 6), "%s", r.v[2].detail);
+	sp_modeldiff_free(&md);
+	diff(&md, NULL, &b);
+	sp_gates_check_diff(&g, &md, &r);
+	ck_assert_int_eq(r.v[2].tripped, 1);
+	ck_assert_msg(!strncmp(r.v[2].detail, "an increase from nothing", 24), "%s", r.v[2].detail);
+	sp_modeldiff_free(&md);
+	side_free(&b);
+	side_free(&h);
+}
+END_TEST
+
+START_TEST(test_gates_forecast)
+{
+	struct side tight = load("2027-01", "0.5", "8", "4", "200", ""), easy = base_spec();
+	struct sp_forecast_opts fo;
+	struct sp_forecast *f;
+	struct sp_diags d;
+	struct sp_gates g;
+	struct sp_gate_report r;
+	char msg[128];
+
+	memset(&g, 0, sizeof(g));
+	memset(&fo, 0, sizeof(fo));
+	fo.paths = 100;
+	fo.seed = 7;
+	make_catalog(&cat);
+	ck_assert_int_eq(sp_gates_parse(&g, "budget,slo-risk,cost-increase=10", msg, sizeof(msg)), 0);
+	sp_diags_init(&d);
+	ck_assert_int_eq(sp_forecast_run(&f, tight.spec, tight.g, &cat, &fo, &d), 0);
+	sp_gates_check_forecast(&g, f, tight.spec, &r);
+	ck_assert_int_eq(r.tripped, 1);
+	ck_assert_msg(!strncmp(r.v[0].detail, "budgets.monthly_max $200: over at p50 in 24 months from 2027-01", 63), "%s",
+		      r.v[0].detail);
+	ck_assert_msg(!strncmp(r.v[1].detail, "SLO at risk: services.api from ", 31), "%s", r.v[1].detail);
+	/* 50 %/year for two years: the last month's cost is well above the first's */
+	ck_assert_int_eq(r.v[2].tripped, 1);
+	ck_assert_msg(strstr(r.v[2].detail, "(the monthly p50 cost, 2027-01 to 2028-12: $"), "%s", r.v[2].detail);
+	/* and a plan's cost-increase compares before and after it */
+	sp_gates_check_plan(&g, f, tight.spec, 100, 105, &r);
+	ck_assert_int_eq(r.v[2].tripped, 0);
+	ck_assert_str_eq(r.v[2].detail, "+5.0% (the monthly on-demand list cost $100 -> $105), within the 10% allowed");
+	sp_forecast_free(f);
+	ck_assert_int_eq(sp_forecast_run(&f, easy.spec, easy.g, &cat, &fo, &d), 0);
+	g.which = SP_GATE_BUDGET | SP_GATE_SLO_RISK;
+	sp_gates_check_forecast(&g, f, easy.spec, &r);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_int_eq(r.tripped, 0);
+	ck_assert_str_eq(r.v[0].detail, "every budget is kept");
+	ck_assert_str_eq(r.v[1].detail, "no SLO at risk");
+	sp_forecast_free(f);
+	sp_diags_free(&d);
+	side_free(&tight);
+	side_free(&easy);
+}
+END_TEST
+
+/* ---- rendering ------------------------------------------------------------------------------------ */
+
+/* A spec of n services called by web, each with cpu_ms work. */
+static struct side many(int n, int cpu_ms)
+{
+	struct sp_sb sb = SP_SB_INIT;
+	struct side s;
+	struct sp_diags d;
+
+	sp_sb_adds(&sb, "scaleplan: 1\nname: many\nhorizon: {start: 2027-01, months: 12}\n"
+			"drivers:\n  users: {start: 10000000, model: constant}\nregions: [{name: r1, zones: 3}]\n"
+			"services:\n  web:\n    demand: {driver: users, requests_per_unit_per_day: 10}\n"
+			"    work: {cpu_ms_per_request: 5}\n    instance: m7i.large\n    calls:\n");
+	for (int i = 0; i < n; i++)
+		sp_sb_addf(&sb, "      - {to: svc_%03d}\n", i);
+	for (int i = 0; i < n; i++)
+		sp_sb_addf(&sb, "  svc_%03d: {work: {cpu_ms_per_request: %d}, instance: m7i.large}\n", i, cpu_ms + i % 7);
+	sp_diags_init(&d);
+	ck_assert_msg(sp_spec_load_string(&s.spec, "many.yaml", sb.buf, sb.len, &d) == 0, "%s", d.n ? d.v[0].msg : "");
+	ck_assert_int_eq(sp_graph_build(&s.g, s.spec, &d), 0);
+	sp_diags_free(&d);
+	sp_sb_release(&sb);
+	return s;
+}
+
+START_TEST(test_render)
+{
+	struct side b = many(300, 40), h = many(300, 90);
+	struct sp_modeldiff md;
+	struct sp_sb sb = SP_SB_INIT;
+	struct sp_gates g = { SP_GATE_COST_INCREASE, 5 };
+	struct sp_gate_report r;
+	json_t *doc, *c0;
+	char *text;
+	struct sp_err err;
+
+	diff(&md, &b, &h);
+	ck_assert_uint_eq(md.counts[SP_MD_CHANGED], 300);
+	sp_gates_check_diff(&g, &md, &r);
+	ck_assert_int_eq(r.tripped, 1);
+
+	/* markdown: the gate first, then summarised under its limit, every amount's $ escaped */
+	sp_render_modeldiff_markdown(&sb, &md, &r, 6000);
+	ck_assert_uint_le(sb.len, 6000);
+	ck_assert_msg(!strncmp(sb.buf, "### scaleplan diff: 300 changed, 1 unchanged (+\\$", 49), "%.80s", sb.buf);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "⛔ **Gate `--fail-on cost-increase=5%` tripped:** +"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "more not shown: 0 added, 0 removed, "));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "| 🟡 changed | `services.svc_000` | `work.cpu_ms_per_request` | instances "));
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.buf[i] == '$')
+			ck_assert_msg(i > 0 && sb.buf[i - 1] == '\\', "an unescaped $ at %zu", i);
+	sp_sb_reset(&sb);
+
+	/* text: every change, with its keys */
+	sp_render_modeldiff_text(&sb, &md, &r);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "Components: 300 changed, 1 unchanged\n"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "  ~ services.svc_299: instances "));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\nGates (--fail-on):\n  cost-increase=5%: TRIPPED: +"));
+	sp_sb_reset(&sb);
+
+	/* JSON: versioned, every change with its dotted keys, the cost and the gates */
+	doc = sp_modeldiff_json(&md, &r);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "format_version")), SP_MD_FORMAT_VERSION);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "components")), 300);
+	c0 = json_array_get(json_object_get(doc, "components"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(c0, "name")), "svc_000");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c0, "keys"), 0)),
+			 "services.svc_000.work.cpu_ms_per_request");
+	ck_assert(json_number_value(json_object_get(json_object_get(json_object_get(c0, "capacity"), "now"), "head")) >
+		  json_number_value(json_object_get(json_object_get(json_object_get(c0, "capacity"), "now"), "base")));
+	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(doc, "gates"), 0), "tripped")));
+	ck_assert(json_number_value(json_object_get(
+			  json_object_get(json_object_get(json_object_get(doc, "cost"), "horizon"), "delta"), "p50")) > 0);
+	sp_err_clear(&err);
+	ck_assert_int_eq(sp_json_dump(doc, SP_JSON_ASCII, &text, &err), 0);
+	/* the same bytes again from the same inputs */
+	{
+		struct sp_modeldiff md2;
+		json_t *doc2;
+		char *text2;
+		diff(&md2, &b, &h);
+		doc2 = sp_modeldiff_json(&md2, &r);
+		ck_assert_int_eq(sp_json_dump(doc2, SP_JSON_ASCII, &text2, &err), 0);
+		ck_assert_str_eq(text, text2);
+		free(text2);
+		json_decref(doc2);
+		sp_modeldiff_free(&md2);
+	}
+	free(text);
+	json_decref(doc);
+	sp_modeldiff_free(&md);
+
+	/* unchanged: said in one line */
+	diff(&md, &b, &b);
+	sp_render_modeldiff_text(&sb, &md, NULL);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "No change to the model"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "($0, +0.0%)"));
+	sp_sb_release(&sb);
+	sp_modeldiff_free(&md);
+	side_free(&b);
+	side_free(&h);
+}
+END_TEST
+
 Suite *suite_modeldiff(void)
 {
 	Suite *s = suite_create("modeldiff");
@@ -435,6 +672,10 @@ Suite *suite_modeldiff(void)
 	tcase_add_test(tc, test_budget_and_slo);
 	tcase_add_test(tc, test_no_base);
 	tcase_add_test(tc, test_horizon_of_head);
+	tcase_add_test(tc, test_gates_parse);
+	tcase_add_test(tc, test_gates_diff);
+	tcase_add_test(tc, test_gates_forecast);
+	tcase_add_test(tc, test_render);
 	suite_add_tcase(s, tc);
 	return s;
 }
