@@ -598,6 +598,7 @@ static int parse_sources(struct sp_ld *ld, struct sections *s)
 	struct sp_spec *sp = ld->spec;
 	int parsed_any = 0;
 
+	sp->roots = SP_NEWN(&sp->arena, const struct sp_ynode *, sp->nsrcs + 1);
 	for (size_t i = 0; i < sp->nsrcs; i++) {
 		struct sp_ynode *root;
 		const struct sp_src *src = sp->srcs[i];
@@ -615,6 +616,7 @@ static int parse_sources(struct sp_ld *ld, struct sections *s)
 			sp_error(ld->d, ((struct sp_pos){ src, 0, 0 }), "the file holds no YAML document");
 			continue;
 		}
+		sp->roots[i] = root;
 		if (gather(ld, s, root) == 0)
 			parsed_any = 1;
 	}

@@ -13,6 +13,8 @@
 #include "lib/arena.h"
 #include "lib/diag.h"
 
+struct sp_ynode;
+
 typedef int sp_month;             /* year*12 + month-1; SP_NO_MONTH when unset */
 #define SP_NO_MONTH (-1)
 #define SP_SCHEMA_VERSION 1
@@ -322,6 +324,9 @@ struct sp_spec {
 	struct sp_arena arena;      /* owns everything below */
 	const struct sp_src **srcs; /* every file loaded */
 	size_t nsrcs;
+	/* each file's YAML tree (roots[i] of srcs[i]; NULL for a file with no
+	 * document), kept in the arena for comparing two specs key by key */
+	const struct sp_ynode **roots;
 	struct sp_pos pos;          /* first file's top */
 
 	int schema;                 /* `scaleplan:` version */

@@ -2,8 +2,8 @@
  * side's forecast runs twice with only one month's per-component figures
  * kept (the first month, then the last), so memory stays that of a plan
  * whatever the horizon; totals, budgets and SLO risks come complete from
- * either run. The spec keys are compared on the YAML trees of each side's
- * files, parsed again into the comparison's arena. */
+ * either run. The spec keys are compared on the YAML trees the loader kept
+ * of each side's files (spec->roots). */
 #include "planner/modeldiff.h"
 
 #include <math.h>
@@ -210,18 +210,14 @@ static void put_map_entries(struct sp_arena *a, struct ytab *t, const char *sect
 		ytab_put(t, sp_arena_printf(a, "%s.%s", section, m->keys[i]->str), m->items[i]);
 }
 
-/* Parses every file of spec again into a and files its values: components
- * in comps, every other setting in settings. Returns 0, or -1 with the
- * parser's error in d (not expected: the spec was loaded from these bytes). */
-static int gather_yaml(struct sp_arena *a, const struct sp_spec *spec, struct ytab *comps, struct ytab *settings,
-		       struct sp_diags *d)
+/* Files the values of every file of spec (the YAML trees the loader kept):
+ * components in comps, every other setting in settings. */
+static void gather_yaml(struct sp_arena *a, const struct sp_spec *spec, struct ytab *comps, struct ytab *settings)
 {
 	static const char *const comp_sections[] = { "services", "caches", "datastores", "queues" };
 
-	for (size_t f = 0; f < spec->nsrcs; f++) {
-		struct sp_ynode *root = NULL;
-		if (sp_yaml_parse(&root, spec->srcs[f], a, d) < 0)
-			return -1;
+	for (size_t f = 0; spec->roots && f < spec->nsrcs; f++) {
+		const struct sp_ynode *root = spec->roots[f];
 		if (!root || root->kind != SP_Y_MAP)
 			continue;
 		for (size_t i = 0; i < root->n; i++) {
@@ -249,7 +245,6 @@ static int gather_yaml(struct sp_arena *a, const struct sp_spec *spec, struct yt
 			}
 		}
 	}
-	return 0;
 }
 
 static int cmp_strp(const void *x, const void *y)
@@ -477,20 +472,19 @@ static void copy_side(struct sp_modeldiff *md, int k, const struct sp_md_input *
 }
 
 /* The keys of each component both sides have, and the other settings. */
-static int compare_keys(struct sp_modeldiff *md, const struct sp_md_input in[2], struct sp_diags *d)
+static void compare_keys(struct sp_modeldiff *md, const struct sp_md_input in[2])
 {
 	struct ytab comps[2], settings[2];
 	struct sp_arena *a = &md->arena;
 	size_t scap = 0;
-	int ret = -1;
 
 	for (int k = 0; k < 2; k++) {
 		ytab_init(&comps[k]);
 		ytab_init(&settings[k]);
 	}
 	for (int k = 0; k < 2; k++)
-		if (in[k].spec && gather_yaml(a, in[k].spec, &comps[k], &settings[k], d) < 0)
-			goto out;
+		if (in[k].spec)
+			gather_yaml(a, in[k].spec, &comps[k], &settings[k]);
 	for (size_t i = 0; i < md->n; i++) {
 		struct sp_md_component *c = &md->v[i];
 		const struct sp_ynode *y0, *y1;
@@ -537,13 +531,10 @@ static int compare_keys(struct sp_modeldiff *md, const struct sp_md_input in[2],
 		free(md->settings);
 		md->settings = NULL;
 	}
-	ret = 0;
-out:
 	for (int k = 0; k < 2; k++) {
 		ytab_free(&comps[k]);
 		ytab_free(&settings[k]);
 	}
-	return ret;
 }
 
 int sp_modeldiff_make(struct sp_modeldiff *md, const struct sp_md_input in[2], const struct sp_md_opts *o,
@@ -577,8 +568,7 @@ int sp_modeldiff_make(struct sp_modeldiff *md, const struct sp_md_input in[2], c
 	for (int k = 0; k < 2; k++)
 		if (in[k].spec && forecast_side(&x, &in[k], k, d) < 0)
 			goto out;
-	if (compare_keys(md, in, d) < 0)
-		goto out;
+	compare_keys(md, in);
 	for (size_t i = 0; i < md->n; i++) {
 		struct sp_md_component *c = &md->v[i];
 		if (!c->has[SP_MD_BASE])

@@ -571,6 +571,8 @@ START_TEST(test_load_srcs)
 	ck_assert_int_eq(sp_spec_load_srcs(&spec, srcs, 2, &d), 0);
 	ck_assert_uint_eq(spec->nsrcs, 2);
 	ck_assert_str_eq(spec->srcs[0]->name, "origin/main:specs/a.yaml");
+	ck_assert_ptr_nonnull(spec->roots[0]);   /* the YAML trees are kept for comparing specs */
+	ck_assert_ptr_nonnull(spec->roots[1]);
 	ck_assert_uint_eq(spec->nservices, 1);
 	ck_assert_uint_eq(spec->ntags, 1);
 	ck_assert_str_eq(spec->services[0].pos.src->name, "origin/main:specs/a.yaml");
