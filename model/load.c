@@ -2,7 +2,8 @@
  * the typed spec of model/spec.h and reports every error it finds (up to the
  * diagnostics limit) with its file, line and column. This file reads the
  * files and folders, gathers the top-level sections over them and loads the
- * settings, drivers and regions; load_components.c loads the components and
+ * settings, drivers and regions (a spec may also come from files in memory,
+ * sp_spec_load_srcs); load_components.c loads the components and
  * load_text.c checks the bytes before YAML (model/load_internal.h). */
 #include <dirent.h>
 #include <errno.h>
