@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/hmap.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "model/spec.h"
@@ -313,6 +314,75 @@ static int default_branch(struct sp_git *g, char *out, size_t n, struct sp_err *
 			  "no default branch to compare with (origin/HEAD, main or master): name the base with --base REF");
 }
 
+/* In a shallow clone, whether the history that holds the merge base of a
+ * and b is here. libgit2 reads no shallow grafts: its merge-base search
+ * fails (and, in 1.5, leaks) when it reaches a commit whose parents were not
+ * fetched. So both histories are walked first, each commit once, parents
+ * only when they are in the object database: 1 when a commit is reached
+ * from both (git_merge_base can then finish), 0 when none is and a parent
+ * was missing (the merge base is beyond what was fetched), 2 when none is
+ * and nothing was missing (unrelated histories), -1 on an error. Linear in
+ * the commits of the clone. */
+static int shallow_base_here(struct sp_git *g, const git_oid *a, const git_oid *b)
+{
+	struct sp_arena arena;
+	struct sp_hmap seen;           /* hex id -> the sides that reached it (1, 2) */
+	git_oid *queue = NULL;
+	unsigned char *side = NULL;
+	size_t n = 0, cap = 0, scap = 0;
+	git_odb *odb = NULL;
+	int missing = 0, ret = -1;
+
+	sp_arena_init(&arena);
+	sp_hmap_init(&seen);
+	if (git_repository_odb(&odb, g->repo) < 0)
+		goto out;
+	for (int s = 0; s < 2; s++) {
+		SP_GROW(queue, cap, n + 1);
+		SP_GROW(side, scap, n + 1);
+		queue[n] = s ? *b : *a;
+		side[n++] = (unsigned char)(1 << s);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_commit *c = NULL;
+		uint32_t was;
+		char *key;
+		git_oid_tostr(hex, sizeof(hex), &queue[i]);
+		key = sp_arena_strdup(&arena, hex);
+		if (sp_hmap_get(&seen, key, &was) == 0) {
+			if ((was | side[i]) == 3) {
+				ret = 1;
+				goto out;
+			}
+			continue;
+		}
+		sp_hmap_put(&seen, key, side[i], NULL);
+		if (git_commit_lookup(&c, g->repo, &queue[i]) < 0)
+			goto out;
+		for (unsigned p = 0; p < git_commit_parentcount(c); p++) {
+			const git_oid *pid = git_commit_parent_id(c, p);
+			if (!git_odb_exists(odb, pid)) {
+				missing = 1;
+				continue;
+			}
+			SP_GROW(queue, cap, n + 1);
+			SP_GROW(side, scap, n + 1);
+			queue[n] = *pid;
+			side[n++] = side[i];
+		}
+		git_commit_free(c);
+	}
+	ret = missing ? 0 : 2;
+out:
+	git_odb_free(odb);
+	free(queue);
+	free(side);
+	sp_hmap_free(&seen);
+	sp_arena_free(&arena);
+	return ret;
+}
+
 int sp_git_resolve_base(struct sp_git *g, const char *ref, struct sp_git_rev *out, struct sp_err *err)
 {
 	static const char *const envs[] = { "GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME" };
@@ -360,6 +430,14 @@ int sp_git_resolve_base(struct sp_git *g, const char *ref, struct sp_git_rev *ou
 	}
 	if (lookup_commit(g->repo, "HEAD", &head) < 0) {
 		git_fail(err, SP_ENOTFOUND, "", "HEAD has no commit to compare with '%s'", target);
+		goto out;
+	}
+	if (git_repository_is_shallow(g->repo) &&
+	    shallow_base_here(g, git_commit_id(head), git_commit_id(tip)) == 0) {
+		sp_err_set(err, SP_ENOTFOUND, "", 0, 0,
+			   "the merge base of HEAD and '%s' is not in this clone (shallow?): run git fetch --unshallow or git "
+			   "fetch origin %s",
+			   target, fetch_name(target));
 		goto out;
 	}
 	rc = git_merge_base(&mb, g->repo, git_commit_id(head), git_commit_id(tip));

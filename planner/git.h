@@ -22,7 +22,7 @@ struct sp_git;
 struct sp_git_rev {
 	char label[256];
 	char commit[41];              /* full hexadecimal id */
-	char how[320];                /* how it was chosen: "--base origin/main", "the merge base of HEAD and
+	char how[700];                /* how it was chosen: "--base origin/main", "the merge base of HEAD and
 					 origin/main (GITHUB_BASE_REF=main)" */
 };
 

@@ -564,7 +564,7 @@ int sp_modeldiff_make(struct sp_modeldiff *md, const struct sp_md_input in[2], c
 	md->pcts[0] = 10;
 	md->pcts[1] = 50;
 	md->pcts[2] = 90;
-	md->currency = h->currency;
+	md->currency = sp_arena_strdup(&md->arena, h->currency);
 	for (int k = 0; k < 2; k++)
 		if (in[k].spec && forecast_side(&x, &in[k], k, d) < 0)
 			goto out;

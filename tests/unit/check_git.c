@@ -366,6 +366,52 @@ START_TEST(test_no_default_branch)
 }
 END_TEST
 
+/* A shallow clone as git leaves one: the commits before the boundary are
+ * not in the object database, and .git/shallow lists the boundary. */
+START_TEST(test_shallow)
+{
+	struct sp_git *g;
+	struct sp_git_rev rev;
+	struct sp_err err;
+	char c1[41], c2[41], c3[41], path[512];
+	FILE *f;
+
+	put("scaleplan.yaml", spec_a);
+	snprintf(c1, sizeof(c1), "%s", commit_all("one"));
+	branch_here("feature");
+	put("scaleplan.yaml", "# feature\n");
+	snprintf(c2, sizeof(c2), "%s", commit_all("two"));
+	switch_to("main");
+	put("other.txt", "x\n");
+	snprintf(c3, sizeof(c3), "%s", commit_all("three"));
+	switch_to("feature");
+	g = open_spec("scaleplan.yaml");
+	/* with the whole history: the merge base is c1 */
+	ck_assert_int_eq(sp_git_resolve_base(g, NULL, &rev, &err), 0);
+	ck_assert_str_eq(rev.commit, c1);
+	sp_git_close(g);
+	/* c1 not fetched: c2 and c3 are the boundary */
+	snprintf(path, sizeof(path), "%s/.git/objects/%.2s/%s", tmpdir, c1, c1 + 2);
+	ck_assert_int_eq(remove(path), 0);
+	snprintf(path, sizeof(path), "%s/.git/shallow", tmpdir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fprintf(f, "%s\n%s\n", c2, c3);
+	fclose(f);
+	g = open_spec("scaleplan.yaml");
+	sp_err_clear(&err);
+	ck_assert_int_lt(sp_git_resolve_base(g, NULL, &rev, &err), 0);
+	ck_assert_str_eq(err.msg, "the merge base of HEAD and 'main' is not in this clone (shallow?): run git fetch "
+				  "--unshallow or git fetch origin main");
+	sp_err_clear(&err);
+	ck_assert_int_lt(sp_git_resolve_base(g, c1, &rev, &err), 0);
+	ck_assert_msg(strstr(err.msg, "the base commit "), "%s", err.msg);
+	/* what is there still resolves: main's tip is a base of its own */
+	ck_assert_int_eq(sp_git_resolve_base(g, "main", &rev, &err), 0);
+	ck_assert_str_eq(rev.commit, c3);
+	sp_git_close(g);
+}
+END_TEST
+
 START_TEST(test_read_spec)
 {
 	struct sp_git *g;
@@ -624,6 +670,7 @@ Suite *suite_git(void)
 	tcase_add_test(tc, test_resolve);
 	tcase_add_test(tc, test_merge_base);
 	tcase_add_test(tc, test_no_default_branch);
+	tcase_add_test(tc, test_shallow);
 	tcase_add_test(tc, test_read_spec);
 	tcase_add_test(tc, test_read_not_regular);
 	tcase_add_test(tc, test_renamed);

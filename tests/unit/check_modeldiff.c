@@ -54,6 +54,7 @@ static void make_catalog(struct sp_catalog *c)
 static const char tmpl[] =
 	"scaleplan: 1\n"
 	"name: shop\n"
+	"currency: USD\n"
 	"horizon: {start: %s, months: 24}\n"
 	"drivers:\n"
 	"  users: {start: 2000000, model: exponential, annual_growth: %s, uncertainty: {p10: 0.8, p90: 1.3}}\n"
@@ -659,6 +660,32 @@ START_TEST(test_render)
 }
 END_TEST
 
+/* The comparison keeps what it shows: it is rendered after both specs are gone
+ * (the address sanitizer build checks that nothing points into them). */
+START_TEST(test_outlives_specs)
+{
+	struct side b = base_spec(), h = load("2026-06", "0.7", "12", "400", "1000000", "");
+	struct sp_modeldiff md;
+	struct sp_sb sb = SP_SB_INIT;
+	json_t *doc;
+
+	diff(&md, &b, &h);
+	side_free(&b);
+	side_free(&h);
+	sp_render_modeldiff_text(&sb, &md, NULL);
+	sp_render_modeldiff_markdown(&sb, &md, NULL, 65000);
+	doc = sp_modeldiff_json(&md, NULL);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "Cost (USD; catalog test as of 2026-06):"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "(the base's own horizon is 2027-01..2028-12)"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "Other keys changed: drivers.users.annual_growth, horizon.start\n"));
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "currency")), "USD");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "head"), "spec")), "shop");
+	json_decref(doc);
+	sp_sb_release(&sb);
+	sp_modeldiff_free(&md);
+}
+END_TEST
+
 Suite *suite_modeldiff(void)
 {
 	Suite *s = suite_create("modeldiff");
@@ -676,6 +703,7 @@ Suite *suite_modeldiff(void)
 	tcase_add_test(tc, test_gates_diff);
 	tcase_add_test(tc, test_gates_forecast);
 	tcase_add_test(tc, test_render);
+	tcase_add_test(tc, test_outlives_specs);
 	suite_add_tcase(s, tc);
 	return s;
 }
