@@ -264,7 +264,9 @@ static void set_rev(struct sp_git_rev *out, const char *label, const git_oid *id
 	git_oid_tostr(out->commit, sizeof(out->commit), id);
 }
 
-int sp_git_resolve(struct sp_git *g, const char *ref, struct sp_git_rev *out, struct sp_err *err)
+/* sp_git_resolve, with what the revision is in the message about a commit id
+ * this clone lacks ("base commit", "commit"). */
+static int resolve(struct sp_git *g, const char *ref, const char *what, struct sp_git_rev *out, struct sp_err *err)
 {
 	git_commit *c = NULL;
 	int rc;
@@ -279,11 +281,15 @@ int sp_git_resolve(struct sp_git *g, const char *ref, struct sp_git_rev *out, st
 	}
 	if (looks_like_id(ref))
 		return git_fail(err, SP_ENOTFOUND, "",
-				"the base commit %s is not in this clone (shallow?): run git fetch --unshallow or git "
-				"fetch origin %s",
-				ref, ref);
+				"the %s %s is not in this clone (shallow?): run git fetch --unshallow or git fetch origin %s",
+				what, ref, ref);
 	return git_fail(err, SP_ENOTFOUND, "", "cannot resolve '%s' to a commit in this clone (fetch it: git fetch origin %s)",
 			ref, fetch_name(ref));
+}
+
+int sp_git_resolve(struct sp_git *g, const char *ref, struct sp_git_rev *out, struct sp_err *err)
+{
+	return resolve(g, ref, "commit", out, err);
 }
 
 /* The default branch: origin/HEAD's target, else the first of main,
@@ -394,7 +400,7 @@ int sp_git_resolve_base(struct sp_git *g, const char *ref, struct sp_git_rev *ou
 	int rc, ret = -1;
 
 	if (ref) {
-		if (sp_git_resolve(g, ref, out, err) < 0)
+		if (resolve(g, ref, "base commit", out, err) < 0)
 			return -1;
 		snprintf(out->how, sizeof(out->how), "--base %s", ref);
 		return 0;

@@ -49,8 +49,9 @@ const char *sp_git_path(const struct sp_git *g);
 
 /* Resolves ref (a branch, tag, remote branch or commit id, "HEAD~2") to a
  * commit. A commit id that is not in the object database is reported as
- * "the base commit X is not in this clone (shallow?): run git fetch
- * --unshallow or git fetch origin X". Returns 0, or -1 with err set. */
+ * "the commit X is not in this clone (shallow?): run git fetch --unshallow
+ * or git fetch origin X" ("the base commit" from sp_git_resolve_base).
+ * Returns 0, or -1 with err set. */
 int sp_git_resolve(struct sp_git *g, const char *ref, struct sp_git_rev *out, struct sp_err *err);
 
 /* The base a pull request compares with: ref when non-NULL (exactly that

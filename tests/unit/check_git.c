@@ -236,7 +236,7 @@ START_TEST(test_resolve)
 	/* a commit id this clone lacks: the shallow-clone advice */
 	sp_err_clear(&err);
 	ck_assert_int_lt(sp_git_resolve(g, "0123456789abcdef0123456789abcdef01234567", &rev, &err), 0);
-	ck_assert_msg(strstr(err.msg, "the base commit 0123456789abcdef0123456789abcdef01234567 is not in this clone "
+	ck_assert_msg(strstr(err.msg, "the commit 0123456789abcdef0123456789abcdef01234567 is not in this clone "
 				      "(shallow?): run git fetch --unshallow or git fetch origin "
 				      "0123456789abcdef0123456789abcdef01234567"),
 		      "%s", err.msg);
