@@ -277,7 +277,7 @@ cd "$ROOT/shallow" || exit 1
 [ -f .git/shallow ] && ok || bad "the clone is not shallow"
 run 1 diff --base "$BASE"
 has "the base commit $BASE is not in this clone (shallow?): run git fetch --unshallow or git fetch origin $BASE"
-run 1 diff --head "$BASE"
+run 1 diff --base HEAD --head "$BASE"
 has "the commit $BASE is not in this clone (shallow?)"
 GITHUB_BASE_REF=main run 1 diff
 has "neither 'origin/main' nor 'main' is in this clone (fetch it: git fetch origin main)"
