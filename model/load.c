@@ -2,7 +2,8 @@
  * the typed spec of model/spec.h and reports every error it finds (up to the
  * diagnostics limit) with its file, line and column. This file reads the
  * files and folders, gathers the top-level sections over them and loads the
- * settings, drivers and regions; load_components.c loads the components and
+ * settings, drivers and regions (a spec may also come from files in memory,
+ * sp_spec_load_srcs); load_components.c loads the components and
  * load_text.c checks the bytes before YAML (model/load_internal.h). */
 #include <dirent.h>
 #include <errno.h>
@@ -600,6 +601,7 @@ static int parse_sources(struct sp_ld *ld, struct sections *s)
 	struct sp_spec *sp = ld->spec;
 	int parsed_any = 0;
 
+	sp->roots = SP_NEWN(&sp->arena, const struct sp_ynode *, sp->nsrcs + 1);
 	for (size_t i = 0; i < sp->nsrcs; i++) {
 		struct sp_ynode *root;
 		const struct sp_src *src = sp->srcs[i];
@@ -617,6 +619,7 @@ static int parse_sources(struct sp_ld *ld, struct sections *s)
 			sp_error(ld->d, ((struct sp_pos){ src, 0, 0 }), "the file holds no YAML document");
 			continue;
 		}
+		sp->roots[i] = root;
 		if (gather(ld, s, root) == 0)
 			parsed_any = 1;
 	}
@@ -804,6 +807,36 @@ int sp_spec_load_string(struct sp_spec **out, const char *name, const char *text
 	sp_load_text_skip_bom(src);
 	add_src(sp, src, &cap);
 	if (load_sources(sp, d) < 0) {
+		sp_spec_free(sp);
+		return -1;
+	}
+	*out = sp;
+	return 0;
+}
+
+int sp_spec_load_srcs(struct sp_spec **out, const struct sp_src *srcs, size_t n, struct sp_diags *d)
+{
+	struct sp_spec *sp = spec_new();
+	size_t cap = 0, errors_before = d->nerrors;
+
+	*out = NULL;
+	if (!n)
+		sp_error(d, ((struct sp_pos){ NULL, 0, 0 }), "no spec files to load");
+	for (size_t i = 0; i < n; i++) {
+		struct sp_src *src = SP_NEW(&sp->arena, struct sp_src);
+		src->name = sp_arena_strdup(&sp->arena, srcs[i].name);
+		src->text = "";
+		if (srcs[i].len > SP_MAX_FILE_BYTES) {
+			sp_error(d, ((struct sp_pos){ src, 0, 0 }), "file is larger than the %u MiB limit for a spec",
+				 SP_MAX_FILE_BYTES >> 20);
+			continue;
+		}
+		src->text = sp_arena_strndup(&sp->arena, srcs[i].text, srcs[i].len);
+		src->len = srcs[i].len;
+		sp_load_text_skip_bom(src);
+		add_src(sp, src, &cap);
+	}
+	if (d->nerrors != errors_before || load_sources(sp, d) < 0) {
 		sp_spec_free(sp);
 		return -1;
 	}

@@ -13,6 +13,8 @@
 #include "lib/arena.h"
 #include "lib/diag.h"
 
+struct sp_ynode;
+
 typedef int sp_month;             /* year*12 + month-1; SP_NO_MONTH when unset */
 #define SP_NO_MONTH (-1)
 #define SP_SCHEMA_VERSION 1
@@ -322,6 +324,9 @@ struct sp_spec {
 	struct sp_arena arena;      /* owns everything below */
 	const struct sp_src **srcs; /* every file loaded */
 	size_t nsrcs;
+	/* each file's YAML tree (roots[i] of srcs[i]; NULL for a file with no
+	 * document), kept in the arena for comparing two specs key by key */
+	const struct sp_ynode **roots;
 	struct sp_pos pos;          /* first file's top */
 
 	int schema;                 /* `scaleplan:` version */
@@ -363,6 +368,13 @@ int sp_spec_load(struct sp_spec **out, const char *path, struct sp_diags *diags)
 /* The same from a string, named `name` in messages (tests, init). */
 int sp_spec_load_string(struct sp_spec **out, const char *name, const char *text, size_t len,
 			struct sp_diags *diags);
+/* The same from n files already in memory (a spec read from a git tree),
+ * loaded in the order given as sp_spec_load loads a folder's files: srcs[i]
+ * names each in messages ("origin/main:specs/api.yaml", so an error reads
+ * origin/main:specs/api.yaml:12:3) and holds its bytes; names and bytes are
+ * copied. A file over SP_MAX_FILE_BYTES is an error; n == 0 is one. Returns
+ * as sp_spec_load. */
+int sp_spec_load_srcs(struct sp_spec **out, const struct sp_src *srcs, size_t n, struct sp_diags *diags);
 /* Frees spec, its index and everything in its arena; NULL is a no-op. Whatever
  * points into the spec (a graph, a forecast's names) must be gone first. */
 void sp_spec_free(struct sp_spec *spec);

@@ -9,11 +9,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The exit codes (docs/plan-format.md, "Exit codes"). A usage error is 1, as
+ * in Terraform, so that 2 always means "changes present" under plan's
+ * --detailed-exitcode (and "drift found" for drift). */
 enum {
 	SP_EXIT_OK = 0,
 	SP_EXIT_ERROR = 1,    /* bad input, failed operation */
-	SP_EXIT_USAGE = 2,    /* unknown command or option */
+	SP_EXIT_USAGE = 1,    /* unknown command or option, a bad option value */
+	SP_EXIT_CHANGES = 2,  /* plan --detailed-exitcode: changes present; drift: drift found */
 	SP_EXIT_DELETES = 3,  /* plan or apply refused: it destroys more than --max-deletes */
+	SP_EXIT_GATE = 4,     /* a --fail-on gate tripped (planner/gates.h) */
 };
 
 struct sp_cmd;

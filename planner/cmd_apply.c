@@ -355,6 +355,7 @@ const struct sp_cmd sp_cmd_apply = {
 	"      --no-color          no colour\n"
 	"  -h, --help              show this help\n"
 	"\n"
-	"Exit status: 0 applied, 1 error or a failed operation, 2 usage error, 3 more\n"
-	"resources destroyed than --max-deletes allows (nothing changed).\n",
+	"Exit status: 0 applied, 1 error, a failed operation or a usage error, 3 more\n"
+	"resources destroyed than --max-deletes allows (nothing changed), 130 (143)\n"
+	"interrupted by Ctrl-C (SIGTERM): what was in flight finished and is recorded.\n",
 };

@@ -182,7 +182,7 @@ static int cmd_drift(int argc, char **argv)
 		print_json(&d, &w, st);
 	else
 		print_text(&d, ndrift, &w, st);
-	ret = ndrift ? 2 : SP_EXIT_OK;
+	ret = ndrift ? SP_EXIT_CHANGES : SP_EXIT_OK;
 out:
 	sp_diags_free(&dg);
 	sp_state_free(st);

@@ -16,7 +16,9 @@
 #include "model/forecast.h"
 #include "planner/cli.h"
 #include "planner/commands.h"
+#include "planner/gates.h"
 #include "planner/render_forecast.h"
+#include "planner/render_modeldiff.h"
 #include "planner/workspace.h"
 #include "providers/catalog.h"
 #include "providers/fsio.h"
@@ -24,7 +26,7 @@
 #define MAX_PATHS 100000
 #define MAX_THREADS 64
 
-enum { OPT_MONTHS = 0x2000, OPT_PATHS, OPT_SEED, OPT_BY, OPT_PCTS, OPT_THREADS };
+enum { OPT_MONTHS = 0x2000, OPT_PATHS, OPT_SEED, OPT_BY, OPT_PCTS, OPT_THREADS, OPT_FAILON };
 
 /* A whole number in [min, max], digits only ("12x", "-3", "" and "+3" are refused). */
 static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -110,6 +112,7 @@ struct forecast_args {
 	const char *format, *by, *out, *path;
 	int months;                   /* --months; 0: the spec's horizon */
 	struct sp_forecast_opts fo;
+	struct sp_gates gates;        /* --fail-on (planner/gates.h) */
 };
 
 /* --paths and --threads: a whole number from lo to hi into *out; else the
@@ -151,6 +154,10 @@ static int set_opt(struct forecast_args *a, int c, char **argv)
 			return sp_cli_usage_error(cmd, "%s", msg);
 		return SP_EXIT_OK;
 	case OPT_BY: a->by = optarg; return SP_EXIT_OK;
+	case OPT_FAILON:
+		if (sp_gates_parse(&a->gates, optarg, msg, sizeof(msg)) < 0)
+			return sp_cli_usage_error(cmd, "%s", msg);
+		return SP_EXIT_OK;
 	case 'f': a->format = optarg; return SP_EXIT_OK;
 	case 'o': a->out = optarg; return SP_EXIT_OK;
 	case SP_OPT_NO_COLOR: return SP_EXIT_OK;
@@ -171,6 +178,7 @@ static int parse_args(struct forecast_args *a, int argc, char **argv, int *exit_
 		{ "percentiles", required_argument, NULL, OPT_PCTS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "fail-on", required_argument, NULL, OPT_FAILON },
 		{ "help", no_argument, NULL, 'h' },
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
@@ -287,13 +295,17 @@ static int sink_close(struct sink *s, int ok)
 	return ok;
 }
 
-/* Runs the model and renders it into the sink; prints what it has to say. */
+/* Runs the model and renders it into the sink, with the gates' verdicts
+ * (first in markdown, last in the table; on standard error when one trips);
+ * prints what it has to say. *gate_tripped tells whether a gate tripped. */
 static int run(const struct forecast_args *a, const struct sp_spec *spec, const struct sp_graph *g,
-	       const struct sp_catalog *cat, struct sink *out)
+	       const struct sp_catalog *cat, struct sink *out, int *gate_tripped)
 {
 	struct sp_forecast_opts fo = a->fo;
 	struct sp_cli_progress prog = { "forecast", 0, -1 };
 	struct sp_forecast *fc = NULL;
+	struct sp_gate_report gates;
+	struct sp_sb sb = SP_SB_INIT;
 	struct sp_diags d;
 	struct sp_err err;
 	int ret;
@@ -309,6 +321,13 @@ static int run(const struct forecast_args *a, const struct sp_spec *spec, const 
 	sp_ws_print_diags(&d);
 	sp_diags_free(&d);
 	sp_err_clear(&err);
+	memset(&gates, 0, sizeof(gates));
+	if (ret == SP_EXIT_OK && a->gates.which) {
+		sp_gates_check_forecast(&a->gates, fc, spec, &gates);
+		if (!strcmp(a->format, "markdown"))
+			sp_render_gates_markdown(&sb, &gates);
+		fwrite(sb.buf, 1, sb.len, out->f);
+	}
 	if (ret == SP_EXIT_OK && sp_render_forecast(out->f, fc, spec, a->format, a->by, &err) < 0) {
 		if (err.code == SP_EIO && out->name)
 			sp_ws_error("'%s': %s", out->name, err.msg);
@@ -316,6 +335,16 @@ static int run(const struct forecast_args *a, const struct sp_spec *spec, const 
 			sp_ws_error("%s", err.msg);
 		ret = SP_EXIT_ERROR;
 	}
+	if (ret == SP_EXIT_OK && !strcmp(a->format, "table")) {
+		sp_sb_reset(&sb);
+		sp_render_gates_text(&sb, &gates);
+		fwrite(sb.buf, 1, sb.len, out->f);
+	}
+	for (size_t i = 0; ret == SP_EXIT_OK && i < gates.n; i++)
+		if (gates.v[i].tripped)
+			sp_ws_error("--fail-on %s tripped: %s", gates.v[i].name, gates.v[i].detail);
+	*gate_tripped = ret == SP_EXIT_OK && gates.tripped;
+	sp_sb_release(&sb);
 	sp_forecast_free(fc);
 	return ret;
 }
@@ -328,7 +357,7 @@ static int cmd_forecast(int argc, char **argv)
 	struct sp_catalog *cat = NULL;
 	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	struct sink out;
-	int ret;
+	int ret, tripped = 0;
 
 	if (parse_args(&a, argc, argv, &ret) < 0)
 		return ret;
@@ -348,7 +377,9 @@ static int cmd_forecast(int argc, char **argv)
 	}
 	if (sink_open(&out, a.out) < 0)
 		goto done;
-	ret = sink_close(&out, run(&a, spec, g, cat, &out));
+	ret = sink_close(&out, run(&a, spec, g, cat, &out, &tripped));
+	if (ret == SP_EXIT_OK && tripped)
+		ret = SP_EXIT_GATE;
 done:
 	sp_catalog_free(cat);
 	sp_graph_free(g);
@@ -375,9 +406,14 @@ const struct sp_cmd sp_cmd_forecast = {
 	"      --percentiles L   1 to 9 percentiles in (0, 100), such as 10,50,90 (default)\n"
 	"      --threads N       worker threads (default 2; the model uses at most 2)\n"
 	"  -o, --output OUT      write to OUT, whole or not at all ('-': standard output)\n"
+	"      --fail-on GATE    exit 4 when GATE trips: budget (a budget breached),\n"
+	"                        slo-risk (an SLO at risk) or cost-increase=PCT (the\n"
+	"                        last month's p50 cost more than PCT % above the\n"
+	"                        first's); repeatable, or comma-separated\n"
 	"      --no-color        no colour in messages\n"
 	"  -h, --help            show this help\n"
 	"\n"
-	"Exit status: 0 done (budget breaches are reported, not failed), 1 error,\n"
-	"2 usage error.\n",
+	"Exit status: 0 done (budget breaches are reported, not failed, without\n"
+	"--fail-on), 1 error or a usage error, 4 a --fail-on gate tripped (the\n"
+	"forecast is still written).\n",
 };

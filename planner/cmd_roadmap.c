@@ -441,5 +441,5 @@ const struct sp_cmd sp_cmd_roadmap = {
 	"      --no-color        no colour in messages\n"
 	"  -h, --help            show this help\n"
 	"\n"
-	"Exit status: 0 done, 1 error, 2 usage error.\n",
+	"Exit status: 0 done, 1 error or a usage error.\n",
 };

@@ -95,5 +95,5 @@ const struct sp_cmd sp_cmd_validate = {
 	"      --no-color     no colour in messages\n"
 	"  -h, --help         show this help\n"
 	"\n"
-	"Exit status: 0 valid, 1 errors found, 2 usage error.\n",
+	"Exit status: 0 valid, 1 errors found or a usage error.\n",
 };

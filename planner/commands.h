@@ -35,6 +35,7 @@ extern const struct sp_cmd sp_cmd_graph;
 extern const struct sp_cmd sp_cmd_forecast;
 extern const struct sp_cmd sp_cmd_roadmap;
 extern const struct sp_cmd sp_cmd_plan;
+extern const struct sp_cmd sp_cmd_diff;
 extern const struct sp_cmd sp_cmd_apply;
 extern const struct sp_cmd sp_cmd_drift;
 extern const struct sp_cmd sp_cmd_state;

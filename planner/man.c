@@ -516,10 +516,11 @@ void sp_man_write(FILE *f)
 		man_blocks(f, &u, 0);
 	}
 	fputs(".SH EXIT STATUS\n"
-	      "0 on success; 1 on an error (bad input, a failing server, a failed operation); 2 on a usage error, "
-	      "and for \\fBplan \\-\\-detailed\\-exitcode\\fR and \\fBdrift\\fR when there are changes; 3 when a plan "
-	      "destroys more resources than \\fB\\-\\-max\\-deletes\\fR allows. Each command above says which of "
-	      "these it uses.\n",
+	      "0 on success; 1 on an error (bad input, a failing server, a failed operation) or a usage error; 2 "
+	      "for \\fBplan \\-\\-detailed\\-exitcode\\fR and \\fBdrift\\fR when there are changes; 3 when a plan "
+	      "destroys more resources than \\fB\\-\\-max\\-deletes\\fR allows; 4 when a \\fB\\-\\-fail\\-on\\fR "
+	      "gate trips; 130 (143) when \\fBapply\\fR was interrupted by Ctrl-C (SIGTERM). Each command above says "
+	      "which of these it uses.\n",
 	      f);
 	fputs(".SH ENVIRONMENT\n"
 	      ".TP\n.B NO_COLOR\nwhen set and not empty, no colour (as \\fB\\-\\-no\\-color\\fR)\n"

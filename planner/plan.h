@@ -16,6 +16,8 @@
 #include "providers/state.h"
 #include "planner/workspace.h"
 
+struct json_t;
+
 struct sp_plan_opts {
 	const char *spec_path;
 	const char *at;               /* "YYYY-MM" or NULL: now + lead time */
@@ -69,6 +71,10 @@ struct sp_plan {
 	size_t ntargets;
 	const char *const *excludes;
 	size_t nexcludes;
+	/* plan --base: the change from the base's spec as JSON
+	 * (planner/render_modeldiff.h), which the plan document carries as
+	 * "base"; NULL: none. Set by the command, which holds the reference. */
+	struct json_t *base_json;
 };
 
 /* The limit on destroyed resources in force: --max-deletes, else the spec's

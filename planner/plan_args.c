@@ -14,7 +14,7 @@
 #include "planner/workspace.h"
 
 enum { O_TARGET = 0x2000, O_EXCLUDE, O_REFRESH, O_AT, O_PCT, O_PATHS, O_SEED, O_DETAILED, O_LOCKTO, O_PAR,
-       O_AUTO, O_THREADS, O_FORMAT, O_OUT, O_JSON, O_MAXDEL };
+       O_AUTO, O_THREADS, O_FORMAT, O_OUT, O_JSON, O_MAXDEL, O_BASE, O_FAILON };
 
 static const struct option opts[] = {
 	{ "target", required_argument, NULL, O_TARGET },
@@ -33,13 +33,15 @@ static const struct option opts[] = {
 	{ "out", required_argument, NULL, O_OUT },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "max-deletes", required_argument, NULL, O_MAXDEL },
+	{ "base", required_argument, NULL, O_BASE },
+	{ "fail-on", required_argument, NULL, O_FAILON },
 	{ "help", no_argument, NULL, 'h' },
 	{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* What set_opt found wrong with one option. */
-enum { OPT_OK, OPT_BAD_VALUE, OPT_UNKNOWN, OPT_PLAN_ONLY };
+enum { OPT_OK, OPT_BAD_VALUE, OPT_UNKNOWN, OPT_PLAN_ONLY, OPT_BAD_GATE };
 
 static int set_percentile(const char *s, double *out)
 {
@@ -58,8 +60,9 @@ static int set_max_deletes(const char *s, int *out)
 	return sp_parse_int(s, 0, 1000000, out);
 }
 
-/* Sets what option c (value optarg) says; one of OPT_*. */
-static int set_opt(struct sp_plan_args *a, int c, int is_apply)
+/* Sets what option c (value optarg) says; one of OPT_* (msg, n bytes, says
+ * what is wrong with a --fail-on). */
+static int set_opt(struct sp_plan_args *a, int c, int is_apply, char *msg, size_t n)
 {
 	struct sp_plan_opts *o = &a->o;
 	int bad = 0;
@@ -86,6 +89,15 @@ static int set_opt(struct sp_plan_args *a, int c, int is_apply)
 	case O_JSON: a->format = "json"; return is_apply ? OPT_PLAN_ONLY : OPT_OK;
 	case 'o':
 	case O_OUT: a->out = optarg; return is_apply ? OPT_PLAN_ONLY : OPT_OK;
+	case O_BASE:
+		if (is_apply)
+			return OPT_PLAN_ONLY;
+		a->base = optarg;
+		return *optarg ? OPT_OK : OPT_BAD_VALUE;
+	case O_FAILON:
+		if (is_apply)
+			return OPT_PLAN_ONLY;
+		return sp_gates_parse(&a->gates, optarg, msg, n) < 0 ? OPT_BAD_GATE : OPT_OK;
 	case SP_OPT_NO_COLOR: break;
 	default: return OPT_UNKNOWN;
 	}
@@ -114,6 +126,7 @@ static void set_defaults(struct sp_plan_args *a, int argc)
 int sp_plan_args_parse(struct sp_plan_args *a, const struct sp_cmd *cmd, int argc, char **argv, int *exit_now)
 {
 	int c, li = -1;
+	char msg[256];
 
 	set_defaults(a, argc);
 	*exit_now = -1;
@@ -131,8 +144,11 @@ int sp_plan_args_parse(struct sp_plan_args *a, const struct sp_cmd *cmd, int arg
 			*exit_now = sp_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 			return -1;
 		}
-		switch (set_opt(a, c, cmd == &sp_cmd_apply)) {
+		switch (set_opt(a, c, cmd == &sp_cmd_apply, msg, sizeof(msg))) {
 		case OPT_OK: continue;
+		case OPT_BAD_GATE:
+			*exit_now = sp_cli_usage_error(cmd, "%s", msg);
+			return -1;
 		case OPT_BAD_VALUE:
 			*exit_now = sp_cli_usage_error(cmd, "invalid value '%s' for option '--%s'", optarg,
 						       name ? name : "?");

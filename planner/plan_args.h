@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "planner/cli.h"
+#include "planner/gates.h"
 #include "planner/plan.h"
 #include "planner/render_plan.h"
 
@@ -20,6 +21,8 @@ struct sp_plan_args {
 	int detailed;                 /* plan --detailed-exitcode */
 	int auto_approve;             /* apply --auto-approve */
 	int parallelism;              /* apply --parallelism (default 10) */
+	const char *base;             /* plan --base REF: the change from REF's spec leads the plan; NULL: none */
+	struct sp_gates gates;        /* plan --fail-on (planner/gates.h) */
 	struct sp_cli_progress progress;  /* o.progress_ctx, when standard error is a terminal */
 };
 
@@ -29,7 +32,7 @@ struct sp_plan_args {
  * long options (-out=FILE) work too. The forecast's progress goes to a
  * terminal on standard error (end it with sp_cli_progress_end(&a->progress)
  * before printing anything after sp_plan_make). Returns 0; or -1 with *exit_now the exit
- * code once --help was printed (0) or a usage error was (2). Free a with
+ * code once --help was printed (0) or a usage error was (1). Free a with
  * sp_plan_args_free in either case. */
 int sp_plan_args_parse(struct sp_plan_args *a, const struct sp_cmd *cmd, int argc, char **argv, int *exit_now);
 /* Frees the arrays sp_plan_args_parse allocated (not argv's strings). */

@@ -246,6 +246,8 @@ int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 	}
 	sp_plan_cost_fill(&cost, p);
 	json_object_set_new(root, "cost", cost_block(&cost));
+	if (p->base_json)
+		json_object_set(root, "base", p->base_json);
 
 	/* every real with the fewest digits that read back to it, so what
 	 * apply reads is exactly what plan saw */

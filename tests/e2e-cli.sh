@@ -36,11 +36,11 @@ for lib in libyaml libgit2 libcurl jansson graphviz; do has "^$lib  *[0-9][0-9.]
 cmp -s "$ROOT/out" "$ROOT/v2" && ok || bad "--version differs from version"
 
 CASE=did-you-mean
-run 2 plna
+run 1 plna
 has "unknown command 'plna'; did you mean 'plan'?"
-run 2 aply
+run 1 aply
 has "did you mean 'apply'?"
-run 2 frobnicate
+run 1 frobnicate
 hasnt "did you mean"
 
 CASE=colour

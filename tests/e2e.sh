@@ -281,8 +281,11 @@ has "cannot be read"
 run 0 state push --force good.json
 run 0 plan --detailed-exitcode
 run 1 state unlock 00000000-0000-4000-8000-000000000000
-run 2 state frobnicate
-run 2 state show
+# usage errors exit 1, as in Terraform: 2 is kept for "changes"
+run 1 state frobnicate
+run 1 state show
+run 1 plan --detailed-exitcode --taget service.web-api
+has "unknown option '--taget'"
 
 # ---- nothing protected is destroyed, whatever the state says ----------------
 # the spec protects orders-db; its eu-west-1 copy exists from 2028 on
@@ -372,7 +375,7 @@ run 0 plan --at 2027-06 --max-deletes off -out p.json
 run 3 apply --max-deletes 1 p.json
 run 0 plan --at 2027-06 --max-deletes 11
 run 0 plan --at 2030-06
-run 2 plan --max-deletes -1
+run 1 plan --max-deletes -1
 has "invalid value '-1' for option '--max-deletes'"
 
 # ---- integrity: damage is found on read, named, and recovered ---------------

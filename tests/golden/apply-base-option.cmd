@@ -1,0 +1,1 @@
+apply --base main plan.json

@@ -1,0 +1,1 @@
+diff --fail-on budgett

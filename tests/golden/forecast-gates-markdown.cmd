@@ -1,0 +1,1 @@
+forecast --paths 200 --format markdown --fail-on budget tests/golden/gates.yaml

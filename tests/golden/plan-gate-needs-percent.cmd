@@ -1,0 +1,1 @@
+plan --fail-on cost-increase examples/saas-web.yaml

@@ -1,0 +1,1 @@
+plan --fail-on budget,slo-risk --format markdown examples/saas-web.yaml

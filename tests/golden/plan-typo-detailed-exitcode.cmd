@@ -1,0 +1,1 @@
+plan --detailed-exitcode --taget service.web-api examples/saas-web.yaml
