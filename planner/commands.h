@@ -37,6 +37,7 @@ extern const struct sp_cmd sp_cmd_plan;
 extern const struct sp_cmd sp_cmd_apply;
 extern const struct sp_cmd sp_cmd_drift;
 extern const struct sp_cmd sp_cmd_state;
+extern const struct sp_cmd sp_cmd_comment;
 extern const struct sp_cmd sp_cmd_help;
 
 /* Every command, in the order `scaleplan help` lists them; NULL ends it. */
