@@ -371,7 +371,7 @@ int sp_http_link_next(const char *value, size_t len, char *out, size_t n)
 
 /* One attempt; returns curl's code (the answer is in c->cur). */
 static CURLcode send_once(struct sp_http *c, const char *method, const char *url, const char *body, size_t len,
-			  struct curl_slist *hl, long timeout_ms)
+			  struct curl_slist *hl, long timeout_ms, int fresh)
 {
 	CURL *h = c->h;
 
@@ -399,6 +399,11 @@ static CURLcode send_once(struct sp_http *c, const char *method, const char *url
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	/* libcurl sends a request again, on its own, when a kept-alive
+	 * connection closes before any answer: a request that must not be sent
+	 * twice (a create) goes on a new connection, where it never does */
+	if (fresh)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (c->o.insecure) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -485,7 +490,8 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 		left = c->o.total_ms - (now_ms() - start);
 		if (left < 1)
 			left = 1;
-		rc = send_once(c, method, url, body, len, hl, left < c->o.timeout_ms ? left : c->o.timeout_ms);
+		rc = send_once(c, method, url, body, len, hl, left < c->o.timeout_ms ? left : c->o.timeout_ms,
+			       !(flags & SP_HTTP_RETRY));
 		resp->attempts = attempt;
 		if (c->too_big) {
 			wipe_slist(hl);
@@ -507,7 +513,9 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 			if (until > wait)
 				wait = until;
 		}
-		if (now_ms() - start + wait >= c->o.total_ms)
+		/* an attempt left with less than a second (or its timeout) would
+		 * end in a timeout that hides the answer that matters */
+		if (now_ms() - start + wait + (c->o.timeout_ms < 1000 ? c->o.timeout_ms : 1000) > c->o.total_ms)
 			break;
 		sleep_ms(wait);
 	}

@@ -55,7 +55,9 @@ struct sp_http_resp {
 };
 
 enum {
-	SP_HTTP_RETRY = 1,          /* safe to send again (GET, PUT, DELETE, idempotent POST) */
+	SP_HTTP_RETRY = 1,          /* safe to send again (GET, PUT, DELETE, idempotent POST); without it a
+				       request is sent once, on a new connection (libcurl would otherwise
+				       send it again when a kept-alive connection closes unanswered) */
 	SP_HTTP_NO_4XX_ERR = 2,     /* a 4xx answer is returned as 0, for the caller to read */
 };
 

@@ -506,7 +506,7 @@ has "### scaleplan plan: 3000 to create"
 has "more not shown"
 tail -n 3 "$ROOT/out" | grep -q "</details>" && ok || bad "the markdown does not end with its details block closed"
 run 0 plan --format json
-same "$(grep -c '"address"' "$ROOT/out")" 3000 "changes in the JSON plan"
+same "$(grep -c '"changed_attributes"' "$ROOT/out")" 3000 "changes in the JSON plan"
 
 echo "e2e: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -35,7 +35,10 @@ Test controls, under /_test/ (not part of either API):
   POST /_test/faults {"faults": [{"method","path","kind","count"}]}  the next matching requests fail:
        kind "primary" (403, x-ratelimit-remaining 0, reset in 1 s), "secondary" (403, retry-after 1),
        "429" (429, Retry-After 1), "500", "502", "503", "drop" (the connection is closed without an
-       answer), "drop-after" (the request is done, then closed without an answer)
+       answer), "drop-after" (the request is done, then closed without an answer), "foreign-link"
+       (a list whose Link rel="next" points to another server)
+  POST /_test/limits {"github_max", "gitlab_max"}  a forge whose body limit is lower than documented
+  POST /_test/clear-faults
   POST /_test/reset
 
 usage: forge.py PORT LOGFILE     (one JSON line per request: method, path, status, auth scheme, answer)
@@ -124,6 +127,8 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        # logged before it is sent, so the log's order is the order of the requests
+        self.record(status, data)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -131,9 +136,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
-        self.record(status, data)
 
     def record(self, status, data):
+        if self.path.startswith("/_test/"):
+            return
         auth = "none"
         if self.headers.get("Authorization"):
             auth = self.headers["Authorization"].split(" ")[0].lower()
@@ -181,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "drop":
             self.drop()
             return True
-        if kind == "drop-after":
+        if kind in ("drop-after", "foreign-link"):
             return False
         if kind == "primary":
             h = self.gh_rate_headers(0)
@@ -228,6 +234,7 @@ class Handler(BaseHTTPRequestHandler):
         if kind and self.fault_answer(kind, github):
             return
         self._suppress = kind == "drop-after"
+        self._foreign = kind == "foreign-link"
         if github:
             self.github(u.path, q)
         else:
@@ -247,6 +254,13 @@ class Handler(BaseHTTPRequestHandler):
                 for f in doc["faults"]:
                     f.setdefault("count", 1)
                     W.faults.append(f)
+                out = {"ok": True}
+            elif path == "/_test/clear-faults":
+                W.faults = []
+                out = {"ok": True}
+            elif path == "/_test/limits":
+                W.gh_max = int(doc.get("github_max", W.gh_max))
+                W.gl_max = int(doc.get("gitlab_max", W.gl_max))
                 out = {"ok": True}
             elif path == "/_test/seed":
                 key = (doc["forge"], int(doc["thread"]))
@@ -362,6 +376,9 @@ class Handler(BaseHTTPRequestHandler):
             links.append('<%s?per_page=%d&page=%d>; rel="prev"' % (base, per, page - 1))
             links.append('<%s?per_page=%d&page=%d>; rel="first"' % (base, per, 1))
         h = self.gh_rate_headers()
+        if getattr(self, "_foreign", False):
+            links = ['<http://other.invalid:9/repositories/%d/issues/%d/comments?page=2>; rel="next"'
+                     % (W.gh_repo_id, number)]
         if links:
             h["Link"] = ", ".join(links)
         self.answer(200, chunk, h)
