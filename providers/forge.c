@@ -498,13 +498,9 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* The API's words in an error answer: GitHub's "message" and each of its
- * "errors" (an object's message, or code and field), GitLab's "message" (a
- * string, or field: [messages]) or "error"; else the start of the body. At
- * most n bytes. */
-static void api_message(const struct sp_sb *body, char *out, size_t n)
+void sp_forge_api_message(const char *text, size_t len, char *out, size_t n)
 {
-	json_t *root = json_loadb(body->buf, body->len, 0, NULL), *m, *v;
+	json_t *root = json_loadb(text, len, 0, NULL), *m, *v;
 	struct sp_sb sb = SP_SB_INIT;
 	const char *key;
 	size_t i;
@@ -553,10 +549,10 @@ static void api_message(const struct sp_sb *body, char *out, size_t n)
 	}
 	json_decref(root);
 	if (!sb.len)
-		sp_sb_add(&sb, body->buf, body->len < 200 ? body->len : 200);
+		sp_sb_add(&sb, text, len < 200 ? len : 200);
 	/* one printable line */
 	size_t j = 0;
-	for (i = 0; i < sb.len && j + 4 < n; i++) {
+	for (i = 0; i < sb.len && j + 1 < n; i++) {
 		unsigned char ch = (unsigned char)sb.buf[i];
 		out[j++] = ch < 32 || ch == 127 ? ' ' : (char)ch;
 	}
@@ -606,7 +602,7 @@ static int answer_err(struct session *s, const char *method, const char *url, co
 	if (r->status == 0)
 		return sp_err_set(err, SP_EIO, where, 0, 0, "%s: %s", sp_forge_name(s->c->kind),
 				  herr && herr->msg[0] ? herr->msg : "no answer");
-	api_message(&r->body, msg, sizeof msg);
+	sp_forge_api_message(r->body.buf, r->body.len, msg, sizeof msg);
 	h = hint(s->c, r->status, msg);
 	return sp_err_set(err, code, where, 0, 0, "%s: %s %s: HTTP %ld%s%s%s%s%s", sp_forge_name(s->c->kind), method,
 			  where, r->status, msg[0] ? ": " : "", msg, r->attempts > 1 ? " (after retries)" : "",
@@ -820,7 +816,7 @@ int sp_forge_upsert(const struct sp_forge_cfg *c, const char *name, const char *
 		if (r.status >= 400 && r.status < 500 && !sp_http_transient(&r)) {
 			char msg[320];
 			size_t said;
-			api_message(&r.body, msg, sizeof msg);
+			sp_forge_api_message(r.body.buf, r.body.len, msg, sizeof msg);
 			if ((r.status == 422 || r.status == 400 || r.status == 413) && strcasestr(msg, "too long") &&
 			    shrinks < 3) {
 				/* the forge's limit is lower than the documented one */

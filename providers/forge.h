@@ -119,6 +119,13 @@ void sp_forge_compose(struct sp_sb *out, const char *marker, const char *md, siz
 int sp_forge_upsert(const struct sp_forge_cfg *c, const char *name, const char *markdown, size_t len,
 		    struct sp_forge_result *res, struct sp_err *err);
 
+/* The API's words in an error answer (len bytes), as one printable line of
+ * at most n-1 bytes (cut with "..."): GitHub's "message" and each of its
+ * "errors" (an object's field and message, or its field and code, or a
+ * string), GitLab's "message" (a string, or {field: [messages]}) or
+ * "error"; else the start of the body. */
+void sp_forge_api_message(const char *text, size_t len, char *out, size_t n);
+
 /* The URL of the comments of the pull or merge request (page 1), for
  * messages and --dry-run; appended to out. */
 void sp_forge_comments_url(struct sp_sb *out, const struct sp_forge_cfg *c);
