@@ -395,6 +395,194 @@ same "$(lg '[l["status"] for l in L if l["method"] == "POST"]')" "[400, 201]" "a
 same "$(st 'len([n for n in s["gitlab:7"] if "name=big" in n["body"]][0]["body"]) <= 30000')" True "the note fits"
 unset GITLAB_TOKEN CI_API_V4_URL CI_PROJECT_ID CI_MERGE_REQUEST_IID
 
+# ---- the plan document against docs/plan.schema.json ----------------------------------------------
+case_ schema
+SCHEMA="$SRC/docs/plan.schema.json"
+J="$ROOT/schema"
+mkdir -p "$J/w" && cd "$J/w" || exit 1
+cp "$SRC/examples/saas-web.yaml" scaleplan.yaml
+"$BIN" plan --format json >"$J/create.json" 2>/dev/null
+"$BIN" apply --auto-approve --at 2029-06 >/dev/null 2>&1
+"$BIN" plan --at 2030-06 --format json >"$J/update.json" 2>/dev/null
+"$BIN" plan --at 2027-06 --target service.search --format json >"$J/delete.json" 2>/dev/null
+"$BIN" plan --at 2029-06 --format json >"$J/noop.json" 2>/dev/null
+"$BIN" plan --at 2030-06 --target service --exclude service.web-api -out "$J/targets.json" >/dev/null 2>&1
+"$BIN" plan --at 2030-06 --refresh=false --format json >"$J/norefresh.json" 2>/dev/null
+"$BIN" state rm 'service.feed[us-east-1]' >/dev/null 2>&1
+"$BIN" plan --at 2030-06 --format json >"$J/left-alone.json" 2>/dev/null
+sed -i 's/engine: redis/engine: memcached/' scaleplan.yaml
+"$BIN" plan --at 2029-06 --format json >"$J/replace.json" 2>/dev/null
+cd "$W" || exit 1
+"$BIN" plan "$SRC/examples/fintech-payments.yaml" --format json >"$J/fintech.json" 2>/dev/null
+"$BIN" plan "$SRC/examples/ai-assistant.yaml" --format json >"$J/ai.json" 2>/dev/null
+"$BIN" plan "$SRC/examples/split" --format json >"$J/split.json" 2>/dev/null
+# each case has what it is named for, so the schema is checked on every kind of change
+python3 - "$J" >"$ROOT/out" 2>&1 <<'PY'
+import json, sys
+d = sys.argv[1]
+want = {"create": ("create", 11), "update": ("update", 1), "delete": ("delete", 1), "noop": ("no-op", 1),
+        "replace": ("replace", 1), "targets": ("update", 1), "fintech": ("create", 1), "ai": ("create", 1),
+        "split": ("create", 1), "norefresh": ("update", 1), "left-alone": ("update", 1)}
+for name, (act, at_least) in sorted(want.items()):
+    doc = json.load(open("%s/%s.json" % (d, name)))
+    if doc["summary"][act] < at_least:
+        print("%s: %d %s, expected at least %d" % (name, doc["summary"][act], act, at_least))
+    if name == "noop" and sum(v for k, v in doc["summary"].items() if k != "no-op"):
+        print("noop: has changes")
+if not json.load(open(d + "/left-alone.json"))["left_alone"]:
+    print("left-alone: nothing left alone")
+if json.load(open(d + "/targets.json"))["targets"] != ["service"]:
+    print("targets: not recorded")
+PY
+if [ -s "$ROOT/out" ]; then bad "a case lacks what it is for"; else ok; fi
+python3 "$SRC/tests/schema_check.py" "$SCHEMA" "$J"/*.json >"$ROOT/out" 2>&1 && ok || bad "a plan document does not match docs/plan.schema.json"
+same "$(grep -c ': ok$' "$ROOT/out")" 11 "plan documents checked"
+# Terraform's views are consistent with the changes: planned_values holds every resource after the
+# plan (the changes' after, the untouched as they are), prior_state every resource before it
+python3 - "$J" >"$ROOT/out" 2>&1 <<'PY'
+import json, sys
+for name in ("create", "update", "delete", "noop", "replace", "targets", "left-alone", "fintech"):
+    doc = json.load(open("%s/%s.json" % (sys.argv[1], name)))
+    prior = {r["address"]: r for r in doc["prior_state"]["values"]["root_module"]["resources"]}
+    planned = {r["address"]: r for r in doc["planned_values"]["root_module"]["resources"]}
+    for key, lst in (("prior", doc["prior_state"]["values"]["root_module"]["resources"]),
+                     ("planned", doc["planned_values"]["root_module"]["resources"])):
+        addrs = [r["address"] for r in lst]
+        if addrs != sorted(addrs):
+            print("%s: %s not sorted" % (name, key))
+    changed = set()
+    for rc in doc["resource_changes"]:
+        a, ch = rc["address"], rc["change"]
+        changed.add(a)
+        if rc["index"] != rc["region"] or rc["provider_name"] != "scaleplan/local" or rc["mode"] != "managed":
+            print("%s: %s: mode, index or provider_name" % (name, a))
+        if (prior[a]["values"] if a in prior else None) != ch["before"]:
+            print("%s: %s: prior_state is not the change's before" % (name, a))
+        if (planned[a]["values"] if a in planned else None) != ch["after"]:
+            print("%s: %s: planned_values is not the change's after" % (name, a))
+    for a in set(prior) - changed:
+        if planned.get(a) != prior[a]:
+            print("%s: %s: untouched, but planned differs from prior" % (name, a))
+    if set(planned) - changed - set(prior):
+        print("%s: planned has resources from nowhere" % name)
+PY
+if [ -s "$ROOT/out" ]; then bad "planned_values or prior_state disagree with the changes"; else ok; fi
+# the schema and the checker can fail: each of these edits is refused, with its place
+check_bad() {
+    python3 - "$J/update.json" "$J/bad.json" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+    python3 "$SRC/tests/schema_check.py" "$SCHEMA" "$J/bad.json" >"$ROOT/out" 2>&1
+    if [ $? = 1 ]; then ok; else bad "the edit '$1' passed the schema"; fi
+    has "$2"
+}
+check_bad 'd["format_version"] = 1' '$.format_version: must be string, not integer'
+check_bad 'd["format_version"] = "1.2"' '$.format_version: "1.2" does not match'
+check_bad 'd["resource_changes"][0]["mode"] = "data"' '$.resource_changes\[0\].mode: must be "managed"'
+check_bad 'del d["prior_state"]' "missing key 'prior_state'"
+check_bad 'd["surprise"] = 1' '$.surprise: unknown key'
+check_bad 'd["resource_changes"][0]["change"]["actions"] = ["create"]' "matches 0 of oneOf's 5 schemas"
+check_bad 'd["resource_changes"][0]["change"]["after"]["instances"] = None' '$.resource_changes\[0\].change.after.instances'
+check_bad 'd["planned_values"]["root_module"]["resources"][0]["provider_name"] = "registry.terraform.io/hashicorp/aws"' 'provider_name'
+check_bad 'd["cost"]["horizon"]["total"]["p50x"] = 1' '$.cost.horizon.total.p50x: unknown key'
+check_bad 'd["state"]["lineage"] = "not-a-uuid"' '$.state.lineage: matches none of anyOf'
+# a schema with a keyword the checker does not know is refused, not half checked
+printf '{"type": "object", "if": {"required": ["a"]}}' >"$J/odd.schema.json"
+python3 "$SRC/tests/schema_check.py" "$J/odd.schema.json" "$J/update.json" >"$ROOT/out" 2>&1
+same "$?" 2 "a schema the checker cannot check fully"
+has "keyword 'if' is not supported"
+# plan files of format 1 are still read: the reader takes the integer 1
+python3 - "$J/targets.json" "$J/v1.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["format_version"] = 1
+for k in ("spec_path", "planned_values", "prior_state"):
+    del d[k]
+json.dump(d, open(sys.argv[2], "w"), indent=2)
+PY
+GITHUB_TOKEN=$GH_TOK run 0 comment github --plan "$J/v1.json" --number 7 --dry-run --repo acme/shop --api-url "$API"
+has "scaleplan plan: "
+
+# ---- apply on merge what was reviewed ------------------------------------------------------------
+M="$ROOT/merge"
+mkdir -p "$M" && cd "$M" || exit 1
+cp "$SRC/examples/saas-web.yaml" scaleplan.yaml
+"$BIN" apply --auto-approve >/dev/null 2>&1
+webapi=".scaleplan/infra/service.web-api[us-east-1].json"
+inst() { sed -n 's/.*"instances": \([0-9.]*\).*/\1/p' "$1"; }
+
+case_ merge-unchanged
+# the pull request's job saves the plan; the merge job applies it: nothing moved
+run 0 plan --at 2029-06 --target 'service.web-api[us-east-1]' -out pr1.json
+run 0 apply pr1.json
+has "Apply complete: 0 created, 1 updated"
+hasnt "stale"
+
+case_ merge-state-moved-same-changes
+# two pull requests on different services; the other one merged first: the state moved, but planned
+# again this one's change is the one reviewed, so it is applied without --auto-approve
+run 0 plan --at 2029-06 --target 'service.search[us-east-1]' -out pr2.json
+run 0 plan --at 2029-06 --target 'service.feed[us-east-1]' -out pr3.json
+run 0 apply pr3.json
+run 0 apply pr2.json
+has "the plan in 'pr2.json' is stale: it was made against state"
+has "Planned again: every change is the one in the saved plan; applying it."
+has "Apply complete: 0 created, 1 updated"
+
+case_ merge-moved
+# planned at 2030-06; meanwhile an apply at 2029-09 moved web-api: planned again, the list says why,
+# and nothing is applied without --auto-approve
+run 0 plan --at 2030-06 --target 'service.web-api[us-east-1]' -out pr4.json
+run 0 apply --auto-approve --at 2029-09 --target 'service.web-api[us-east-1]'
+before=$(inst "$webapi")
+run 1 apply pr4.json
+has "the plan in 'pr4.json' is stale"
+has "Planning again with the spec 'scaleplan.yaml' as the plan was made (at 2030-06, p50)"
+has "1 resource moved since the plan was made:"
+has "~ service.web-api\[us-east-1\]: planned update, now update"
+has "instances [0-9]* -> [0-9]*  (changed since the plan)"
+has "error: what the plan in 'pr4.json' would change is no longer what it shows; nothing was changed"
+has "scaleplan apply --auto-approve"
+same "$(inst "$webapi")" "$before" "web-api after a refused stale plan"
+run 0 apply --auto-approve pr4.json
+has "Apply complete: 0 created, 1 updated"
+run 0 plan --at 2030-06 --target 'service.web-api[us-east-1]' --detailed-exitcode
+
+case_ merge-world-moved
+# the state did not move, but a resource the plan changes was changed by hand
+run 0 plan --at 2030-09 --target 'service.web-api[us-east-1]' --target 'service.catalog[us-east-1]' -out pr5.json
+sed -i 's/"instances": [0-9]*/"instances": 77/' "$webapi"
+run 1 apply pr5.json
+has "1 resource it changes was changed outside scaleplan since the plan was made (service.web-api\[us-east-1\])"
+has "instances [0-9]* -> 77  (changed since the plan)"
+hasnt "service.catalog\[us-east-1\]: planned"
+same "$(inst "$webapi")" 77 "web-api after a refused plan"
+
+case_ merge-spec-moved
+# the spec changed too: the list says what is wanted now
+sed -i '/^  web-api:/,/^  [a-z]/ s/min: [0-9]*/min: 150/' scaleplan.yaml
+run 1 apply pr5.json
+has "(wanted now)"
+run 0 apply --auto-approve pr5.json
+run 0 plan --at 2030-09 --target 'service.web-api[us-east-1]' --detailed-exitcode
+
+case_ merge-other-spec
+run 0 plan --at 2030-12 --target 'service.search[us-east-1]' -out pr6.json
+run 0 apply --auto-approve --at 2030-11 --target 'service.search[us-east-1]'
+cp scaleplan.yaml keep.yaml
+cp "$SRC/examples/fintech-payments.yaml" scaleplan.yaml
+run 1 apply pr6.json
+has "but the plan in 'pr6.json' was made from 'acme-shop'; nothing was changed"
+rm scaleplan.yaml
+run 1 apply pr6.json
+has "is stale and could not be made again; nothing was changed"
+cp keep.yaml scaleplan.yaml
+run 1 apply pr6.json
+has "1 resource moved"
+
 # ---- secrets: no token in any output or in any answer -------------------------------------------
 case_ secrets
 for t in "$GH_TOK" "$RO_TOK" "$GL_TOK" "$GUEST_TOK" "$JOB_TOK"; do
