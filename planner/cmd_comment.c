@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/strbuf.h"
 #include "planner/cli.h"
@@ -199,14 +200,11 @@ static int spec_name(const struct comment_args *a, const char **name, struct sp_
 	const char *path = a->spec ? a->spec : SP_DEFAULT_SPEC;
 	struct sp_ws_report r = SP_WS_REPORT_INIT;
 	struct sp_spec *spec = NULL;
-	FILE *f;
 
-	if (!a->spec && !(f = fopen(path, "r"))) {
+	if (!a->spec && access(path, F_OK) < 0) {
 		sp_ws_error("which spec is this comment for? give --name NAME (or --spec FILE; there is no %s here)",
 			    SP_DEFAULT_SPEC);
 		return -1;
-	} else if (!a->spec) {
-		fclose(f);
 	}
 	if (sp_ws_load(path, &spec, NULL, &r) < 0) {
 		sp_ws_report_print(&r);
