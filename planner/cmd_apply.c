@@ -9,12 +9,14 @@
 #include "planner/apply.h"
 #include "planner/cli.h"
 #include "planner/commands.h"
+#include "planner/moved.h"
 #include "planner/plan.h"
 #include "planner/plan_args.h"
 #include "planner/planfile.h"
 #include "planner/render_plan.h"
 #include "planner/resume.h"
 #include "planner/workspace.h"
+#include "providers/where.h"
 
 /* Largest plan file read by apply. */
 #define SP_PLANFILE_MAX (512u << 20)
@@ -148,6 +150,109 @@ static int run_apply(struct sp_backend *b, struct sp_provider *prov, struct sp_s
 	return ret;
 }
 
+static void rebase_state(struct sp_plan *p);
+
+/* Where a plan made again keeps its state and resources must be where the
+ * saved plan was made. */
+static int same_where(const struct sp_saved_plan *sp, const struct sp_plan *p)
+{
+	json_t *a = sp_state_cfg_to_json(&sp->state_cfg), *b = sp_state_cfg_to_json(p->state_cfg);
+	json_t *c = sp_provider_cfg_to_json(&sp->provider_cfg), *d = sp_provider_cfg_to_json(p->provider_cfg);
+	int same = json_equal(a, b) && json_equal(c, d);
+
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	json_decref(d);
+	return same;
+}
+
+/* The saved plan in path is stale (why says how): plans again with the
+ * spec and the settings the plan was made with, lists what moved, and
+ * applies the new plan when nothing moved or with --auto-approve. */
+static int apply_replanned(const char *path, const struct sp_saved_plan *sp, struct sp_plan_args *a, const char *why)
+{
+	struct sp_plan_opts o = a->o;
+	struct sp_plan p;
+	struct sp_plan_cost cost;
+	struct sp_plan_view v;
+	struct sp_ws_report r = SP_WS_REPORT_INIT;
+	struct sp_moved *moved = NULL;
+	size_t nmoved;
+	int ret;
+
+	fprintf(stderr, "scaleplan: the plan in '%s' is stale: %s\n", path, why);
+	o.spec_path = sp->spec_path ? sp->spec_path : SP_DEFAULT_SPEC;
+	o.at = sp->at;
+	o.percentile = sp->percentile;
+	o.paths = sp->paths;
+	if (sp->has_seed)
+		o.seed = sp->seed;
+	o.refresh = sp->refreshed;
+	o.targets = sp->targets;
+	o.ntargets = sp->ntargets;
+	o.excludes = sp->excludes;
+	o.nexcludes = sp->nexcludes;
+	o.lock_operation = "apply";
+	fprintf(stderr, "Planning again with the spec '%s' as the plan was made (at %s, p%g)...\n", o.spec_path, o.at,
+		o.percentile);
+	ret = sp_plan_make(&p, &o, &r);
+	sp_cli_progress_end(&a->progress);
+	sp_ws_report_print(&r);
+	if (ret != SP_EXIT_OK) {
+		sp_ws_error("the plan in '%s' is stale and could not be made again; nothing was changed", path);
+		goto out;
+	}
+	ret = SP_EXIT_ERROR;
+	if (sp->spec_name && p.spec->name && strcmp(sp->spec_name, p.spec->name)) {
+		sp_ws_error("the spec '%s' is '%s', but the plan in '%s' was made from '%s'; nothing was changed",
+			    o.spec_path, p.spec->name, path, sp->spec_name);
+		goto out;
+	}
+	if (!same_where(sp, &p)) {
+		sp_ws_error("the spec '%s' keeps its state or resources elsewhere than when the plan in '%s' was made; "
+			    "nothing was changed",
+			    o.spec_path, path);
+		goto out;
+	}
+	nmoved = sp_moved_list(&sp->diff, &p.diff, &moved);
+	if (!nmoved) {
+		fprintf(stderr, "Planned again: every change is the one in the saved plan; applying it.\n");
+	} else {
+		fprintf(stderr, "%zu resource%s moved since the plan was made:\n", nmoved, nmoved == 1 ? "" : "s");
+		sp_moved_print(stderr, moved, nmoved, 50);
+		if (!a->auto_approve) {
+			sp_ws_error("what the plan in '%s' would change is no longer what it shows; nothing was changed",
+				    path);
+			fputs("Review the changes above, then apply the new plan with: scaleplan apply --auto-approve "
+			      "PLANFILE\n(or make a new plan: scaleplan plan -out FILE)\n",
+			      stderr);
+			goto out;
+		}
+	}
+	sp_plan_cost_fill(&cost, &p);
+	sp_plan_args_view(&v, &p, &cost);
+	sp_render_plan_text(stdout, &v);
+	fflush(stdout);
+	char from[300];
+	int max = sp_plan_max_deletes(&o, p.spec, from, sizeof(from));
+	ret = sp_plan_check_deletes(&p.diff, max, from, "nothing was changed", &r);
+	sp_ws_report_print(&r);
+	if (ret != 0)
+		goto out;
+	if (p.diff.n == p.diff.counts[SP_ACT_NOOP]) {
+		printf("No changes; nothing to do.\n");
+		ret = SP_EXIT_OK;
+		goto out;
+	}
+	rebase_state(&p);
+	ret = run_apply(p.ws.backend, p.ws.provider, p.state, &p.diff, &cost, p.at, a->parallelism, 0);
+out:
+	free(moved);
+	sp_plan_free(&p);
+	return ret;
+}
+
 static int apply_saved(const char *path, struct sp_plan_args *a)
 {
 	struct sp_sb sb = SP_SB_INIT;
@@ -157,6 +262,7 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 	struct sp_state *st = NULL;
 	struct sp_err err;
 	struct sp_ws_report r = SP_WS_REPORT_INIT;
+	char why[700] = "";
 	int ret = SP_EXIT_ERROR;
 
 	memset(&sp, 0, sizeof(sp));
@@ -193,13 +299,15 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 	}
 	const struct sp_diff *todo = &sp.diff;
 	struct sp_diff rest;
+	/* nothing may have moved since the plan was made: the state (another
+	 * apply, a state command), and what the plan changes in the provider */
 	if (sp.serial != st->serial || (sp.serial && strcmp(sp.lineage, st->lineage))) {
-		char why[512] = "";
+		char rwhy[512] = "";
 		size_t done = 0;
 		/* the state moved on only by this plan's own operations (an apply of
 		 * it that failed or was interrupted part way): do the rest */
 		if (st->serial > sp.serial && (!sp.serial || !strcmp(sp.lineage, st->lineage)) &&
-		    sp_plan_resume(&sp.diff, st, &rest, &done, &sp.arena, why, sizeof(why))) {
+		    sp_plan_resume(&sp.diff, st, &rest, &done, &sp.arena, rwhy, sizeof(rwhy))) {
 			if (rest.n == rest.counts[SP_ACT_NOOP]) {
 				printf("The plan in '%s' was already applied: every change in it is in the state (%s serial "
 				       "%llu); nothing to do.\n", path, st->lineage, (unsigned long long)st->serial);
@@ -210,16 +318,32 @@ static int apply_saved(const char *path, struct sp_plan_args *a)
 			       "that stopped part way.\n", path, done, sp.diff.n - sp.diff.counts[SP_ACT_NOOP]);
 			todo = &rest;
 		} else {
-			sp_ws_error("the plan in '%s' is stale: it was made against state %s serial %llu, and the state "
-				    "is now %s serial %llu",
-				    path, sp.lineage[0] ? sp.lineage : "(none)", (unsigned long long)sp.serial,
-				    st->serial ? st->lineage : "(none)", (unsigned long long)st->serial);
-			if (why[0])
-				fprintf(stderr, "Since then %s.\n", why);
-			fputs("Another apply or a state command changed it since. Make a new plan: scaleplan plan -out FILE\n",
-			      stderr);
+			snprintf(why, sizeof(why),
+				 "it was made against state %s serial %llu, and the state is now %s serial %llu (another "
+				 "apply or a state command changed it since%s%s)",
+				 sp.lineage[0] ? sp.lineage : "(none)", (unsigned long long)sp.serial,
+				 st->serial ? st->lineage : "(none)", (unsigned long long)st->serial, rwhy[0] ? ": " : "",
+				 rwhy);
+		}
+	} else {
+		const char *first;
+		long n = sp_moved_world(&sp.diff, w.provider, &first, &err);
+		if (n < 0) {
+			sp_ws_print_err(&err, NULL);
 			goto out;
 		}
+		if (n)
+			snprintf(why, sizeof(why),
+				 "%ld resource%s it changes %s changed outside scaleplan since the plan was made (%s%s)", n,
+				 n == 1 ? "" : "s", n == 1 ? "was" : "were", first, n > 1 ? ", ..." : "");
+	}
+	if (why[0]) {
+		/* planning again takes the lock itself */
+		sp_state_free(st);
+		st = NULL;
+		sp_ws_close(&w);
+		ret = apply_replanned(path, &sp, a, why);
+		goto out;
 	}
 	ret = sp_plan_check_deletes(todo, a->o.max_deletes >= 0 ? a->o.max_deletes : -1, "--max-deletes",
 				    "nothing was changed", &r);
@@ -337,15 +461,19 @@ const struct sp_cmd sp_cmd_apply = {
 	"apply", cmd_apply, "make the infrastructure match a saved plan or the spec",
 	"usage: scaleplan apply [OPTIONS] [PLANFILE | FILE|DIR]\n"
 	"\n"
-	"With PLANFILE (from 'scaleplan plan -out'), applies exactly that plan, and\n"
-	"refuses it when the state changed since (another lineage or serial) or when a\n"
-	"resource it changes was changed outside scaleplan. With a spec, plans and\n"
+	"With PLANFILE (from 'scaleplan plan -out'), applies exactly that plan when\n"
+	"nothing moved since it was made: the state (lineage and serial) and the\n"
+	"resources it changes in the provider. When something moved, it plans again with\n"
+	"the spec and the settings the plan records, lists the resources whose change is\n"
+	"no longer the one in the plan, and applies the new plan only with\n"
+	"--auto-approve (or when every change is the same). With a spec, plans and\n"
 	"applies in one go: it shows the plan and asks for 'yes' on a terminal, or\n"
 	"needs --auto-approve. Creates run in dependency order, deletes in reverse,\n"
 	"independent resources in parallel; the state records each operation as it\n"
 	"completes, so after a failure or a kill, apply again continues.\n"
 	"\n"
-	"      --auto-approve      do not ask\n"
+	"      --auto-approve      do not ask; with PLANFILE, apply the plan made again\n"
+	"                          when something moved since it was made\n"
 	"      --parallelism N     operations at once (default 10)\n"
 	"      --lock-timeout D    wait up to D (30s, 2m, 500ms) for the state lock\n"
 	"      --max-deletes N     refuse to destroy more than N resources (also for a\n"

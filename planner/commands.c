@@ -8,8 +8,8 @@
 const struct sp_cmd *const sp_commands[] = {
 	&sp_cmd_init, &sp_cmd_validate, &sp_cmd_graph, &sp_cmd_forecast, &sp_cmd_plan,
 	&sp_cmd_diff, &sp_cmd_roadmap,
-	&sp_cmd_apply, &sp_cmd_drift, &sp_cmd_state, &sp_cmd_help, &sp_cmd_version,
-	&sp_cmd_completion,
+	&sp_cmd_apply, &sp_cmd_drift, &sp_cmd_state, &sp_cmd_comment,
+	&sp_cmd_help, &sp_cmd_version, &sp_cmd_completion,
 	NULL,
 };
 

@@ -39,6 +39,7 @@ extern const struct sp_cmd sp_cmd_diff;
 extern const struct sp_cmd sp_cmd_apply;
 extern const struct sp_cmd sp_cmd_drift;
 extern const struct sp_cmd sp_cmd_state;
+extern const struct sp_cmd sp_cmd_comment;
 extern const struct sp_cmd sp_cmd_help;
 extern const struct sp_cmd sp_cmd_version;
 extern const struct sp_cmd sp_cmd_completion;

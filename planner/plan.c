@@ -331,6 +331,7 @@ int sp_plan_make(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_r
 {
 	memset(p, 0, sizeof(*p));
 	sp_arena_init(&p->arena);
+	p->spec_path = o->spec_path;
 	if (plan_model(p, o, r) < 0 || plan_current(p, o, r) < 0)
 		return SP_EXIT_ERROR;
 	plan_diff(p, o, r);

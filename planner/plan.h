@@ -41,6 +41,7 @@ struct sp_plan_opts {
 
 struct sp_plan {
 	struct sp_arena arena;
+	const char *spec_path;        /* as given (o->spec_path), for the plan document */
 	struct sp_spec *spec;
 	struct sp_graph *graph;
 	struct sp_catalog *catalog;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/json.h"
+#include "lib/xalloc.h"
 #include "model/cost.h"
 #include "providers/resource_json.h"
 
@@ -148,6 +149,11 @@ static int change_body(const struct sp_change *c, json_t *ch, json_t **force_new
 	if ((rc = attr_map(c->after, &after, c->after ? force_new : NULL, err)) < 0)
 		return rc;
 	json_object_set_new(ch, "after", after);
+	/* Terraform's: every value is known when the plan is made, and none is
+	 * sensitive (a side that does not exist is false) */
+	json_object_set_new(ch, "after_unknown", json_object());
+	json_object_set_new(ch, "before_sensitive", c->before ? json_object() : json_false());
+	json_object_set_new(ch, "after_sensitive", c->after ? json_object() : json_false());
 	attrs = json_array();
 	json_object_set_new(ch, "changed_attributes", attrs);
 	for (size_t i = 0; i < c->nattrs; i++) {
@@ -166,16 +172,19 @@ static int change_body(const struct sp_change *c, json_t *ch, json_t **force_new
 	return 0;
 }
 
-static int change_json(const struct sp_change *c, json_t *o, struct sp_err *err)
+static int change_json(const struct sp_change *c, const char *provider, json_t *o, struct sp_err *err)
 {
 	const struct sp_resource *r = c->after ? c->after : c->before;
 	json_t *ch = json_object(), *dp = json_object(), *fn = NULL, *v;
 	int rc;
 
 	json_object_set_new(o, "address", json_string(c->address));
+	json_object_set_new(o, "mode", json_string("managed"));
 	json_object_set_new(o, "type", json_string(r->type));
 	json_object_set_new(o, "name", json_string(r->name));
+	json_object_set_new(o, "index", json_string(r->region));
 	json_object_set_new(o, "region", json_string(r->region));
+	json_object_set_new(o, "provider_name", json_string(provider));
 	json_object_set_new(o, "change", ch);
 	json_object_set_new(o, "depends_on", dp);
 	if ((rc = change_body(c, ch, &fn, err)) < 0)
@@ -210,17 +219,112 @@ static json_t *str_array(const char *const *v, size_t n)
 	return a;
 }
 
+/* ---- Terraform's values representation ------------------------------------------------------- */
+
+/* One resource as Terraform's state and planned values show it: the region
+ * is the instance key (index), as a for_each over regions would make it. */
+static int tf_resource(const struct sp_resource *r, const char *provider, json_t **out, struct sp_err *err)
+{
+	json_t *o = json_object(), *vals;
+	int rc;
+
+	json_object_set_new(o, "address", json_string(r->address));
+	json_object_set_new(o, "mode", json_string("managed"));
+	json_object_set_new(o, "type", json_string(r->type));
+	json_object_set_new(o, "name", json_string(r->name));
+	json_object_set_new(o, "index", json_string(r->region));
+	json_object_set_new(o, "provider_name", json_string(provider));
+	json_object_set_new(o, "schema_version", json_integer(0));
+	if ((rc = sp_resource_json_attrs(r, &vals, NULL, err)) < 0) {
+		json_decref(o);
+		return rc;
+	}
+	json_object_set_new(o, "values", vals);
+	json_object_set_new(o, "sensitive_values", json_object());
+	*out = o;
+	return 0;
+}
+
+/* {"root_module": {"resources": [...]}} of the resources v[0..n) (their
+ * order, sorted by address by the callers). */
+static int tf_values(const struct sp_resource *const *v, size_t n, const char *provider, json_t **out,
+		     struct sp_err *err)
+{
+	json_t *root = json_object(), *mod = json_object(), *res = json_array(), *o;
+	int rc;
+
+	json_object_set_new(root, "root_module", mod);
+	json_object_set_new(mod, "resources", res);
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = tf_resource(v[i], provider, &o, err)) < 0) {
+			json_decref(root);
+			return rc;
+		}
+		json_array_append_new(res, o);
+	}
+	*out = root;
+	return 0;
+}
+
+/* prior_state: the current resources the plan was made against; and
+ * planned_values: what they are after the plan, every address of the
+ * current resources and of the changes (both sorted) walked once. */
+static int tf_states(const struct sp_plan *p, const char *provider, json_t *root, struct sp_err *err)
+{
+	const struct sp_resource_set *cur = &p->current;
+	const struct sp_diff *d = &p->diff;
+	const struct sp_resource **v = sp_xcalloc(cur->n + d->n + 1, sizeof(*v));
+	json_t *planned = NULL, *prior = NULL, *vals = NULL;
+	size_t n = 0, i = 0, k = 0;
+	int rc;
+
+	while (i < cur->n || k < d->n) {
+		int c = i >= cur->n ? 1 : k >= d->n ? -1 : strcmp(cur->v[i].address, d->v[k].address);
+		if (c < 0) {
+			v[n++] = &cur->v[i++];
+			continue;
+		}
+		if (d->v[k].after)
+			v[n++] = d->v[k].after;
+		k++;
+		if (c == 0)
+			i++;
+	}
+	if ((rc = tf_values(v, n, provider, &planned, err)) < 0)
+		goto out;
+	for (n = 0; n < cur->n; n++)
+		v[n] = &cur->v[n];
+	if ((rc = tf_values(v, n, provider, &vals, err)) < 0)
+		goto out;
+	prior = json_object();
+	json_object_set_new(prior, "format_version", json_string("1.0"));
+	json_object_set_new(prior, "values", vals);
+	json_object_set_new(root, "planned_values", planned);
+	json_object_set_new(root, "prior_state", prior);
+	planned = prior = NULL;
+out:
+	json_decref(planned);
+	json_decref(prior);
+	free(v);
+	return rc;
+}
+
 int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 {
 	json_t *root = json_object(), *st = sp_state_cfg_to_json(p->state_cfg), *pr = sp_provider_cfg_to_json(p->provider_cfg), *rc = json_array(),
 	       *sum = json_object();
 	struct sp_plan_cost cost;
+	char provider[128];
 	int ret;
 
 	*out = NULL;
-	json_object_set_new(root, "format_version", json_integer(SP_PLAN_FORMAT_VERSION));
+	/* Terraform's provider_name for every resource: this plan's provider kind */
+	snprintf(provider, sizeof(provider), "scaleplan/%s",
+		 p->provider_cfg && p->provider_cfg->kind ? p->provider_cfg->kind : "local");
+	json_object_set_new(root, "format_version", json_string(SP_PLAN_FORMAT_VERSION));
 	json_object_set_new(root, "scaleplan_version", json_string(SP_VERSION));
 	json_object_set_new(root, "spec", jstr_or_null(p->spec->name));
+	json_object_set_new(root, "spec_path", jstr_or_null(p->spec_path));
 	json_object_set_new(root, "spec_digest", json_string(p->spec_digest));
 	json_object_set_new(root, "at", json_string(p->at));
 	json_object_set_new(root, "percentile", sp_json_number(p->forecast->pcts[p->pct]));
@@ -241,13 +345,15 @@ int sp_plan_to_json(const struct sp_plan *p, char **out, struct sp_err *err)
 	for (size_t i = 0; i < p->diff.n; i++) {
 		json_t *o = json_object();
 		json_array_append_new(rc, o);
-		if ((ret = change_json(&p->diff.v[i], o, err)) < 0)
+		if ((ret = change_json(&p->diff.v[i], provider, o, err)) < 0)
 			goto out;
 	}
 	sp_plan_cost_fill(&cost, p);
 	json_object_set_new(root, "cost", cost_block(&cost));
 	if (p->base_json)
 		json_object_set(root, "base", p->base_json);
+	if ((ret = tf_states(p, provider, root, err)) < 0)
+		goto out;
 
 	/* every real with the fewest digits that read back to it, so what
 	 * apply reads is exactly what plan saw */
@@ -334,9 +440,21 @@ static int dec_force_new(struct sp_jdec *d, json_t *fnew, struct sp_resource *r[
 	return 0;
 }
 
+/* An optional number member into *out. */
+static int dec_num(struct sp_jdec *d, json_t *obj, const char *key, double *out)
+{
+	json_t *v;
+
+	if (sp_jdec_member(d, obj, key, SP_JNUMBER, 0, &v) < 0)
+		return SP_EINVAL;
+	if (v)
+		*out = json_number_value(v);
+	return 0;
+}
+
 static int dec_change(struct sp_jdec *d, json_t *o, struct sp_change *c)
 {
-	json_t *addr, *type, *name, *region, *ch, *acts, *before, *after, *dp, *fnew, *lc, *pd, *az;
+	json_t *addr, *type, *name, *region, *ch, *acts, *before, *after, *dp, *fnew, *lc, *pd, *az, *cost;
 	const char *ptype, *pname, *pregion;
 	size_t mark = d->depth;
 	struct sp_resource *r[2] = { NULL, NULL };
@@ -384,36 +502,79 @@ static int dec_change(struct sp_jdec *d, json_t *o, struct sp_change *c)
 		return rc;
 	c->before = r[0];
 	c->after = r[1];
+	/* the monthly cost the plan priced it at, for renderers (optional) */
+	if ((rc = sp_jdec_member(d, o, "cost", SP_JOBJECT, 0, &cost)) < 0)
+		return rc;
+	if (cost) {
+		sp_jdec_push_key(d, "cost");
+		if (dec_num(d, cost, "monthly_before", &c->cost_before) < 0 ||
+		    dec_num(d, cost, "monthly_after", &c->cost_after) < 0)
+			return SP_EINVAL;
+		sp_jdec_pop(d, mark);
+		c->priced = 1;
+	}
 	return 0;
 }
 
-/* The cost block: what apply records in the state for the next plan. */
-static int dec_cost(struct sp_jdec *d, json_t *root, struct sp_plan_cost *c)
+/* Three percentiles like "p50": number, into pct[] and v[]. d's path is at obj. */
+static int dec_pcts(struct sp_jdec *d, json_t *obj, double pct[3], double v[3])
 {
-	json_t *cost, *cur, *h, *tot, *v;
 	const char *key;
+	json_t *x;
 	int k = 0;
 
+	json_object_foreach(obj, key, x) {
+		char *end;
+		double p = key[0] == 'p' ? strtod(key + 1, &end) : -1;
+		if (k >= 3 || key[0] != 'p' || *end || !(p > 0 && p < 100) || !json_is_number(x))
+			return sp_jdec_fail(d, "must hold three percentiles like \"p50\": number");
+		pct[k] = p;
+		v[k++] = json_number_value(x);
+	}
+	if (k != 3)
+		return sp_jdec_fail(d, "must hold three percentiles like \"p50\": number");
+	return 0;
+}
+
+/* The cost block: what apply records in the state for the next plan (the
+ * currency and the horizon totals), and the figures a renderer shows. */
+static int dec_cost(struct sp_jdec *d, json_t *root, struct sp_plan_cost *c)
+{
+	json_t *cost, *cur, *h, *tot, *prev;
+	const char *st = "", *en = "";
+	double pp[3];
+
+	c->catalog = c->catalog_as_of = "";
 	if (!(cost = need(d, root, "cost", SP_JOBJECT, 0)))
 		return SP_EINVAL;
 	sp_jdec_push_key(d, "cost");
 	if (!(cur = need(d, cost, "currency", SP_JSTRING, 0)) || !(h = need(d, cost, "horizon", SP_JOBJECT, 0)))
 		return SP_EINVAL;
 	c->currency = sp_arena_strdup(d->a, json_string_value(cur));
-	sp_jdec_push_key(d, "horizon");
-	if (!(tot = need(d, h, "total", SP_JOBJECT, 0)))
+	if (sp_jdec_str(d, cost, "catalog", 0, &c->catalog) < 0 ||
+	    sp_jdec_str(d, cost, "catalog_as_of", 0, &c->catalog_as_of) < 0 ||
+	    dec_num(d, cost, "monthly_before", &c->monthly_before) < 0 ||
+	    dec_num(d, cost, "monthly_after", &c->monthly_after) < 0)
 		return SP_EINVAL;
+	sp_jdec_push_key(d, "horizon");
+	if (!(tot = need(d, h, "total", SP_JOBJECT, 0)) || sp_jdec_str(d, h, "start", 0, &st) < 0 ||
+	    sp_jdec_str(d, h, "end", 0, &en) < 0 || sp_jdec_member(d, h, "previous", SP_JOBJECT, SP_JNULL, &prev) < 0)
+		return SP_EINVAL;
+	snprintf(c->horizon_start, sizeof(c->horizon_start), "%s", st);
+	snprintf(c->horizon_end, sizeof(c->horizon_end), "%s", en);
 	sp_jdec_push_key(d, "total");
-	json_object_foreach(tot, key, v) {
-		char *end;
-		double pct = key[0] == 'p' ? strtod(key + 1, &end) : -1;
-		if (k >= 3 || key[0] != 'p' || *end || !(pct > 0 && pct < 100) || !json_is_number(v))
-			return sp_jdec_fail(d, "must hold three percentiles like \"p50\": number");
-		c->pct[k] = pct;
-		c->horizon[k++] = json_number_value(v);
+	if (dec_pcts(d, tot, c->pct, c->horizon) < 0)
+		return SP_EINVAL;
+	sp_jdec_pop(d, 2);
+	if (prev) {
+		sp_jdec_push_key(d, "previous");
+		if (dec_pcts(d, prev, pp, c->previous) < 0)
+			return SP_EINVAL;
+		for (int i = 0; i < 3; i++)
+			if (pp[i] != c->pct[i])
+				return sp_jdec_fail(d, "must hold the percentiles of total");
+		c->has_previous = 1;
 	}
-	if (k != 3)
-		return sp_jdec_fail(d, "must hold three percentiles like \"p50\": number");
 	sp_jdec_pop(d, 0);
 	return 0;
 }
@@ -461,6 +622,97 @@ static int dec_changes(struct sp_jdec *d, json_t *rc, struct sp_saved_plan *sp)
 	return 0;
 }
 
+/* format_version: "2.x" (a minor version only adds keys), or the integer
+ * 1 (or "1") of scaleplan 0.1's plan files; *major gets 2 or 1. */
+static int dec_format(struct sp_jdec *d, json_t *root, int *major)
+{
+	static const char reads[] = "this scaleplan reads format " SP_PLAN_FORMAT_VERSION " (and 1)";
+	json_t *v = json_object_get(root, "format_version");
+	const char *s;
+	char *end;
+	long maj;
+
+	sp_jdec_push_key(d, "format_version");
+	if (!v)
+		return sp_jdec_fail(d, "missing");
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) != 1) {
+			sp_jdec_pop(d, 0);
+			return sp_jdec_fail(d, "plan format %" JSON_INTEGER_FORMAT " is not supported; %s",
+					    json_integer_value(v), reads);
+		}
+		*major = 1;
+		sp_jdec_pop(d, 0);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return sp_jdec_fail(d, "must be a string like \"%s\"", SP_PLAN_FORMAT_VERSION);
+	s = json_string_value(v);
+	maj = s[0] >= '0' && s[0] <= '9' ? strtol(s, &end, 10) : -1;
+	if (maj < 0 || (*end && (*end != '.' || !end[1] || strspn(end + 1, "0123456789") != strlen(end + 1))))
+		return sp_jdec_fail(d, "must be a version like \"%s\", not \"%.40s\"", SP_PLAN_FORMAT_VERSION, s);
+	sp_jdec_pop(d, 0);
+	if (maj == 1 && !*end) {
+		*major = 1;
+		return 0;
+	}
+	if (maj != SP_PLAN_FORMAT_MAJOR)
+		return sp_jdec_fail(d, "plan format \"%.40s\" is not supported; %s", s, reads);
+	*major = (int)maj;
+	return 0;
+}
+
+/* An optional array of strings at key, into *out (arena) and *n. */
+static int dec_strings(struct sp_jdec *d, json_t *root, const char *key, const char ***out, size_t *n)
+{
+	json_t *arr, *e;
+	size_t i, mark;
+
+	if (sp_jdec_member(d, root, key, SP_JARRAY, 0, &arr) < 0)
+		return SP_EINVAL;
+	if (!arr)
+		return 0;
+	mark = sp_jdec_push_key(d, key);
+	*out = SP_NEWN(d->a, const char *, json_array_size(arr) + 1);
+	json_array_foreach(arr, i, e) {
+		if (!json_is_string(e)) {
+			sp_jdec_push_idx(d, i);
+			return sp_jdec_fail(d, "must be a string");
+		}
+		(*out)[(*n)++] = sp_arena_strdup(d->a, json_string_value(e));
+	}
+	sp_jdec_pop(d, mark);
+	return 0;
+}
+
+/* What was asked, to plan again the same way: spec_path, paths, seed,
+ * refreshed, targets, excludes; and left_alone, for renderers. Each optional. */
+static int dec_asked(struct sp_jdec *d, json_t *root, struct sp_saved_plan *sp)
+{
+	json_t *v;
+
+	if (sp_jdec_str(d, root, "spec_path", SP_JNULL, &sp->spec_path) < 0 ||
+	    sp_jdec_member(d, root, "paths", SP_JINTEGER, 0, &v) < 0)
+		return SP_EINVAL;
+	if (v && (json_integer_value(v) < 1 || json_integer_value(v) > 100000))
+		return sp_jdec_fail_in(d, "paths", "must be between 1 and 100000");
+	sp->paths = v ? (int)json_integer_value(v) : 0;
+	if (sp_jdec_member(d, root, "seed", SP_JINTEGER, 0, &v) < 0)
+		return SP_EINVAL;
+	if (v && json_integer_value(v) < 0)
+		return sp_jdec_fail_in(d, "seed", "must not be negative");
+	sp->has_seed = v != NULL;
+	sp->seed = v ? (uint64_t)json_integer_value(v) : 0;
+	sp->refreshed = 1;
+	if (sp_jdec_bool(d, root, "refreshed", 0, &sp->refreshed) < 0)
+		return SP_EINVAL;
+	if (dec_strings(d, root, "targets", &sp->targets, &sp->ntargets) < 0 ||
+	    dec_strings(d, root, "excludes", &sp->excludes, &sp->nexcludes) < 0 ||
+	    dec_strings(d, root, "left_alone", &sp->left_alone, &sp->nleft_alone) < 0)
+		return SP_EINVAL;
+	return 0;
+}
+
 int sp_plan_from_json(struct sp_saved_plan *sp, const char *text, size_t len, const char *origin, struct sp_err *err)
 {
 	json_t *root, *v, *st, *pr, *rc;
@@ -476,19 +728,16 @@ int sp_plan_from_json(struct sp_saved_plan *sp, const char *text, size_t len, co
 		sp_jdec_fail(&d, "not a plan file: the top level must be an object");
 		goto out;
 	}
-	if (!(v = need(&d, root, "format_version", SP_JINTEGER, 0)))
+	if (dec_format(&d, root, &sp->format) < 0)
 		goto out;
-	if (json_integer_value(v) != SP_PLAN_FORMAT_VERSION) {
-		sp_jdec_fail(&d, "plan format %" JSON_INTEGER_FORMAT " is not supported; this scaleplan reads format %d",
-			     json_integer_value(v), SP_PLAN_FORMAT_VERSION);
-		goto out;
-	}
 	if (!(v = need(&d, root, "spec_digest", SP_JSTRING, 0)))
 		goto out;
 	snprintf(sp->spec_digest, sizeof(sp->spec_digest), "%s", json_string_value(v));
 	if (!(v = need(&d, root, "spec", SP_JSTRING, 1)))
 		goto out;
 	sp->spec_name = json_is_string(v) ? sp_arena_strdup(&sp->arena, json_string_value(v)) : NULL;
+	if (dec_asked(&d, root, sp) < 0)
+		goto out;
 	if (!(v = need(&d, root, "at", SP_JSTRING, 0)))
 		goto out;
 	snprintf(sp->at, sizeof(sp->at), "%s", json_string_value(v));

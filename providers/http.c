@@ -267,6 +267,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 		}
 	} else if ((v = header_value(data, len, "Location", &vl))) {
 		snprintf(c->cur->location, sizeof c->cur->location, "%.*s", (int)vl, v);
+	} else if ((v = header_value(data, len, "Link", &vl))) {
+		/* several Link headers may come; the one with rel="next" counts */
+		if (!c->cur->link_next[0])
+			sp_http_link_next(v, vl, c->cur->link_next, sizeof c->cur->link_next);
+	} else if ((v = header_value(data, len, "X-Next-Page", &vl)) && vl < sizeof tmp) {
+		memcpy(tmp, v, vl);
+		tmp[vl] = 0;
+		c->cur->next_page = vl && strspn(tmp, "0123456789") == vl && vl < 10 ? strtol(tmp, NULL, 10) : -1;
 	} else if ((v = header_value(data, len, "X-RateLimit-Remaining", &vl)) && vl < sizeof tmp) {
 		memcpy(tmp, v, vl);
 		tmp[vl] = 0;
@@ -281,8 +289,86 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 
 int sp_http_transient(const struct sp_http_resp *resp)
 {
+	/* GitHub answers a rate limit with 403 (or 429): the primary one with
+	 * x-ratelimit-remaining 0, a secondary one with Retry-After */
 	return resp->status == 0 || resp->status == 429 || resp->status >= 500 ||
-	       (resp->status == 403 && resp->ratelimit_remaining == 0);
+	       (resp->status == 403 && (resp->ratelimit_remaining == 0 || resp->retry_after_ms >= 0));
+}
+
+/* One parameter list of a link ("; rel=\"next last\"; type=..."), p..end:
+ * whether its rel names "next" (RFC 8288: a space-separated list, quoted or
+ * not, compared without case). */
+static int rel_is_next(const char *p, const char *end)
+{
+	while (p < end) {
+		while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+			p++;
+		const char *name = p;
+		while (p < end && *p != '=' && *p != ';')
+			p++;
+		size_t nl = (size_t)(p - name);
+		while (nl && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
+			nl--;
+		if (p >= end || *p != '=')
+			continue;
+		p++;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		const char *val = p, *vend;
+		if (p < end && *p == '"') {
+			val = ++p;
+			while (p < end && *p != '"')
+				p++;
+			vend = p;
+			if (p < end)
+				p++;
+		} else {
+			while (p < end && *p != ';')
+				p++;
+			vend = p;
+		}
+		if (nl != 3 || strncasecmp(name, "rel", 3))
+			continue;
+		for (const char *w = val; w < vend;) {
+			while (w < vend && *w == ' ')
+				w++;
+			const char *we = w;
+			while (we < vend && *we != ' ')
+				we++;
+			if (we - w == 4 && !strncasecmp(w, "next", 4))
+				return 1;
+			w = we;
+		}
+	}
+	return 0;
+}
+
+int sp_http_link_next(const char *value, size_t len, char *out, size_t n)
+{
+	const char *p = value, *end = value + len;
+
+	if (n)
+		out[0] = 0;
+	while (p < end) {
+		const char *lt = memchr(p, '<', (size_t)(end - p)), *gt, *q;
+		int quoted = 0;
+		if (!lt || !(gt = memchr(lt, '>', (size_t)(end - lt))))
+			return -1;
+		/* the parameters run to the next ',' outside quotes */
+		for (q = gt + 1; q < end && (quoted || *q != ','); q++)
+			if (*q == '"')
+				quoted = !quoted;
+		if (rel_is_next(gt + 1, q)) {
+			size_t ul = (size_t)(gt - lt - 1);
+			if (ul + 1 > n)
+				return -1;
+			memcpy(out, lt + 1, ul);
+			out[ul] = 0;
+			return 0;
+		}
+		p = q < end ? q + 1 : end;
+	}
+	return -1;
 }
 
 /* One attempt; returns curl's code (the answer is in c->cur). */
@@ -300,6 +386,8 @@ static CURLcode send_once(struct sp_http *c, const char *method, const char *url
 	c->cur->location[0] = 0;
 	c->cur->ratelimit_remaining = -1;
 	c->cur->ratelimit_reset = 0;
+	c->cur->link_next[0] = 0;
+	c->cur->next_page = -1;
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -394,7 +482,11 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 		sp_sb_release(&sb);
 		hl = curl_slist_append(hl, "Expect:");
 	}
-	hl = curl_slist_append(hl, "Accept: application/json");
+	int own_accept = 0;
+	for (size_t i = 0; i < nh; i++)
+		own_accept |= !strcasecmp(hdrs[i].name, "Accept");
+	if (!own_accept)
+		hl = curl_slist_append(hl, "Accept: application/json");
 
 	for (attempt = 1;; attempt++) {
 		left = c->o.total_ms - (now_ms() - start);
@@ -417,12 +509,15 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 		long wait = sp_http_backoff_ms(c, attempt);
 		if (resp->retry_after_ms >= 0 && resp->retry_after_ms > wait)
 			wait = resp->retry_after_ms;
-		if (resp->status == 403 && resp->ratelimit_remaining == 0 && resp->ratelimit_reset > 0) {
+		if ((resp->status == 403 || resp->status == 429) && resp->ratelimit_remaining == 0 &&
+		    resp->ratelimit_reset > 0) {
 			long until = (long)(resp->ratelimit_reset - time(NULL)) * 1000;
 			if (until > wait)
 				wait = until;
 		}
-		if (now_ms() - start + wait >= c->o.total_ms)
+		/* an attempt left with less than a second (or its timeout) would
+		 * end in a timeout that hides the answer that matters */
+		if (now_ms() - start + wait + (c->o.timeout_ms < 1000 ? c->o.timeout_ms : 1000) > c->o.total_ms)
 			break;
 		sleep_ms(wait);
 	}

@@ -47,10 +47,17 @@ struct sp_http_resp {
 	/* GitHub's rate-limit headers: remaining (-1 unknown) and reset (epoch s) */
 	long ratelimit_remaining, ratelimit_reset;
 	int attempts;               /* how many requests were sent */
+	/* pagination: the URL of the Link header's rel="next" (RFC 8288; GitHub),
+	 * "" when there is none (or it is longer than the buffer); GitLab's
+	 * X-Next-Page, -1 when absent or empty (the last page) */
+	char link_next[1024];
+	long next_page;
 };
 
 enum {
-	SP_HTTP_RETRY = 1,          /* safe to send again (GET, PUT, DELETE, idempotent POST) */
+	SP_HTTP_RETRY = 1,          /* safe to send again (GET, PUT, DELETE, idempotent POST); without it a
+				       request is sent once, on a new connection (libcurl would otherwise
+				       send it again when a kept-alive connection closes unanswered) */
 	SP_HTTP_NO_4XX_ERR = 2,     /* a 4xx answer is returned as 0, for the caller to read */
 };
 
@@ -65,7 +72,8 @@ void sp_http_free(struct sp_http *c);
 
 /* Sends one request: method, url, an optional body (content type
  * "application/json" when body is non-NULL and ctype NULL) and extra
- * headers (count nh, secret like the client's). With SP_HTTP_RETRY, retries
+ * headers (count nh, secret like the client's; an "Accept" among them
+ * replaces the default "Accept: application/json"). With SP_HTTP_RETRY, retries
  * as the header comment says. Returns 0 with *resp filled for a 2xx answer
  * (and for a 4xx one with SP_HTTP_NO_4XX_ERR); otherwise a negative code,
  * the same as err->code (SP_EIO: no answer or 5xx/429 after the retries;
@@ -78,8 +86,13 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 void sp_http_resp_free(struct sp_http_resp *resp);
 
 /* Whether a failed request is worth sending again (to another endpoint): no
- * answer, or 429 or 5xx. */
+ * answer, 429 or 5xx, or GitHub's 403 for a rate limit (remaining 0, or a
+ * secondary limit with Retry-After). */
 int sp_http_transient(const struct sp_http_resp *resp);
+
+/* The URL of the rel="next" link of a Link header's value (len bytes),
+ * into out (size n): 0, or -1 when there is none or it does not fit. */
+int sp_http_link_next(const char *value, size_t len, char *out, size_t n);
 
 /* url without "user:password@", into out (size n). */
 void sp_http_redact(const char *url, char *out, size_t n);

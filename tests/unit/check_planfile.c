@@ -147,7 +147,82 @@ START_TEST(test_planfile_decode)
 	ck_assert_int_eq(c->action, SP_ACT_UPDATE);
 	ck_assert_double_eq(sp_resource_attr(c->before, "instances")->n, 3);
 	ck_assert_double_eq(sp_resource_attr(c->after, "instances")->n, 5);
+	/* a format-1 file says nothing of what was asked: the defaults */
+	ck_assert_int_eq(sp.format, 1);
+	ck_assert_ptr_null(sp.spec_path);
+	ck_assert_int_eq(sp.paths, 0);
+	ck_assert_int_eq(sp.has_seed, 0);
+	ck_assert_int_eq(sp.refreshed, 1);
+	ck_assert_uint_eq(sp.ntargets + sp.nexcludes + sp.nleft_alone, 0);
+	ck_assert_int_eq(sp.cost.has_previous, 0);
+	ck_assert_str_eq(sp.cost.catalog, "");
+	ck_assert_int_eq(sp.diff.v[0].priced, 0);
 	sp_saved_plan_free(&sp);
+
+	/* format 2: "2.MINOR" (a minor version only adds keys), and the string "1" of format 1 */
+	{
+		static const char *const versions[] = { "\"2.0\"", "\"2.13\"", "\"2\"", "\"1\"" };
+		static const int majors[] = { 2, 2, 2, 1 };
+		for (int i = 0; i < 4; i++) {
+			struct sp_sb sb = SP_SB_INIT;
+			char *text;
+			sp_sb_addf(&sb, "\"format_version\": %s", versions[i]);
+			text = edit("\"format_version\": 1", sb.buf);
+			sp_sb_release(&sb);
+			ck_assert_int_eq(sp_plan_from_json(&sp, text, strlen(text), "p.json", &err), 0);
+			ck_assert_int_eq(sp.format, majors[i]);
+			sp_saved_plan_free(&sp);
+			free(text);
+		}
+	}
+	/* what was asked and what renderers show, when the file has them */
+	{
+		char *text = edit("\"spec\": \"shop\",",
+				  "\"spec\": \"shop\", \"spec_path\": \"specs/shop.yaml\", \"paths\": 50, \"seed\": 7, "
+				  "\"refreshed\": false, \"targets\": [\"service\"], \"excludes\": [\"service.x\", "
+				  "\"cache\"], \"left_alone\": [\"queue.q[r1]\"],");
+		char *t2;
+		struct sp_sb sb = SP_SB_INIT;
+		t2 = strstr(text, "\"cost\": {\"currency\": \"USD\", ");
+		ck_assert_ptr_nonnull(t2);
+		sp_sb_add(&sb, text, (size_t)(t2 - text));
+		sp_sb_adds(&sb, "\"cost\": {\"currency\": \"USD\", \"catalog\": \"aws\", \"catalog_as_of\": \"2026-06\", "
+				"\"monthly_before\": 10, \"monthly_after\": 12.5, \"horizon\": {\"start\": \"2027-01\", "
+				"\"end\": \"2027-12\", \"previous\": {\"p10\": 1, \"p50\": 2, \"p90\": 3}, ");
+		sp_sb_adds(&sb, strstr(t2, "\"total\""));
+		free(text);
+		text = sp_sb_detach(&sb, NULL);
+		t2 = strstr(text, "\"force_new\": [\"engine\"],");
+		ck_assert_ptr_nonnull(t2);
+		sp_sb_add(&sb, text, (size_t)(t2 - text));
+		sp_sb_adds(&sb, "\"cost\": {\"monthly_before\": 3, \"monthly_after\": 4.25}, ");
+		sp_sb_adds(&sb, t2);
+		free(text);
+		text = sp_sb_detach(&sb, NULL);
+		ck_assert_int_eq(sp_plan_from_json(&sp, text, strlen(text), "p.json", &err), 0);
+		ck_assert_str_eq(sp.spec_path, "specs/shop.yaml");
+		ck_assert_int_eq(sp.paths, 50);
+		ck_assert_int_eq(sp.has_seed, 1);
+		ck_assert_uint_eq(sp.seed, 7);
+		ck_assert_int_eq(sp.refreshed, 0);
+		ck_assert_uint_eq(sp.ntargets, 1);
+		ck_assert_str_eq(sp.targets[0], "service");
+		ck_assert_uint_eq(sp.nexcludes, 2);
+		ck_assert_str_eq(sp.excludes[1], "cache");
+		ck_assert_uint_eq(sp.nleft_alone, 1);
+		ck_assert_str_eq(sp.cost.catalog, "aws");
+		ck_assert_str_eq(sp.cost.catalog_as_of, "2026-06");
+		ck_assert_double_eq(sp.cost.monthly_before, 10);
+		ck_assert_double_eq(sp.cost.monthly_after, 12.5);
+		ck_assert_str_eq(sp.cost.horizon_start, "2027-01");
+		ck_assert_str_eq(sp.cost.horizon_end, "2027-12");
+		ck_assert_int_eq(sp.cost.has_previous, 1);
+		ck_assert_double_eq(sp.cost.previous[2], 3);
+		ck_assert_int_eq(sp.diff.v[0].priced, 1);
+		ck_assert_double_eq(sp.diff.v[0].cost_after, 4.25);
+		sp_saved_plan_free(&sp);
+		free(text);
+	}
 
 	/* no spec name, no state yet */
 	ck_assert_int_eq(decode_edit("\"spec\": \"shop\"", "\"spec\": null", &err), 0);
@@ -187,13 +262,25 @@ START_TEST(test_planfile_decode_errors)
 	struct sp_saved_plan sp;
 	struct sp_err err;
 
+	/* format 2 is a string "2.MINOR"; format 1 files wrote the integer 1 */
 	refused("\"format_version\": 1", "\"format_version\": 2",
-		"plan format 2 is not supported; this scaleplan reads format 1");
+		"plan format 2 is not supported; this scaleplan reads format 2.0 (and 1)");
 	refused("\"format_version\": 1", "\"format_version\": 0",
-		"plan format 0 is not supported; this scaleplan reads format 1");
-	refused("\"format_version\": 1", "\"format_version\": \"1\"", "format_version: must be an integer");
-	refused("\"format_version\": 1", "\"format_version\": 1.0", "format_version: must be an integer");
+		"plan format 0 is not supported; this scaleplan reads format 2.0 (and 1)");
+	refused("\"format_version\": 1", "\"format_version\": \"3.0\"",
+		"plan format \"3.0\" is not supported; this scaleplan reads format 2.0 (and 1)");
+	refused("\"format_version\": 1", "\"format_version\": \"1.2\"",
+		"plan format \"1.2\" is not supported; this scaleplan reads format 2.0 (and 1)");
+	refused("\"format_version\": 1", "\"format_version\": \"2.\"",
+		"format_version: must be a version like \"2.0\", not \"2.\"");
+	refused("\"format_version\": 1", "\"format_version\": \"v2\"",
+		"format_version: must be a version like \"2.0\", not \"v2\"");
+	refused("\"format_version\": 1", "\"format_version\": 1.0", "format_version: must be a string like \"2.0\"");
 	refused("\"format_version\": 1,", "", "format_version: missing");
+	/* the optional keys, when present, are checked */
+	refused("\"spec\": \"shop\",", "\"spec\": \"shop\", \"paths\": 0,", "paths: must be between 1 and 100000");
+	refused("\"spec\": \"shop\",", "\"spec\": \"shop\", \"targets\": [1],", "targets[0]: must be a string");
+	refused("\"spec\": \"shop\",", "\"spec\": \"shop\", \"spec_path\": 3,", "spec_path: must be a string");
 	refused("\"spec_digest\": \"0123456789abcdef0123456789abcdef01234567\"", "\"spec_digest\": 5",
 		"spec_digest: must be a string");
 	refused("\"spec\": \"shop\"", "\"spec\": 1", "spec: must be a string");
@@ -441,7 +528,12 @@ START_TEST(test_planfile_round_trip_values)
 	/* ASCII only, two-space indentation */
 	for (const char *p = one; *p; p++)
 		ck_assert_int_lt((unsigned char)*p, 0x80);
-	ck_assert_int_eq(strncmp(one, "{\n  \"format_version\": 1,\n", 25), 0);
+	ck_assert_int_eq(strncmp(one, "{\n  \"format_version\": \"2.0\",\n", 29), 0);
+	/* Terraform's keys: mode, index and provider_name of each change, planned_values, prior_state */
+	ck_assert_ptr_nonnull(strstr(one, "\"mode\": \"managed\","));
+	ck_assert_ptr_nonnull(strstr(one, "\"provider_name\": \"scaleplan/local\","));
+	ck_assert_ptr_nonnull(strstr(one, "\"planned_values\": {\n    \"root_module\": {\n      \"resources\": ["));
+	ck_assert_ptr_nonnull(strstr(one, "\"prior_state\": {\n    \"format_version\": \"1.0\","));
 	ck_assert_ptr_nonnull(strstr(one, "\"actions\": [\n          \"delete\",\n          \"create\"\n        ]"));
 	ck_assert_ptr_nonnull(strstr(one, "\"percentile\": 90,"));
 	ck_assert_ptr_nonnull(strstr(one, "\"monthly_delta\": 10.38,"));

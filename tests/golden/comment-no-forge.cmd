@@ -1,0 +1,1 @@
+comment --plan $TMP/p.json

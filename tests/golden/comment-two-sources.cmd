@@ -1,0 +1,1 @@
+comment github --plan a.json --diff b.md
