@@ -33,6 +33,7 @@ extern const struct sp_cmd sp_cmd_init;
 extern const struct sp_cmd sp_cmd_validate;
 extern const struct sp_cmd sp_cmd_graph;
 extern const struct sp_cmd sp_cmd_forecast;
+extern const struct sp_cmd sp_cmd_report;
 extern const struct sp_cmd sp_cmd_plan;
 extern const struct sp_cmd sp_cmd_apply;
 extern const struct sp_cmd sp_cmd_drift;
