@@ -469,7 +469,7 @@ static void build_summary(struct rr_doc *d, const struct rr_ctx *x)
 		budget_counts(f, &n50, &nhi, &first);
 		money_s(x, a, sizeof(a), bu->monthly_max);
 		if (n50 + nhi == 0) {
-			para(d, s, 1, "The monthly budget of %s holds every month%s%s.", a, x->band ? ", at " : "",
+			para(d, s, 1, "The monthly budget of %s holds in every month%s%s.", a, x->band ? ", even at " : "",
 			     x->band ? ph : "");
 			card(d, sp_xstrdup("Monthly budget"), sp_xstrdup("within"), xprintf("%s, every month", a));
 		} else {
@@ -619,8 +619,9 @@ static void build_purchase(struct rr_doc *d, const struct rr_ctx *x)
 		      "options: %s less):", a, b, c);
 	group_table(d, s, x, "saving from", sv, SP_RP_NSAVE, 0, 1);
 	para(d, s, 0,
-	     "A commitment is paid whether it is used or not: on paths where demand stays low it can cost more than on "
-	     "demand, and its saving there is negative.");
+	     "all is both together: its percentiles are those of each path's saving, which need not be the difference "
+	     "of the two medians above. A commitment is paid whether it is used or not: on paths where demand stays "
+	     "low it can cost more than on demand, and its saving there is negative.");
 }
 
 static void build_grouping(struct rr_doc *d, const struct rr_ctx *x, int k, const char *id, const char *title,
@@ -681,7 +682,7 @@ static void build_components(struct rr_doc *d, const struct rr_ctx *x)
 	const struct sp_forecast *f = x->f;
 	size_t s = sec_new(d, "components", "Cost by component"), np = f->npcts, Y = (size_t)f->years;
 	char l0[64], l1[64], buf[64];
-	struct rr_table *t = tbl_new(x->band ? "lllllrrrrrrr" : "lllllrrrrr", 1);
+	struct rr_table *t = tbl_new(x->band ? "llllrrrrrrr" : "llllrrrrr", 1);
 
 	rr_year_label(f, 0, l0, sizeof(l0));
 	rr_year_label(f, f->years - 1, l1, sizeof(l1));
@@ -689,7 +690,6 @@ static void build_components(struct rr_doc *d, const struct rr_ctx *x)
 	cell(t, "class");
 	cell(t, "SKU");
 	cell(t, "purchase");
-	cell(t, "region split");
 	cell(t, "%s", l0);
 	cell(t, "%s", l1);
 	cell(t, "growth a year");
@@ -703,8 +703,6 @@ static void build_components(struct rr_doc *d, const struct rr_ctx *x)
 		cell(t, "%s", l->sku ? l->sku : "-");
 		purchase_label(l, buf, sizeof(buf));
 		cell(t, "%s", buf);
-		cell(t, "%s", l->kind == SP_NODE_GPU && !strcmp(l->group_class, "gpu-training") ? "first region"
-											      : "by capacity");
 		cell_money(x, t, ly[x->med]);
 		cell_money(x, t, ly[(Y - 1) * np + x->med]);
 		cell_growth(t, f->years >= 2 ? x->r->line_growth[i] : NAN);
@@ -717,7 +715,6 @@ static void build_components(struct rr_doc *d, const struct rr_ctx *x)
 		cell(t, "transfer");
 		cell(t, "-");
 		cell(t, "on-demand");
-		cell(t, "by share");
 		cell_money(x, t, tr->year[x->med]);
 		cell_money(x, t, tr->year[(Y - 1) * np + x->med]);
 		cell_growth(t, f->years >= 2 ? x->r->transfer_growth : NAN);
@@ -808,9 +805,13 @@ static void build_budget(struct rr_doc *d, const struct rr_ctx *x)
 		money_s(x, b, sizeof(b), peak);
 		money_s(x, c, sizeof(c), peak_hi);
 		para(d, s, 1, "monthly_max %s: the dearest month costs %s at the median (%.1f%% of it) and %s at %s "
-			      "(%.1f%%); over it in %d month%s at the median and %d more at %s only.",
-		     a, b, peak / bu->monthly_max * 100, c, ph, peak_hi / bu->monthly_max * 100, n50, n50 == 1 ? "" : "s",
-		     nhi, ph);
+			      "(%.1f%%).",
+		     a, b, peak / bu->monthly_max * 100, c, ph, peak_hi / bu->monthly_max * 100);
+		if (n50 + nhi == 0)
+			para(d, s, 1, "No month is over it, at the median or at %s.", ph);
+		else
+			para(d, s, 1, "%d month%s over it at the median, and %d more at %s only:", n50,
+			     n50 == 1 ? " is" : "s are", nhi, ph);
 		if (n50 + nhi > 0) {
 			struct rr_table *t = tbl_new("llrrr", 1);
 			cell(t, "months");
@@ -880,6 +881,8 @@ static void build_months(struct rr_doc *d, const struct rr_ctx *x)
 		if (has[c])
 			align[k++] = 'r';
 	}
+	if (!f->nbreaches)
+		limit = 0;    /* no column of empty cells */
 	if (limit > 0)
 		align[k++] = 'l';
 	align[k] = '\0';
@@ -887,7 +890,7 @@ static void build_months(struct rr_doc *d, const struct rr_ctx *x)
 	rr_pct_label(lbl, sizeof(lbl), f->pcts[x->med]);
 	cell(t, "month");
 	head_band(x, t, "cost");
-	cell(t, "on demand %s", lbl);
+	cell(t, "all on demand %s", lbl);
 	for (int c = 0; c < SP_RP_NCAT; c++)
 		if (has[c])
 			cell(t, "%s", sp_rp_category_names[c]);
@@ -905,12 +908,13 @@ static void build_months(struct rr_doc *d, const struct rr_ctx *x)
 			const char *over = "";
 			for (size_t i = 0; i < f->nbreaches; i++)
 				if (f->breaches[i].month == m)
-					over = f->breaches[i].kind == SP_BREACH_MONTH_P50 ? "over" : "over at the high end";
+					over = f->breaches[i].kind == SP_BREACH_MONTH_P50 ? "over" : "over at the highest percentile";
 			cell(t, "%s", over);
 		}
 	}
 	add_table(d, s, t);
-	para(d, s, 0, "Categories at %s; the totals are exact percentiles of each month's total along the paths.", lbl);
+	para(d, s, 0, "Categories at %s; the totals are exact percentiles of each month's total along the paths, and "
+		      "\"all on demand\" is the same capacity bought without commitments or spot.", lbl);
 }
 
 static void build_notes(struct rr_doc *d, const struct rr_ctx *x)
@@ -1002,6 +1006,9 @@ static void tbl_row(const struct rr_table *t, struct sp_sb *sb, char *const *cel
 		if (markdown)
 			sp_sb_adds(sb, " |");
 	}
+	while (!markdown && sb->len && sb->buf[sb->len - 1] == ' ')
+		sb->len--;
+	sb->buf[sb->len] = '\0';
 	sp_sb_addc(sb, '\n');
 }
 
@@ -1305,7 +1312,7 @@ int sp_render_report(FILE *out, const struct sp_report *r, const struct sp_spec 
 	x.med = sp_fc_median_index(r->f);
 	x.lo = 0;
 	x.hi = r->f->npcts - 1;
-	x.band = r->f->npcts > 1;
+	x.band = r->f->npcts > 1 && r->f->paths > 1;   /* one path: every percentile is the same */
 	x.order = sp_xcalloc(r->f->nlines + 1, sizeof(size_t));
 	sp_report_rank(x.order, r->f, x.med);
 

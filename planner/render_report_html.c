@@ -336,7 +336,7 @@ static void chart_band(struct sp_sb *sb, const struct rr_ctx *x)
 	size_t np = f->npcts;
 	double max = 0, limit = x->spec->budgets.monthly_max;
 	struct frame fr;
-	char lo[32], md[32], hi[32], cap[256], money[64];
+	char lo[32], md[32], hi[32], cap[320], money[64];
 
 	for (int m = 0; m < f->months; m++)
 		max = fmax(max, f->total[(size_t)m * np + x->hi]);
@@ -392,6 +392,11 @@ static void chart_band(struct sp_sb *sb, const struct rr_ctx *x)
 			 md, lo, hi);
 	else
 		snprintf(cap, sizeof(cap), "The total cost of each month.");
+	if (limit > 0 && limit > fr.ymax) {
+		size_t len = strlen(cap);
+		rr_money(money, sizeof(money), limit, f->currency);
+		snprintf(cap + len, sizeof(cap) - len, " The monthly budget, %s, is above the chart.", money);
+	}
 	figure_close(sb, cap);
 }
 
@@ -706,7 +711,7 @@ int rr_html(struct sp_sb *sb, const struct rr_doc *d, const struct rr_ctx *x, st
 	}
 	sp_sb_adds(sb, "</dl>\n<nav class=\"toc\">");
 	for (size_t i = 0; i < d->n; i++) {
-		sp_sb_addf(sb, "<a href=\"#%s\">", d->s[i].id);
+		sp_sb_addf(sb, "%s<a href=\"#%s\">", i ? "\n" : "", d->s[i].id);
 		esc(sb, d->s[i].title);
 		sp_sb_adds(sb, "</a>");
 	}
