@@ -329,7 +329,7 @@ done:
 }
 
 const struct sp_cmd sp_cmd_report = {
-	"report", cmd_report, "cost report: by component, class, category, region and purchase option",
+	"report", cmd_report, "cost report by component, category, region and purchase option",
 	"usage: scaleplan report [OPTIONS] [FILE|DIR]\n"
 	"\n"
 	"Writes the cost report of the forecast, for a finance partner: cost by\n"
