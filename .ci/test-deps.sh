@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the tests start on loopback: etcd (Debian's etcd-server and
 # etcd-client), python3 (the stand-in servers of tests/servers), node and npm,
-# and json-server (npm, pinned) under DEPSDIR. A no-op when all are present.
+# json-server (npm, pinned) under DEPSDIR, and chromium (the browser the HTML
+# report is opened in, headless). A no-op when all are present.
 # Usage: test-deps.sh DEPSDIR
 set -u
 depsdir=$1
@@ -14,6 +15,7 @@ command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 command -v git >/dev/null 2>&1 || missing="$missing git"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 if [ -n "$missing" ]; then
     echo "scaleplan: the tests need:$missing; installing Debian packages" >&2
     if ! command -v apt-get >/dev/null 2>&1; then

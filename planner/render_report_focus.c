@@ -304,6 +304,7 @@ struct line_ctx {
 	struct service_kind k;
 	const struct sp_sku *sku;
 	char commit_id[256], commit_name[256], price_commit[96], price_od[96], price_spot[96], details[160];
+	const char *unit;              /* "Hours" of an instance, "GPU-Hours" for training */
 	size_t i;
 };
 
@@ -337,7 +338,7 @@ static void commitment_cols(struct row *r, const struct line_ctx *c)
 	set(r, C_CD_ID, c->commit_id);
 	set(r, C_CD_NAME, c->commit_name);
 	set(r, C_CD_TYPE, "Reservation");
-	set(r, C_CD_UNIT, "Hours");
+	set(r, C_CD_UNIT, c->unit);
 }
 
 /* The unit-hours a cost stands for: instances (or GPUs for training) x hours. */
@@ -390,16 +391,16 @@ static void usage_rows(struct fx *x, struct line_ctx *c, const struct sp_rp_spli
 			set(r, C_CHARGE_FREQUENCY, "Usage-Based");
 			set(r, C_PRICING_CATEGORY, "Committed");
 			costs(r, 0, pu[ri], used_hours * share, od_hour);
-			set(r, C_PRICING_UNIT, "Hours");
+			set(r, C_PRICING_UNIT, c->unit);
 			set_dec(r, C_CONSUMED_QUANTITY, used_hours * share, 6);
-			set(r, C_CONSUMED_UNIT, "Hours");
+			set(r, C_CONSUMED_UNIT, c->unit);
 			commitment_cols(r, c);
 			set(r, C_CD_STATUS, "Used");
 			set_dec(r, C_CD_QUANTITY, used_hours * share, 6);
 			set(r, C_SKU_METER, c->k.meter);
 			set(r, C_SKU_PRICE_ID, c->price_commit);
-			snprintf(desc, sizeof(desc), "%s in %s: %s-hours under %s", l->name, x->spec->regions[ri].name,
-				 l->sku, c->commit_id);
+			snprintf(desc, sizeof(desc), "%s in %s: %s of %s under %s", l->name, x->spec->regions[ri].name,
+				 c->li.training ? "GPU-hours" : "hours", l->sku, c->commit_id);
 			set(r, C_CHARGE_DESCRIPTION, desc);
 			row_write(r, x->sb);
 		}
@@ -410,12 +411,13 @@ static void usage_rows(struct fx *x, struct line_ctx *c, const struct sp_rp_spli
 			set(r, C_CHARGE_FREQUENCY, "Usage-Based");
 			set(r, C_PRICING_CATEGORY, spot ? "Dynamic" : "Standard");
 			costs(r, pa[ri], pa[ri], above_hours * share, od_hour);
-			set(r, C_PRICING_UNIT, "Hours");
+			set(r, C_PRICING_UNIT, c->unit);
 			set_dec(r, C_CONSUMED_QUANTITY, above_hours * share, 6);
-			set(r, C_CONSUMED_UNIT, "Hours");
+			set(r, C_CONSUMED_UNIT, c->unit);
 			set(r, C_SKU_METER, c->k.meter);
 			set(r, C_SKU_PRICE_ID, spot ? c->price_spot : c->price_od);
-			snprintf(desc, sizeof(desc), "%s in %s: %s-hours %s", l->name, x->spec->regions[ri].name, l->sku,
+			snprintf(desc, sizeof(desc), "%s in %s: %s of %s %s", l->name, x->spec->regions[ri].name,
+				 c->li.training ? "GPU-hours" : "hours", l->sku,
 				 spot ? "on spot, with the interruption overhead" : "on demand");
 			set(r, C_CHARGE_DESCRIPTION, desc);
 			row_write(r, x->sb);
@@ -463,7 +465,7 @@ static void usage_rows(struct fx *x, struct line_ctx *c, const struct sp_rp_spli
 		costs(r, s->committed, 0, qty, c->li.commit_hour);
 		set_micro(r, C_LIST_COST, s->committed);
 		set_micro(r, C_CONTRACTED_COST, s->committed);
-		set(r, C_PRICING_UNIT, "Hours");
+		set(r, C_PRICING_UNIT, c->unit);
 		commitment_cols(r, c);
 		set_dec(r, C_CD_QUANTITY, qty, 6);
 		set(r, C_SKU_METER, c->k.meter);
@@ -490,7 +492,7 @@ static void usage_rows(struct fx *x, struct line_ctx *c, const struct sp_rp_spli
 			costs(r, 0, unused_cost, unused_hours, c->li.commit_hour);
 			set_micro(r, C_LIST_COST, unused_cost);
 			set_micro(r, C_CONTRACTED_COST, unused_cost);
-			set(r, C_PRICING_UNIT, "Hours");
+			set(r, C_PRICING_UNIT, c->unit);
 			commitment_cols(r, c);
 			set(r, C_CD_STATUS, "Unused");
 			set_dec(r, C_CD_QUANTITY, unused_hours, 6);
@@ -538,10 +540,12 @@ static void line_setup(struct fx *x, struct line_ctx *c, size_t i)
 			c->details[0] = '\0';
 		}
 	}
-	snprintf(c->price_od, sizeof(c->price_od), "%s/on-demand", l->sku ? l->sku : "");
-	snprintf(c->price_spot, sizeof(c->price_spot), "%s/spot", l->sku ? l->sku : "");
-	snprintf(c->price_commit, sizeof(c->price_commit), "%s/commitment-%dy", l->sku ? l->sku : "",
-		 c->li.term / 12);
+	/* training is priced per GPU-hour, instances per instance-hour: a price id each */
+	c->unit = c->li.training ? "GPU-Hours" : "Hours";
+	snprintf(c->price_od, sizeof(c->price_od), "%s/on-demand%s", l->sku ? l->sku : "", c->li.training ? "/gpu-hour" : "");
+	snprintf(c->price_spot, sizeof(c->price_spot), "%s/spot%s", l->sku ? l->sku : "", c->li.training ? "/gpu-hour" : "");
+	snprintf(c->price_commit, sizeof(c->price_commit), "%s/commitment-%dy%s", l->sku ? l->sku : "", c->li.term / 12,
+		 c->li.training ? "/gpu-hour" : "");
 }
 
 /* The commitment of line c in month m: its id and name (one per window). */
