@@ -167,23 +167,25 @@ static int parse_args(struct report_args *a, int argc, char **argv, int *exit_no
 }
 
 /* Where the report goes: standard output; a device or a pipe (-o
- * /dev/null), written in place; or a file, written whole (a temporary file
- * beside it, fsync, rename) or not at all. */
+ * /dev/null), written in place; or a file, written whole or not at all: the
+ * renderer streams into a temporary file beside it (".<name>.tmp-XXXXXX", the
+ * name providers/fsio.c gives its own), which is flushed to disk and renamed
+ * over it. A report can be large (FOCUS rows of thousands of components), so
+ * it is never held in memory whole. */
 struct sink {
 	const char *name;             /* -o, or NULL for standard output */
 	FILE *f;
-	int atomic;                   /* f is a memory stream for sp_fs_write_atomic */
-	char *buf;
-	size_t len;
+	char *tmp;                    /* the temporary file, while it exists */
+	mode_t mode;                  /* the file's permissions once renamed */
 };
 
-/* Opens the sink; a file's folder must be writable now, so that a long run
- * is not wasted. Prints the error; returns 0 or -1. */
+/* Opens the sink. Prints the error; returns 0 or -1. */
 static int sink_open(struct sink *s, const char *out)
 {
 	struct stat st;
-	char *dir;
-	int ok;
+	char *dir, *base;
+	int fd;
+	mode_t mask;
 
 	memset(s, 0, sizeof(*s));
 	s->f = stdout;
@@ -191,48 +193,71 @@ static int sink_open(struct sink *s, const char *out)
 		return 0;
 	s->name = out;
 	if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
-		s->f = fopen(out, "wb");
-	} else {
-		dir = sp_fs_dirname(out);
-		ok = access(dir, W_OK | X_OK) == 0;
-		free(dir);
-		s->atomic = 1;
-		s->f = ok ? open_memstream(&s->buf, &s->len) : NULL;
+		if (!(s->f = fopen(out, "wb"))) {
+			sp_ws_error("cannot create '%s': %s", out, strerror(errno));
+			return -1;
+		}
+		return 0;
 	}
-	if (!s->f) {
+	mask = umask(0);
+	umask(mask);
+	s->mode = stat(out, &st) == 0 ? (st.st_mode & 07777) : (0666 & ~mask);
+	dir = sp_fs_dirname(out);
+	base = strrchr(out, '/');
+	base = base ? base + 1 : (char *)(uintptr_t)out;
+	s->tmp = malloc(strlen(dir) + strlen(base) + 16);
+	if (!s->tmp) {
+		free(dir);
+		sp_ws_error("cannot create '%s': out of memory", out);
+		return -1;
+	}
+	sprintf(s->tmp, "%s/.%s.tmp-XXXXXX", dir, base);
+	free(dir);
+	fd = mkstemp(s->tmp);
+	if (fd < 0 || !(s->f = fdopen(fd, "wb"))) {
 		sp_ws_error("cannot create '%s': %s", out, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(s->tmp);
+		}
+		free(s->tmp);
+		s->tmp = NULL;
 		return -1;
 	}
 	return 0;
 }
 
-/* Finishes the sink: writes the file (when ok), closes what was opened.
- * Prints the error; returns ok, or SP_EXIT_ERROR when it cannot be written. */
+/* Finishes the sink: the file renamed into place (when ok), or the temporary
+ * file removed. Prints the error; returns ok, or SP_EXIT_ERROR when the
+ * report cannot be written. */
 static int sink_close(struct sink *s, int ok)
 {
 	struct sp_err err;
+	int e = 0;
 
 	if (s->f == stdout)
 		return ok;
-	sp_err_clear(&err);
-	if (s->atomic) {
-		if (fclose(s->f) != 0 && ok == SP_EXIT_OK) {
+	if (fflush(s->f) != 0 || (s->tmp && fsync(fileno(s->f)) != 0) ||
+	    (s->tmp && fchmod(fileno(s->f), s->mode) != 0))
+		e = errno;
+	if (fclose(s->f) != 0 && !e)
+		e = errno;
+	if (e && ok == SP_EXIT_OK) {
+		sp_ws_error("cannot write '%s': %s", s->name, strerror(e));
+		ok = SP_EXIT_ERROR;
+	}
+	if (s->tmp) {
+		sp_err_clear(&err);
+		if (ok == SP_EXIT_OK && rename(s->tmp, s->name) != 0) {
 			sp_ws_error("cannot write '%s': %s", s->name, strerror(errno));
 			ok = SP_EXIT_ERROR;
-		}
-		if (ok == SP_EXIT_OK && sp_fs_write_atomic(s->name, s->buf, s->len, SP_FS_REPLACE, &err) < 0) {
+		} else if (ok == SP_EXIT_OK && sp_fs_sync_parent(s->name, &err) < 0) {
 			sp_ws_print_err(&err, NULL);
 			ok = SP_EXIT_ERROR;
 		}
-		free(s->buf);
-	} else {
-		int e = fflush(s->f) != 0 ? errno : 0;
-		if (fclose(s->f) != 0 && !e)
-			e = errno;
-		if (e && ok == SP_EXIT_OK) {
-			sp_ws_error("cannot write '%s': %s", s->name, strerror(e));
-			ok = SP_EXIT_ERROR;
-		}
+		if (ok != SP_EXIT_OK)
+			unlink(s->tmp);
+		free(s->tmp);
 	}
 	return ok;
 }

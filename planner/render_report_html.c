@@ -533,15 +533,25 @@ static void chart_mix(struct sp_sb *sb, const struct rr_ctx *x)
 	figure_close(sb, tip);
 }
 
+/* Graphs larger than this are not drawn: Graphviz's layout takes minutes on
+ * thousands of nodes, and no page shows them legibly. */
+#define GRAPH_MAX_NODES 200
+
 /* The dependency graph: Graphviz's SVG without its prologue, doctype and
  * comments (which name the Graphviz version), inline. */
 static int chart_graph(struct sp_sb *sb, const struct rr_ctx *x, struct sp_err *err)
 {
 	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
+	size_t len = 0, n = sp_graph_nnodes(x->g);
+	FILE *mem;
 	int ret;
 
+	if (n > GRAPH_MAX_NODES) {
+		sp_sb_addf(sb, "<p>The spec has %zu components, too many to draw here legibly; "
+			       "<code>scaleplan graph --format svg</code> draws them.</p>\n", n);
+		return 0;
+	}
+	mem = open_memstream(&buf, &len);
 	if (!mem)
 		return sp_err_set(err, SP_EIO, "", 0, 0, "cannot draw the dependency graph: out of memory");
 	ret = sp_render_graph(x->spec, x->g, "svg", mem, err);
