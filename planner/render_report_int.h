@@ -8,6 +8,7 @@
 #define SP_RENDER_REPORT_INT_H
 #include <stddef.h>
 
+#include "lib/err.h"
 #include "lib/strbuf.h"
 #include "model/graph.h"
 #include "model/report.h"
