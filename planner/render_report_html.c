@@ -636,7 +636,8 @@ static const char css[] =
 	"@page{size:A4;margin:14mm 12mm}\n"
 	"@media print{body{max-width:none;padding:0;font-size:10.5pt}nav.toc{display:none}"
 	"h2{break-after:avoid;margin-top:22px}figure,.cards,.card,tr{break-inside:avoid}"
-	"thead{display:table-header-group}.tw{overflow:visible}table{font-size:9pt}"
+	"thead{display:table-header-group}.tw{overflow:visible}table{font-size:7.5pt;width:100%}"
+	"th,td{padding:2px 4px;white-space:normal}td.n{white-space:nowrap}"
 	"th button{cursor:auto}th[aria-sort] button::after{content:\"\"}tbody tr:hover{background:none}"
 	".graph{overflow:visible}}\n";
 
