@@ -8,7 +8,8 @@
 #   no name resolves): no console message, no request leaves the page (its
 #   net log), and the page renders; its text holds the report's totals;
 # - a screenshot is not blank (its pixels read with zlib), the page prints to
-#   a PDF of several pages, and the tables sort when a header is clicked;
+#   a PDF of A4 pages, with the print style no table is wider than the page,
+#   and the tables sort when a header is clicked;
 # - the checks catch what they look for: a page with an error and a request,
 #   and a blank page, are told apart;
 # - FOCUS rows follow the FOCUS 1.1 columns' types, allowed values and nulls,
@@ -323,6 +324,42 @@ ok = ok and got["name"].split("|") == sorted(cost, key=str.lower) and got["aria"
 print(got)
 print("expected ascending:", asc)
 sys.exit(0 if ok else 1)
+PY
+fi
+
+# ---- printed, every table fits an A4 page ----------------------------------------
+CASE=print
+W="$ROOT/saas-web"
+if [ -n "$CHROME" ] && [ -f "$W/r.html" ]; then
+    # the print style applied on screen, in a window as wide as an A4 page's
+    # printable width (186 mm at 96 dpi: 703 px); a script measures each table
+    python3 - "$W/r.html" "$W/print.html" <<'PY'
+import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+assert "@media print{" in s, "no print style"
+s = s.replace("@media print{", "@media all{", 1)
+probe = """<script>
+(function(){
+var w=document.body.clientWidth,out=[];
+Array.prototype.forEach.call(document.querySelectorAll('table,figure,svg.chart'),function(e){
+  var r=e.getBoundingClientRect();if(r.right>w+1){out.push((e.id||e.tagName)+':'+Math.round(r.width));}});
+var p=document.createElement('pre');p.id='print-probe';p.textContent='width='+w+'\\noverflow='+out.join(',');
+document.body.appendChild(p);
+})();
+</script>
+</body>"""
+open(sys.argv[2], "w", encoding="utf-8").write(s.replace("</body>", probe, 1))
+PY
+    if browse "$W/print-dom.html" "$W/print.log" --window-size=703,1200 --dump-dom "file://$W/print.html"; then ok; else
+        bad "chromium exited $?"
+    fi
+    check "console messages" console_clean "$W/print.log"
+    check "nothing wider than the page" python3 - "$W/print-dom.html" <<'PY'
+import re, sys
+m = re.search(r'<pre id="print-probe">(.*?)</pre>', open(sys.argv[1], encoding="utf-8").read(), re.S)
+assert m, "the probe did not run"
+print(m.group(1))
+sys.exit(0 if m.group(1).rstrip().endswith("overflow=") else 1)
 PY
 fi
 
