@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs what the tests start on loopback: etcd (Debian's etcd-server and
 # etcd-client), python3 (the stand-in servers of tests/servers), node and npm,
-# and json-server (npm, pinned) under DEPSDIR; and what tests/e2e-install.sh
-# runs: groff, man and zsh. A no-op when all are present.
+# and json-server (npm, pinned) under DEPSDIR; what tests/e2e-install.sh runs:
+# groff, man and zsh; and chromium (the browser the HTML report is opened in,
+# headless). A no-op when all are present.
 # Usage: test-deps.sh DEPSDIR
 set -u
 depsdir=$1
@@ -19,6 +20,7 @@ command -v git >/dev/null 2>&1 || missing="$missing git"
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 command -v man >/dev/null 2>&1 || missing="$missing man-db"
 command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 if [ -n "$missing" ]; then
     echo "scaleplan: the tests need:$missing; installing Debian packages" >&2
     if ! command -v apt-get >/dev/null 2>&1; then

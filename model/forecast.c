@@ -251,6 +251,13 @@ static void worker_line(struct sp_fc_worker *w, size_t li)
 	line_percentiles(w, line);
 	region_percentiles(w, line);
 	accumulate(w, line);
+	if (r->opts->observer && r->opts->observer->line) {
+		struct sp_fc_line_paths lp = {
+			li, w->id, w->cost, w->cost_od, line->kind == SP_NODE_DATASTORE ? w->extra : NULL, w->units,
+			w->units_total,
+		};
+		r->opts->observer->line(r->opts->observer->ctx, r->f, &lp);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -707,6 +714,8 @@ int sp_forecast_run(struct sp_forecast **out, const struct sp_spec *spec, const 
 		worker_init(&w[t], &r, t);
 	run_lines(&r, w, nthreads);
 	sp_cost_transfer(&r, &w[0].acc);
+	if (opts->observer && opts->observer->totals)
+		opts->observer->totals(opts->observer->ctx, f, w[0].acc.total, w[0].acc.egress);
 	summarize_totals(&r, &w[0].acc, w[0].tmp);
 	check_budgets(f, spec);
 	for (int t = 0; t < nthreads; t++)

@@ -162,6 +162,34 @@ struct sp_forecast {
 	size_t nbreaches;
 };
 
+/* One line's figures along every path, as the forecast computed them, for an
+ * observer (sp_forecast_opts.observer). Arrays are [m][p] (index m * paths +
+ * p) unless said otherwise; they are the worker's scratch: valid only during
+ * the call. */
+struct sp_fc_line_paths {
+	size_t line;                   /* index into f->lines */
+	int worker;                    /* the thread calling: 0 or 1 */
+	const double *cost;            /* monthly cost with the purchase plan */
+	const double *cost_od;         /* the same all on demand */
+	const double *storage;         /* datastores: the storage part of both (in each); NULL otherwise */
+	const int *units;              /* [region][m][p] capacity per region (GPU inference: GPUs) */
+	const int *units_total;        /* capacity over the regions (GPU inference: GPUs) */
+};
+
+/* Watches the run for reports that need sums the forecast does not keep
+ * (model/report.c). Both calls come from the forecast's threads; the line
+ * calls of two lines may run at the same time, on different workers. */
+struct sp_fc_observer {
+	void *ctx;
+	/* each line once, after it is priced, by the worker that computed it;
+	 * lines come in any order */
+	void (*line)(void *ctx, const struct sp_forecast *f, const struct sp_fc_line_paths *lp);
+	/* once, after every line: the total cost and the internet egress of
+	 * each month and path, [m][p], in micro-units of currency and micro-GB */
+	void (*totals)(void *ctx, const struct sp_forecast *f, const int64_t *total_micro,
+		       const int64_t *egress_micro_gb);
+};
+
 struct sp_forecast_opts {
 	int months;                    /* 0 = the spec's horizon; at most that */
 	int paths;                     /* 0 = SP_FC_DEFAULT_PATHS; 1 when no driver is uncertain */
@@ -178,6 +206,8 @@ struct sp_forecast_opts {
 	/* totals only: the class, region and category groupings stay 0 (a plan
 	 * needs the total; the groupings cost a fifth of the run) */
 	int no_groupings;
+	/* NULL, or an observer of the figures along the paths */
+	const struct sp_fc_observer *observer;
 	/* called now and then from one worker thread with lines done / total */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;

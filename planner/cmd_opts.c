@@ -1,8 +1,9 @@
-/* Option values shared by plan, apply, drift and state. */
+/* Option values shared by several commands (plan, apply, drift, state, report). */
 #include "planner/cmd_opts.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,5 +77,58 @@ int sp_parse_seed(const char *s, uint64_t *out)
 	if (end == s || *end || errno)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+int sp_parse_percentiles(const char *s, const char *opt, double *pcts, size_t max, size_t *n, char *msg,
+			 size_t msglen)
+{
+	const char *p = s;
+
+	*n = 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char item[64], *end;
+		double v;
+		if (len == 0 || len >= sizeof(item)) {
+			snprintf(msg, msglen, "invalid value '%s' for %s: %s; expected a list such as 10,50,90", s, opt,
+				 len ? "an item is too long" : "an item is empty");
+			return -1;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		errno = 0;
+		v = strtod(item, &end);
+		if (*end || errno || item[0] == ' ' || !isfinite(v)) {
+			snprintf(msg, msglen, "invalid percentile '%s' in %s: expected a number", item, opt);
+			return -1;
+		}
+		if (!(v > 0 && v < 100)) {
+			snprintf(msg, msglen, "percentile '%s' in %s is out of range: each must be above 0 and below 100", item,
+				 opt);
+			return -1;
+		}
+		if (*n == max) {
+			snprintf(msg, msglen, "too many percentiles in %s: at most %zu", opt, max);
+			return -1;
+		}
+		pcts[(*n)++] = v;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	qsort(pcts, *n, sizeof(double), cmp_double);
+	for (size_t i = 1; i < *n; i++)
+		if (pcts[i] == pcts[i - 1]) {
+			snprintf(msg, msglen, "percentile %.10g is given twice in %s", pcts[i], opt);
+			return -1;
+		}
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include "planner/commands.h"
 
 const struct sp_cmd *const sp_commands[] = {
-	&sp_cmd_init, &sp_cmd_validate, &sp_cmd_graph, &sp_cmd_forecast, &sp_cmd_plan,
+	&sp_cmd_init, &sp_cmd_validate, &sp_cmd_graph, &sp_cmd_forecast, &sp_cmd_report, &sp_cmd_plan,
 	&sp_cmd_diff, &sp_cmd_roadmap,
 	&sp_cmd_apply, &sp_cmd_drift, &sp_cmd_state, &sp_cmd_comment,
 	&sp_cmd_help, &sp_cmd_version, &sp_cmd_completion,

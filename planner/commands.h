@@ -34,6 +34,7 @@ extern const struct sp_cmd sp_cmd_validate;
 extern const struct sp_cmd sp_cmd_graph;
 extern const struct sp_cmd sp_cmd_forecast;
 extern const struct sp_cmd sp_cmd_roadmap;
+extern const struct sp_cmd sp_cmd_report;
 extern const struct sp_cmd sp_cmd_plan;
 extern const struct sp_cmd sp_cmd_diff;
 extern const struct sp_cmd sp_cmd_apply;

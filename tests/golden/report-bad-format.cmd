@@ -1,0 +1,1 @@
+report -f pdf examples/saas-web.yaml

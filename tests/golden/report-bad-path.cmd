@@ -1,0 +1,1 @@
+report -f focus --path p100 examples/saas-web.yaml

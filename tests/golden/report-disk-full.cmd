@@ -1,0 +1,1 @@
+report --paths 20 -o /dev/full examples/saas-web.yaml

@@ -1,0 +1,1 @@
+report tests/golden/forecast-missing-sku.yaml

@@ -1,0 +1,1 @@
+report --months 61 examples/saas-web.yaml

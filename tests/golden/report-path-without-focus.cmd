@@ -1,0 +1,1 @@
+report --path p50 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+report --paths 0 examples/saas-web.yaml

@@ -1,0 +1,1 @@
+report --percentiles 50,50 examples/saas-web.yaml

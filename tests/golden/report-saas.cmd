@@ -1,0 +1,1 @@
+report --paths 200 --seed 7 examples/saas-web.yaml

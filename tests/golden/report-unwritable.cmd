@@ -1,0 +1,1 @@
+report -o /nonexistent-dir/r.html -f html examples/saas-web.yaml
