@@ -340,6 +340,6 @@ const struct sp_cmd sp_cmd_comment = {
 	"\n"
 	"The token: GitHub $GITHUB_TOKEN (pull-requests: write); GitLab $GITLAB_TOKEN\n"
 	"(api scope), else $CI_JOB_TOKEN (which GitLab does not accept for notes).\n"
-	"Exit status: 0 posted or updated, 1 error (the forge's status and message),\n"
-	"2 usage error.\n",
+	"Exit status: 0 posted or updated, 1 error (the forge's status and message)\n"
+	"or a usage error.\n",
 };

@@ -377,6 +377,6 @@ const struct sp_cmd sp_cmd_report = {
 	"      --no-color        no colour in messages\n"
 	"  -h, --help            show this help\n"
 	"\n"
-	"Exit status: 0 done (budget breaches are reported, not failed), 1 error,\n"
-	"2 usage error.\n",
+	"Exit status: 0 done (budget breaches are reported, not failed), 1 error or a\n"
+	"usage error.\n",
 };
