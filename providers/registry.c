@@ -3,6 +3,7 @@
  * opener taking the spec's settings, and one line in the table. */
 #include <string.h>
 
+#include "providers/backend_etcd.h"
 #include "providers/backend_local.h"
 #include "providers/provider_local.h"
 #include "providers/where.h"
@@ -20,6 +21,7 @@ static int open_local_backend(struct sp_backend **out, const struct sp_state_cfg
 
 static const struct backend_kind backend_kinds[] = {
 	{ "local", open_local_backend },
+	{ "etcd", sp_backend_etcd_open },
 };
 
 struct provider_kind {
