@@ -415,6 +415,7 @@ struct eb {
 	char lock_id[40];
 	char who[200];              /* user@host (pid N), for pending marks */
 	unsigned long nwrites;
+	unsigned long nsent;        /* write transactions sent (SCALEPLAN_ETCD_FAULT_AT counts them) */
 	pthread_t ka;
 	int ka_running, ka_stop, ka_lost;
 	long ka_last_ok;
@@ -976,6 +977,37 @@ static void guard(struct eb *e, struct sp_etcd_txn *t, int64_t hm)
 	sp_etcd_txn_cmp(t, e->k_lock, SP_ETCD_LEASE, e->lease);
 }
 
+/* SCALEPLAN_ETCD_FAULT_AT=N: the Nth write transaction of this backend is
+ * not sent and fails (SP_EIO), or with SCALEPLAN_ETCD_FAULT_KIND=crash the
+ * process ends there (_exit(137)), as if it were killed: how the tests stop
+ * a writer between the transactions of one write (docs/providers.md). */
+static int fault_point(struct eb *e, struct sp_err *err)
+{
+	const char *env = getenv("SCALEPLAN_ETCD_FAULT_AT"), *kind = getenv("SCALEPLAN_ETCD_FAULT_KIND");
+	unsigned long n = ++e->nsent, at;
+	char *end;
+
+	if (!env || !*env)
+		return 0;
+	errno = 0;
+	at = strtoul(env, &end, 10);
+	if (*env < '0' || *env > '9' || *end || errno || at == 0)
+		return sp_err_set(err, SP_EINVAL, e->where, 0, 0,
+				  "SCALEPLAN_ETCD_FAULT_AT must be a positive integer (the write transaction to fail), "
+				  "not '%s'", env);
+	if (kind && *kind && strcmp(kind, "crash") && strcmp(kind, "error"))
+		return sp_err_set(err, SP_EINVAL, e->where, 0, 0,
+				  "SCALEPLAN_ETCD_FAULT_KIND must be 'error' or 'crash', not '%s'", kind);
+	if (n != at)
+		return 0;
+	if (kind && !strcmp(kind, "crash")) {
+		fprintf(stderr, "scaleplan: injected crash at etcd write %lu (SCALEPLAN_ETCD_FAULT_KIND=crash)\n", n);
+		fflush(stderr);
+		_exit(137);
+	}
+	return sp_err_set(err, SP_EIO, e->where, 0, 0, "injected fault at etcd write %lu (SCALEPLAN_ETCD_FAULT_AT)", n);
+}
+
 /* Sends a write. 0 with *rev, the store's revision after it; when the
  * compares failed, the head says whether this write (write_id) had landed
  * already (sent again after a member died): then 0 too. Otherwise
@@ -992,7 +1024,7 @@ static int send_write(struct eb *e, struct sp_etcd_txn *t, const char *write_id,
 	sp_arena_init(&a);
 	sp_etcd_txn_else_get(t, e->k_head);
 	sp_etcd_txn_else_get(t, e->k_lock);
-	if ((rc = sp_etcd_txn_do(e->c, t, &r, &a, err)) < 0)
+	if ((rc = fault_point(e, err)) < 0 || (rc = sp_etcd_txn_do(e->c, t, &r, &a, err)) < 0)
 		goto out;
 	if (r.succeeded) {
 		*rev = r.revision;

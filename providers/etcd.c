@@ -214,11 +214,12 @@ static int authenticate(struct sp_etcd *c, size_t i, struct sp_sb *last, struct 
 	int rc, code;
 
 	sp_err_clear(&e);
-	sp_sb_adds(&body, "{\"name\":");
+	/* by hand, so that the password is in no buffer but this one, which is wiped */
+	sp_sb_adds(&body, "{\"name\":\"");
 	sp_sb_add_quoted(&body, c->user);
-	sp_sb_adds(&body, ",\"password\":");
+	sp_sb_adds(&body, "\",\"password\":\"");
 	sp_sb_add_quoted(&body, c->pass ? c->pass : "");
-	sp_sb_addc(&body, '}');
+	sp_sb_adds(&body, "\"}");
 	sp_sb_addf(&url, "%s/v3/auth/authenticate", c->eps[i]);
 	rc = sp_http_request(c->h, "POST", url.buf, body.buf, body.len, NULL, NULL, 0, SP_HTTP_NO_4XX_ERR, &r, &e);
 	explicit_bzero(body.buf, body.len);
