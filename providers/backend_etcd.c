@@ -586,7 +586,13 @@ static int snap_fetch(struct eb *e, int64_t rev, struct snap *s, struct sp_err *
 	memset(s, 0, sizeof(*s));
 	sp_arena_init(&s->a);
 	sp_etcd_prefix_end(e->k_all, e->all_len, &end, &elen);
-	rc = sp_etcd_range(e->c, e->k_all, e->all_len, end, elen, rev, PAGE, &s->kvs, &s->a, err);
+	/* the latest revision, compacted while its pages were read: read again */
+	for (int tries = 0;; tries++) {
+		rc = sp_etcd_range(e->c, e->k_all, e->all_len, end, elen, rev, PAGE, &s->kvs, &s->a, err);
+		if (rc != SP_ESTALE || rev || tries == 2)
+			break;
+		s->kvs.n = 0;
+	}
 	free(end);
 	if (rc < 0)
 		return rc;
@@ -1210,6 +1216,11 @@ done:
 	kmap_free(&e->view);
 	e->have_view = 0;
 out:
+	if (rc < 0) {
+		/* what is in etcd now is not known: the next call reads it again */
+		e->known = 0;
+		e->begun = 0;
+	}
 	free(htext);
 	free(ops);
 	sp_sb_release(&sb);
@@ -1271,6 +1282,40 @@ static int same_cost(const struct sp_state_cost *a, const struct sp_state_cost *
 		if (a->pct[i] != b->pct[i] || a->horizon[i] != b->horizon[i])
 			return 0;
 	return !strcmp(a->currency, b->currency) && !strcmp(a->at, b->at);
+}
+
+/* While the lock is held: reads the state once, unless it is known. */
+static int ensure_known(struct eb *e, struct sp_err *err)
+{
+	struct sp_state *stored = NULL;
+	int rc = 0;
+
+	if (!e->known) {
+		rc = load(e, &stored, 1, err);
+		sp_state_free(stored);
+	}
+	return rc;
+}
+
+/* A write left pending (by a writer that died, or this one's own that
+ * failed) is finished: the keys go back to the committed state, and the
+ * head loses its mark. */
+static int settle(struct eb *e, struct sp_err *err)
+{
+	struct kmap committed;
+	struct head h;
+	int rc;
+
+	if (!e->head.pending)
+		return 0;
+	h = e->head;
+	kmap_init(&committed);
+	for (size_t i = 0; i < e->view.n; i++)
+		if (e->view.v[i].present)
+			kmap_set(&committed, e->view.v[i].key, e->view.v[i].val, e->view.v[i].vlen);
+	rc = commit(e, &committed, &h, &e->cur, e->head_mod, &e->head, 0, err);
+	kmap_free(&committed);
+	return rc;
 }
 
 /* ---- the lock ----------------------------------------------------------------------------------------- */
@@ -1512,15 +1557,10 @@ static int write_state(struct eb *e, const struct sp_state *s, int mode, struct 
 		kmap_free(&c);
 		goto out;
 	}
-	if (!e->known) {
-		struct sp_state *stored = NULL;
-		rc = load(e, &stored, 1, err);
-		sp_state_free(stored);
-		if (rc < 0) {
-			if (rc == SP_ECORRUPT || rc == SP_EINVAL)
-				refuse_unreadable(err);
-			goto out;
-		}
+	if ((rc = ensure_known(e, err)) < 0) {
+		if (rc == SP_ECORRUPT || rc == SP_EINVAL)
+			refuse_unreadable(err);
+		goto out;
 	}
 	if (e->head.has_state) {
 		if (strcmp(e->head.lineage, s->lineage)) {
@@ -1605,27 +1645,10 @@ static int etcd_begin(struct sp_backend *b, struct sp_state *s, struct sp_err *e
 		return sp_err_set(err, SP_EINVAL, e->where, 0, 0, "recording operations needs the state lock; take it first");
 	if (lease_lost(e))
 		return lost_error(e, err);
-	if (!e->known) {
-		struct sp_state *stored = NULL;
-		rc = load(e, &stored, 1, err);
-		sp_state_free(stored);
-		if (rc < 0)
-			return rc;
-	}
-	if ((rc = stale_record(e, s, err)) < 0)
+	if ((rc = ensure_known(e, err)) < 0)
 		return rc;
-	if (e->head.pending) {
-		struct kmap committed;
-		h = e->head;
-		kmap_init(&committed);
-		for (size_t i = 0; i < e->view.n; i++)
-			if (e->view.v[i].present)
-				kmap_set(&committed, e->view.v[i].key, e->view.v[i].val, e->view.v[i].vlen);
-		rc = commit(e, &committed, &h, &e->cur, e->head_mod, &e->head, 0, err);
-		kmap_free(&committed);
-		if (rc < 0)
-			return rc;
-	}
+	if ((rc = stale_record(e, s, err)) < 0 || (rc = settle(e, err)) < 0)
+		return rc;
 	h = e->head;
 	if (!h.has_state) {
 		head_of(&h, s);
@@ -1673,7 +1696,7 @@ static int etcd_record(struct sp_backend *b, struct sp_state *s, const char *add
 				  "recording an operation needs the state lock; take it first");
 	if (!e->begun && (rc = etcd_begin(b, s, err)) < 0)
 		return rc;
-	if ((rc = stale_record(e, s, err)) < 0)
+	if ((rc = ensure_known(e, err)) < 0 || (rc = stale_record(e, s, err)) < 0 || (rc = settle(e, err)) < 0)
 		return rc;
 	if (lease_lost(e))
 		return lost_error(e, err);

@@ -541,6 +541,26 @@ START_TEST(test_etcd_pending_takeover)
 	ck_assert_msg(b->ops->write(b, s3, &err) == 0, "takeover: %s", err.msg);
 	assert_reads(r, s3);
 	b->ops->close(b);
+	/* a holder whose own write stopped half-way goes on recording: the
+	 * keys are put back first */
+	struct sp_state *s4 = big_state(4, 300, 10, 3);
+	a = open_at("pending", 60);
+	lock(a);
+	ck_assert_int_eq(a->ops->read(a, &st, &err), 0);
+	setenv("SCALEPLAN_ETCD_FAULT_AT", "3", 1);
+	ck_assert_int_eq(a->ops->write(a, s4, &err), SP_EIO);
+	unsetenv("SCALEPLAN_ETCD_FAULT_AT");
+	struct sp_resource x = mkres(&st->arena, "queue", "x", "us");
+	ck_assert_msg(a->ops->record(a, st, x.address, &x, &err) == 0, "record: %s", err.msg);
+	a->ops->close(a);
+	sp_state_free(st);
+	ck_assert_int_eq(r->ops->read(r, &st, &err), 0);
+	ck_assert_uint_eq(st->serial, 4);
+	ck_assert_uint_eq(st->resources.n, 291);
+	ck_assert_str_eq(st->resources.v[0].address, "queue.x[us]");
+	ck_assert(st->resources.v[1].attrs[0].n == 2); /* s3's */
+	sp_state_free(st);
+	sp_state_free(s4);
 	sp_state_free(s1);
 	sp_state_free(s2);
 	sp_state_free(s3);
