@@ -36,6 +36,7 @@
  * No journal: each operation an apply records is one transaction, durable in
  * etcd once it is answered. */
 #include "providers/backend_etcd.h"
+#include "providers/backend_etcd_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -48,8 +49,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/crc32c.h"
-#include "lib/hmap.h"
 #include "lib/json.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
@@ -63,338 +62,17 @@
 #define SP_VERSION "0.0.0"
 #endif
 
-#define HEAD_FORMAT 1
 #define PAGE 1000                 /* keys a range page */
 #define TXN_OPS 128               /* etcd's --max-txn-ops default */
 #define TXN_BYTES ((size_t)1 << 20) /* key and value bytes a txn; etcd's --max-request-bytes is 1.5 MiB */
 #define BACKOFF_START_MS 50
 #define BACKOFF_MAX_MS 1000
-#define SUM_PREFIX "crc32c-sum:"
 
 /* How a damaged state in etcd is recovered, for messages. */
 #define RECOVER_HINT                                                                                             \
 	"; recover the state as it was before its last write with 'scaleplan state pull --backup > s.json' (etcd " \
 	"keeps that revision until it is compacted), or the keys as they are with 'scaleplan state pull "          \
 	"--no-journal > s.json', then 'scaleplan state push --force s.json'"
-
-/* ---- the keys as they are: key (relative to PREFIX/) -> value, and their checksum ---------------- */
-
-struct kent {
-	const char *key, *val;
-	size_t vlen;
-	int present;
-};
-
-struct kmap {
-	struct sp_arena a;
-	struct sp_hmap idx;
-	struct kent *v;
-	size_t n, cap;
-	uint64_t sum;               /* of the present entries */
-	size_t nres, nrem;          /* present r/ and removed/ entries */
-};
-
-static uint32_t entry_crc(const char *key, const char *val, size_t vlen)
-{
-	uint32_t c = sp_crc32c(0, key, strlen(key));
-
-	c = sp_crc32c(c, "", 1);
-	return sp_crc32c(c, val, vlen);
-}
-
-static int is_res(const char *rel)
-{
-	return !strncmp(rel, "r/", 2);
-}
-
-static int is_rem(const char *rel)
-{
-	return !strncmp(rel, "removed/", 8);
-}
-
-static void kmap_init(struct kmap *m)
-{
-	memset(m, 0, sizeof(*m));
-	sp_arena_init(&m->a);
-	sp_hmap_init(&m->idx);
-}
-
-static void kmap_free(struct kmap *m)
-{
-	sp_hmap_free(&m->idx);
-	sp_arena_free(&m->a);
-	free(m->v);
-	kmap_init(m);
-}
-
-static void count(struct kmap *m, const struct kent *e, int sign)
-{
-	uint64_t c = entry_crc(e->key, e->val, e->vlen);
-
-	if (sign > 0)
-		m->sum += c;
-	else
-		m->sum -= c;
-	if (is_res(e->key))
-		m->nres += (size_t)sign;
-	else if (is_rem(e->key))
-		m->nrem += (size_t)sign;
-}
-
-/* Sets key to val (vlen bytes), or deletes it (val NULL). */
-static void kmap_set(struct kmap *m, const char *key, const char *val, size_t vlen)
-{
-	uint32_t j;
-	struct kent *e;
-
-	if (sp_hmap_get(&m->idx, key, &j) == 0) {
-		e = &m->v[j];
-		if (e->present)
-			count(m, e, -1);
-	} else {
-		if (!val)
-			return;
-		SP_GROW(m->v, m->cap, m->n + 1);
-		e = &m->v[m->n];
-		e->key = sp_arena_strdup(&m->a, key);
-		sp_hmap_put(&m->idx, e->key, (uint32_t)m->n, NULL);
-		m->n++;
-	}
-	e->present = val != NULL;
-	e->val = val ? sp_arena_strndup(&m->a, val, vlen) : NULL;
-	e->vlen = val ? vlen : 0;
-	if (val)
-		count(m, e, 1);
-}
-
-static const struct kent *kmap_get(const struct kmap *m, const char *key)
-{
-	uint32_t j;
-
-	if (sp_hmap_get(&m->idx, key, &j) < 0 || !m->v[j].present)
-		return NULL;
-	return &m->v[j];
-}
-
-/* Whether a and b hold the same keys and values. */
-static int kmap_same(const struct kmap *a, const struct kmap *b)
-{
-	if (a->nres != b->nres || a->nrem != b->nrem || a->sum != b->sum)
-		return 0;
-	for (size_t i = 0; i < a->n; i++) {
-		const struct kent *x = &a->v[i], *y;
-		if (!x->present)
-			continue;
-		if (!(y = kmap_get(b, x->key)) || y->vlen != x->vlen || memcmp(y->val, x->val, x->vlen))
-			return 0;
-	}
-	for (size_t i = 0; i < b->n; i++)
-		if (b->v[i].present && !kmap_get(a, b->v[i].key))
-			return 0;
-	return 1;
-}
-
-/* ---- the head ------------------------------------------------------------------------------------ */
-
-struct head {
-	int has_state;              /* a committed state exists (else: nothing stored yet) */
-	char lineage[40];
-	uint64_t serial;
-	char version[32];           /* scaleplan_version of the last writer */
-	struct sp_state_cost cost;
-	size_t nres, nrem;          /* the committed keys: how many, and their checksum */
-	uint64_t sum;
-	char write[96];             /* the ID of the write that put this head */
-	int pending;                /* a write of several transactions is under way */
-	struct {
-		char write[96], by[200], since[32];
-		int64_t view;       /* where the committed keys are; 0: at this head's own revision */
-		int64_t base;       /* the revision of the committed head this write replaces (0: none) */
-		int damaged;        /* it replaces a state that could not be read (push --force) */
-	} p;
-};
-
-static void copy_str(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
-static json_t *jint(int64_t v)
-{
-	return json_integer((json_int_t)v);
-}
-
-/* The head's JSON (two-space indentation, for `etcdctl get`). The state's
- * header (version, lineage, serial, cost) goes in as the state file's own
- * encoding of a state without resources, checksum included, so it is read
- * back by the state's own decoder. */
-static int head_encode(const struct head *h, char **out, struct sp_err *err)
-{
-	json_t *o = json_object();
-	char sum[40];
-	int rc = 0;
-
-	*out = NULL;
-	json_object_set_new(o, "format", json_integer(HEAD_FORMAT));
-	if (h->has_state) {
-		struct sp_state st;
-		char *doc = NULL;
-		memset(&st, 0, sizeof(st));
-		st.version = SP_STATE_VERSION;
-		st.lineage = h->lineage;
-		st.serial = h->serial;
-		st.scaleplan_version = SP_VERSION;
-		st.cost = h->cost;
-		if ((rc = sp_state_to_json(&st, &doc, err)) < 0)
-			goto out;
-		json_object_set_new(o, "state", json_string(doc));
-		free(doc);
-	} else {
-		json_object_set_new(o, "state", json_null());
-	}
-	snprintf(sum, sizeof(sum), SUM_PREFIX "%016" PRIx64, h->sum);
-	json_object_set_new(o, "resources", jint((int64_t)h->nres));
-	json_object_set_new(o, "removed", jint((int64_t)h->nrem));
-	json_object_set_new(o, "checksum", json_string(sum));
-	json_object_set_new(o, "write", json_string(h->write));
-	if (h->pending) {
-		json_t *p = json_object();
-		json_object_set_new(p, "write", json_string(h->p.write));
-		json_object_set_new(p, "by", json_string(h->p.by));
-		json_object_set_new(p, "since", json_string(h->p.since));
-		if (h->p.view)
-			json_object_set_new(p, "view_revision", jint(h->p.view));
-		if (h->p.base)
-			json_object_set_new(p, "base_revision", jint(h->p.base));
-		if (h->p.damaged)
-			json_object_set_new(p, "replacing_damaged", json_true());
-		json_object_set_new(o, "pending", p);
-	}
-	rc = sp_json_dump(o, 0, out, err);
-out:
-	json_decref(o);
-	return rc;
-}
-
-static int get_count(struct sp_jdec *d, json_t *o, const char *key, int64_t *out)
-{
-	json_t *v;
-
-	*out = 0;
-	if (sp_jdec_member(d, o, key, SP_JINTEGER, 0, &v) < 0)
-		return SP_EINVAL;
-	if (v && json_integer_value(v) < 0)
-		return sp_jdec_fail_in(d, key, "must not be negative");
-	if (v)
-		*out = (int64_t)json_integer_value(v);
-	return 0;
-}
-
-static int dec_pending(struct sp_jdec *d, json_t *p, struct head *h)
-{
-	static const char *const keys[] = { "write", "by", "since", "view_revision", "base_revision",
-					    "replacing_damaged", NULL };
-	const char *w = NULL, *by = NULL, *since = NULL;
-	size_t mark = sp_jdec_push_key(d, "pending");
-
-	if (sp_jdec_object(d, p, keys) < 0 || sp_jdec_str(d, p, "write", SP_JREQ | SP_JNONEMPTY, &w) < 0 ||
-	    sp_jdec_str(d, p, "by", 0, &by) < 0 || sp_jdec_str(d, p, "since", 0, &since) < 0 ||
-	    get_count(d, p, "view_revision", &h->p.view) < 0 || get_count(d, p, "base_revision", &h->p.base) < 0 ||
-	    sp_jdec_bool(d, p, "replacing_damaged", 0, &h->p.damaged) < 0)
-		return SP_EINVAL;
-	sp_jdec_pop(d, mark);
-	h->pending = 1;
-	copy_str(h->p.write, sizeof(h->p.write), w);
-	copy_str(h->p.by, sizeof(h->p.by), by);
-	copy_str(h->p.since, sizeof(h->p.since), since);
-	return 0;
-}
-
-/* Decodes a head; origin names the key. SP_ECORRUPT for a head that is not
- * one scaleplan wrote, SP_EINVAL for one of a newer format. */
-static int head_decode(const char *text, size_t len, struct head *h, const char *origin, struct sp_err *err)
-{
-	static const char *const keys[] = { "format", "state", "resources", "removed", "checksum", "write", "pending",
-					    NULL };
-	struct sp_arena a;
-	struct sp_jdec d;
-	json_t *root, *v;
-	const char *sum = NULL, *w = NULL;
-	int64_t n;
-	int rc = SP_EINVAL;
-
-	memset(h, 0, sizeof(*h));
-	sp_arena_init(&a);
-	sp_jdec_init(&d, origin, &a, err, SP_JDEC_MUST_BE);
-	if (!(root = sp_json_parse(text, len, origin, "invalid JSON", err)))
-		goto out;
-	if (sp_jdec_object(&d, root, NULL) < 0 || sp_jdec_member(&d, root, "format", SP_JINTEGER, SP_JREQ, &v) < 0)
-		goto out;
-	if (json_integer_value(v) > HEAD_FORMAT) {
-		rc = sp_err_set(err, SP_EINVAL, origin, 0, 0,
-				"the head has format %" JSON_INTEGER_FORMAT
-				", written by a newer scaleplan; this one reads format %d",
-				json_integer_value(v), HEAD_FORMAT);
-		goto done;
-	}
-	if (json_integer_value(v) < 1) {
-		sp_jdec_fail_in(&d, "format", "must be %d", HEAD_FORMAT);
-		goto out;
-	}
-	if (sp_jdec_keys(&d, root, keys) < 0 || sp_jdec_member(&d, root, "state", SP_JSTRING, SP_JREQ | SP_JNULL, &v) < 0)
-		goto out;
-	if (v) {
-		struct sp_state *st = NULL;
-		char sub[300];
-		snprintf(sub, sizeof(sub), "%s (its state)", origin);
-		if ((rc = sp_state_from_json(&st, json_string_value(v), json_string_length(v), sub, err)) < 0) {
-			rc = SP_EINVAL;
-			goto out;
-		}
-		if (!st->checksummed || st->resources.n || st->nremoved) {
-			sp_state_free(st);
-			sp_jdec_fail_in(&d, "state", "must be a state header with its checksum and no resources");
-			goto out;
-		}
-		h->has_state = 1;
-		copy_str(h->lineage, sizeof(h->lineage), st->lineage);
-		h->serial = st->serial;
-		copy_str(h->version, sizeof(h->version), st->scaleplan_version);
-		h->cost = st->cost;
-		sp_state_free(st);
-	}
-	if (get_count(&d, root, "resources", &n) < 0)
-		goto out;
-	h->nres = (size_t)n;
-	if (get_count(&d, root, "removed", &n) < 0)
-		goto out;
-	h->nrem = (size_t)n;
-	if (sp_jdec_str(&d, root, "checksum", SP_JREQ, &sum) < 0 || sp_jdec_str(&d, root, "write", SP_JREQ, &w) < 0)
-		goto out;
-	if (strncmp(sum, SUM_PREFIX, strlen(SUM_PREFIX)) || strlen(sum) != strlen(SUM_PREFIX) + 16 ||
-	    strspn(sum + strlen(SUM_PREFIX), "0123456789abcdef") != 16) {
-		sp_jdec_fail_in(&d, "checksum", "'%s' is not " SUM_PREFIX " and 16 hexadecimal digits", sum);
-		goto out;
-	}
-	h->sum = (uint64_t)strtoull(sum + strlen(SUM_PREFIX), NULL, 16);
-	copy_str(h->write, sizeof(h->write), w);
-	if ((v = json_object_get(root, "pending")) && dec_pending(&d, v, h) < 0)
-		goto out;
-	rc = 0;
-	goto done;
-out:
-	if (err) {
-		/* a head scaleplan wrote always decodes: this one was changed behind its back */
-		char msg[sizeof(err->msg)];
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		sp_err_set(err, SP_ECORRUPT, origin, 0, 0, "damaged head: %s", msg);
-	}
-	rc = SP_ECORRUPT;
-done:
-	json_decref(root);
-	sp_arena_free(&a);
-	return rc;
-}
 
 /* ---- the backend ----------------------------------------------------------------------------------- */
 
@@ -475,8 +153,8 @@ static void forget(struct eb *e)
 	e->begun = 0;
 	e->head_mod = 0;
 	memset(&e->head, 0, sizeof(e->head));
-	kmap_free(&e->cur);
-	kmap_free(&e->view);
+	sp_ek_kmap_free(&e->cur);
+	sp_ek_kmap_free(&e->view);
 	e->have_view = 0;
 }
 
@@ -489,8 +167,8 @@ static void fill_mine(struct sp_lock_info *m, const char *id, const char *operat
 	char pwbuf[1024];
 
 	memset(m, 0, sizeof(*m));
-	copy_str(m->id, sizeof(m->id), id);
-	copy_str(m->operation, sizeof(m->operation), operation);
+	sp_ek_copy_str(m->id, sizeof(m->id), id);
+	sp_ek_copy_str(m->operation, sizeof(m->operation), operation);
 	if (gethostname(m->host, sizeof(m->host) - 1) < 0 || !m->host[0])
 		snprintf(m->host, sizeof(m->host), "unknown");
 	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res && res->pw_name)
@@ -533,11 +211,11 @@ static int holder_decode(const struct sp_etcd_kv *kv, struct sp_lock_info *info)
 	memset(info, 0, sizeof(*info));
 	if (!kv || !(o = json_loadb(kv->value, kv->vlen, 0, NULL)))
 		return -1;
-	copy_str(info->id, sizeof(info->id), json_string_value(json_object_get(o, "id")));
-	copy_str(info->who, sizeof(info->who), json_string_value(json_object_get(o, "who")));
-	copy_str(info->operation, sizeof(info->operation), json_string_value(json_object_get(o, "operation")));
-	copy_str(info->created, sizeof(info->created), json_string_value(json_object_get(o, "created")));
-	copy_str(info->host, sizeof(info->host), json_string_value(json_object_get(o, "host")));
+	sp_ek_copy_str(info->id, sizeof(info->id), json_string_value(json_object_get(o, "id")));
+	sp_ek_copy_str(info->who, sizeof(info->who), json_string_value(json_object_get(o, "who")));
+	sp_ek_copy_str(info->operation, sizeof(info->operation), json_string_value(json_object_get(o, "operation")));
+	sp_ek_copy_str(info->created, sizeof(info->created), json_string_value(json_object_get(o, "created")));
+	sp_ek_copy_str(info->host, sizeof(info->host), json_string_value(json_object_get(o, "host")));
 	info->pid = json_is_integer(json_object_get(o, "pid")) ? (long)json_integer_value(json_object_get(o, "pid")) : 0;
 	json_decref(o);
 	return info->id[0] ? 0 : -1;
@@ -606,7 +284,7 @@ static int snap_fetch(struct eb *e, int64_t rev, struct snap *s, struct sp_err *
 			s->lockkv = kv;
 	}
 	if (s->headkv)
-		s->head_rc = head_decode(s->headkv->value, s->headkv->vlen, &s->head, e->k_head, &s->head_err);
+		s->head_rc = sp_ek_head_decode(s->headkv->value, s->headkv->vlen, &s->head, e->k_head, &s->head_err);
 	return 0;
 }
 
@@ -614,14 +292,14 @@ static int snap_fetch(struct eb *e, int64_t rev, struct snap *s, struct sp_err *
  * not scaleplan's) into m. */
 static void kmap_from_snap(struct eb *e, const struct snap *s, int all, struct kmap *m)
 {
-	kmap_free(m);
+	sp_ek_kmap_free(m);
 	for (size_t i = 0; i < s->kvs.n; i++) {
 		const struct sp_etcd_kv *kv = &s->kvs.v[i];
 		const char *rel = rel_of(e, kv);
 		if (kv == s->headkv || kv == s->lockkv || kv->klen != strlen(kv->key))
 			continue;
-		if (all || is_res(rel) || is_rem(rel))
-			kmap_set(m, rel, kv->value, kv->vlen);
+		if (all || sp_ek_is_res(rel) || sp_ek_is_rem(rel))
+			sp_ek_kmap_set(m, rel, kv->value, kv->vlen);
 	}
 }
 
@@ -679,7 +357,7 @@ static int build_state(struct eb *e, const struct snap *s, const struct head *h,
 		st->cost = h->cost;
 	}
 	for (size_t i = 0; i < s->kvs.n; i++)
-		cap += is_res(rel_of(e, &s->kvs.v[i]));
+		cap += sp_ek_is_res(rel_of(e, &s->kvs.v[i]));
 	st->resources.v = SP_NEWN(&st->arena, struct sp_resource, cap + 1);
 	for (size_t i = 0; i < s->kvs.n; i++) {
 		const struct sp_etcd_kv *kv = &s->kvs.v[i];
@@ -694,12 +372,12 @@ static int build_state(struct eb *e, const struct snap *s, const struct head *h,
 		}
 		if (!strcmp(rel, "head") || !strcmp(rel, "lock"))
 			continue;
-		if (is_res(rel)) {
+		if (sp_ek_is_res(rel)) {
 			if ((rc = decode_resource(e, kv, &st->arena, &st->resources.v[st->resources.n], err)) < 0)
 				goto out;
 			st->resources.n++;
 			nres++;
-		} else if (is_rem(rel)) {
+		} else if (sp_ek_is_rem(rel)) {
 			if (sp_resource_parse_address(NULL, rel + 8, NULL, NULL, NULL) < 0) {
 				rc = corrupt(e, err, "key '%s' does not end in a resource address", kv->key);
 				goto out;
@@ -713,12 +391,12 @@ static int build_state(struct eb *e, const struct snap *s, const struct head *h,
 		} else {
 			continue;
 		}
-		sum += entry_crc(rel, kv->value, kv->vlen);
+		sum += sp_ek_entry_crc(rel, kv->value, kv->vlen);
 	}
 	if (verify && h && (sum != h->sum || nres != h->nres || nrem != h->nrem)) {
 		rc = corrupt(e, err,
 			     "the keys under '%s' do not match the head's checksum (%zu resources and %zu removed "
-			     "addresses, " SUM_PREFIX "%016" PRIx64 " recorded; %zu and %zu, " SUM_PREFIX "%016" PRIx64
+			     "addresses, " SP_EK_SUM_PREFIX "%016" PRIx64 " recorded; %zu and %zu, " SP_EK_SUM_PREFIX "%016" PRIx64
 			     " found): a key was changed, added or deleted behind scaleplan's back",
 			     e->k_all, h->nres, h->nrem, h->sum, nres, nrem, sum);
 		goto out;
@@ -798,7 +476,7 @@ static int load(struct eb *e, struct sp_state **out, int keep, struct sp_err *er
 		if (pending)
 			kmap_from_snap(e, &view, 0, &e->view);
 		else
-			kmap_free(&e->view);
+			sp_ek_kmap_free(&e->view);
 	}
 out:
 	snap_free(&cur);
@@ -930,43 +608,6 @@ static void ka_stop(struct eb *e)
 
 /* ---- writing ---------------------------------------------------------------------------------------- */
 
-struct op {
-	const char *key;            /* relative */
-	const char *val;            /* NULL: delete */
-	size_t vlen;
-};
-
-static int cmp_op(const void *x, const void *y)
-{
-	return strcmp(((const struct op *)x)->key, ((const struct op *)y)->key);
-}
-
-/* The puts and deletes that turn the keys c into d, sorted by key. */
-static struct op *diff(const struct kmap *d, const struct kmap *c, size_t *n)
-{
-	struct op *ops = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	for (size_t i = 0; i < d->n; i++) {
-		const struct kent *x = &d->v[i], *y;
-		if (!x->present)
-			continue;
-		if ((y = kmap_get(c, x->key)) && y->vlen == x->vlen && !memcmp(y->val, x->val, x->vlen))
-			continue;
-		SP_GROW(ops, cap, *n + 1);
-		ops[(*n)++] = (struct op){ x->key, x->val, x->vlen };
-	}
-	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].present && !kmap_get(d, c->v[i].key)) {
-			SP_GROW(ops, cap, *n + 1);
-			ops[(*n)++] = (struct op){ c->v[i].key, NULL, 0 };
-		}
-	if (*n)
-		qsort(ops, *n, sizeof(*ops), cmp_op);
-	return ops;
-}
-
 static void next_write_id(struct eb *e, char *out, size_t n)
 {
 	snprintf(out, n, "%s/%lu", e->lock_id, ++e->nwrites);
@@ -1037,7 +678,7 @@ static int send_write(struct eb *e, struct sp_etcd_txn *t, const char *write_id,
 		goto out;
 	}
 	struct sp_etcd_kv *hk = r.ngot > 0 ? r.got[0] : NULL, *lk = r.ngot > 1 ? r.got[1] : NULL;
-	if (write_id && hk && head_decode(hk->value, hk->vlen, &h, e->k_head, &ignore) == 0 &&
+	if (write_id && hk && sp_ek_head_decode(hk->value, hk->vlen, &h, e->k_head, &ignore) == 0 &&
 	    !strcmp(h.write, write_id)) {
 		*rev = hk->mod_revision; /* it had landed: recorded once */
 		goto out;
@@ -1114,14 +755,14 @@ static int commit(struct eb *e, const struct kmap *d, struct head *h, const stru
 	int64_t rev = 0, p = 0;
 	int rc = 0;
 
-	ops = diff(d, c, &nops);
+	ops = sp_ek_diff(d, c, &nops);
 	h->nres = d->nres;
 	h->nrem = d->nrem;
 	h->sum = d->sum;
 	h->pending = 0;
 	memset(&h->p, 0, sizeof(h->p));
 	next_write_id(e, h->write, sizeof(h->write));
-	if ((rc = head_encode(h, &htext, err)) < 0)
+	if ((rc = sp_ek_head_encode(h, &htext, err)) < 0)
 		goto out;
 	/* one transaction, when the change fits */
 	while (nops + 1 <= e->max_ops && fit(e, ops, nops, 0, 1, strlen(htext) + e->all_len) == nops) {
@@ -1162,10 +803,10 @@ static int commit(struct eb *e, const struct kmap *d, struct head *h, const stru
 		ph.pending = 1;
 		ph.p.damaged = damaged || (cur_head && cur_head->pending && cur_head->p.damaged);
 		next_write_id(e, ph.write, sizeof(ph.write));
-		copy_str(ph.p.write, sizeof(ph.p.write), ph.write);
-		copy_str(ph.p.by, sizeof(ph.p.by), e->who);
+		sp_ek_copy_str(ph.p.write, sizeof(ph.p.write), ph.write);
+		sp_ek_copy_str(ph.p.by, sizeof(ph.p.by), e->who);
 		now_rfc3339(ph.p.since, sizeof(ph.p.since));
-		if ((rc = head_encode(&ph, &ptext, err)) < 0)
+		if ((rc = sp_ek_head_encode(&ph, &ptext, err)) < 0)
 			goto out;
 		sp_etcd_txn_init(&t);
 		guard(e, &t, hm);
@@ -1179,7 +820,7 @@ static int commit(struct eb *e, const struct kmap *d, struct head *h, const stru
 	/* the chunks, each comparing the head with the mark; the head last */
 	for (i = 0;;) {
 		size_t k = fit(e, ops, nops, i, 0, 0);
-		int last = i + k == nops && fit(e, ops, nops, i, 2, strlen(htext) + e->all_len) == k;
+		int last = i + k == nops && fit(e, ops, nops, i, 1, strlen(htext) + e->all_len) == k;
 		struct sp_etcd_txn t;
 
 		if (!last && !k)
@@ -1209,11 +850,11 @@ done:
 	e->head = *h;
 	e->head_mod = rev;
 	/* the keys are now d */
-	kmap_free(&e->cur);
+	sp_ek_kmap_free(&e->cur);
 	for (i = 0; i < d->n; i++)
 		if (d->v[i].present)
-			kmap_set(&e->cur, d->v[i].key, d->v[i].val, d->v[i].vlen);
-	kmap_free(&e->view);
+			sp_ek_kmap_set(&e->cur, d->v[i].key, d->v[i].val, d->v[i].vlen);
+	sp_ek_kmap_free(&e->view);
 	e->have_view = 0;
 out:
 	if (rc < 0) {
@@ -1243,20 +884,20 @@ static int desired(struct eb *e, const struct sp_state *s, struct kmap *d, struc
 		}
 		sp_sb_reset(&key);
 		sp_sb_addf(&key, "r/%s", r->address);
-		if (kmap_get(d, key.buf)) {
+		if (sp_ek_kmap_get(d, key.buf)) {
 			rc = sp_err_set(err, SP_EINVAL, r->address, 0, 0, "the state holds this address twice");
 			break;
 		}
 		if ((rc = sp_resource_json_encode(r, SP_RESOURCE_JSON_FULL, &o, err)) == 0 &&
 		    (rc = sp_json_dump(o, SP_JSON_COMPACT, &text, err)) == 0)
-			kmap_set(d, key.buf, text, strlen(text) - 1); /* without the final newline */
+			sp_ek_kmap_set(d, key.buf, text, strlen(text) - 1); /* without the final newline */
 		json_decref(o);
 		free(text);
 	}
 	for (size_t i = 0; i < s->nremoved && rc == 0; i++) {
 		sp_sb_reset(&key);
 		sp_sb_addf(&key, "removed/%s", s->removed[i]);
-		kmap_set(d, key.buf, "", 0);
+		sp_ek_kmap_set(d, key.buf, "", 0);
 	}
 	sp_sb_release(&key);
 	return rc;
@@ -1266,9 +907,9 @@ static void head_of(struct head *h, const struct sp_state *s)
 {
 	memset(h, 0, sizeof(*h));
 	h->has_state = 1;
-	copy_str(h->lineage, sizeof(h->lineage), s->lineage);
+	sp_ek_copy_str(h->lineage, sizeof(h->lineage), s->lineage);
 	h->serial = s->serial;
-	copy_str(h->version, sizeof(h->version), SP_VERSION);
+	sp_ek_copy_str(h->version, sizeof(h->version), SP_VERSION);
 	h->cost = s->cost;
 }
 
@@ -1309,12 +950,12 @@ static int settle(struct eb *e, struct sp_err *err)
 	if (!e->head.pending)
 		return 0;
 	h = e->head;
-	kmap_init(&committed);
+	sp_ek_kmap_init(&committed);
 	for (size_t i = 0; i < e->view.n; i++)
 		if (e->view.v[i].present)
-			kmap_set(&committed, e->view.v[i].key, e->view.v[i].val, e->view.v[i].vlen);
+			sp_ek_kmap_set(&committed, e->view.v[i].key, e->view.v[i].val, e->view.v[i].vlen);
 	rc = commit(e, &committed, &h, &e->cur, e->head_mod, &e->head, 0, err);
-	kmap_free(&committed);
+	sp_ek_kmap_free(&committed);
 	return rc;
 }
 
@@ -1407,7 +1048,7 @@ static int etcd_lock(struct sp_backend *b, const char *operation, int timeout_ms
 	e->held = 1;
 	e->lease = lease;
 	lease = 0;
-	copy_str(e->lock_id, sizeof(e->lock_id), id);
+	sp_ek_copy_str(e->lock_id, sizeof(e->lock_id), id);
 	snprintf(e->who, sizeof(e->who), "%s (pid %ld)", info.who, info.pid);
 	forget(e);
 	if ((rc = ka_start(e, err)) < 0) {
@@ -1525,7 +1166,7 @@ static int write_state(struct eb *e, const struct sp_state *s, int mode, struct 
 	struct sp_lock_info mine, holder;
 	int rc, own = 0;
 
-	kmap_init(&d);
+	sp_ek_kmap_init(&d);
 	memset(&sn, 0, sizeof(sn));
 	if (!s || !s->lineage || !sp_uuid_valid(s->lineage)) {
 		rc = sp_err_set(err, SP_EINVAL, e->where, 0, 0, "the state being written has no lineage");
@@ -1548,13 +1189,13 @@ static int write_state(struct eb *e, const struct sp_state *s, int mode, struct 
 	if (mode == WRITE_FORCE) {
 		/* whatever is there, even what cannot be read, is replaced */
 		struct kmap c;
-		kmap_init(&c);
+		sp_ek_kmap_init(&c);
 		if ((rc = snap_fetch(e, 0, &sn, err)) == 0) {
 			kmap_from_snap(e, &sn, 1, &c);
 			rc = commit(e, &d, &h, &c, sn.headkv ? sn.headkv->mod_revision : 0,
 				    sn.headkv && sn.head_rc == 0 ? &sn.head : NULL, sn.headkv && sn.head_rc < 0, err);
 		}
-		kmap_free(&c);
+		sp_ek_kmap_free(&c);
 		goto out;
 	}
 	if ((rc = ensure_known(e, err)) < 0) {
@@ -1579,7 +1220,7 @@ static int write_state(struct eb *e, const struct sp_state *s, int mode, struct 
 		}
 		if (s->serial == e->head.serial) {
 			const struct kmap *committed = e->have_view ? &e->view : &e->cur;
-			if (!kmap_same(&d, committed) || !same_cost(&s->cost, &e->head.cost)) {
+			if (!sp_ek_kmap_same(&d, committed) || !same_cost(&s->cost, &e->head.cost)) {
 				rc = sp_err_set(err, SP_ESTALE, e->where, 0, 0,
 						"the stored state already has serial %llu, with different content: a "
 						"state that changes needs a higher serial",
@@ -1597,7 +1238,7 @@ out:
 		release(e, &ignore);
 	}
 	snap_free(&sn);
-	kmap_free(&d);
+	sp_ek_kmap_free(&d);
 	return rc;
 }
 
@@ -1659,7 +1300,7 @@ static int etcd_begin(struct sp_backend *b, struct sp_state *s, struct sp_err *e
 	h.sum = e->cur.sum;
 	h.pending = 0;
 	next_write_id(e, h.write, sizeof(h.write));
-	if ((rc = head_encode(&h, &text, err)) < 0)
+	if ((rc = sp_ek_head_encode(&h, &text, err)) < 0)
 		return rc;
 	sp_etcd_txn_init(&t);
 	guard(e, &t, e->head_mod);
@@ -1715,15 +1356,15 @@ static int etcd_record(struct sp_backend *b, struct sp_state *s, const char *add
 		goto out;
 	}
 	sp_sb_addf(&key, "r/%s", address);
-	old = kmap_get(&e->cur, key.buf);
+	old = sp_ek_kmap_get(&e->cur, key.buf);
 	h = e->head;
 	h.serial++;
-	h.sum = e->cur.sum - (old ? entry_crc(old->key, old->val, old->vlen) : 0) +
-		(now ? entry_crc(key.buf, val, vlen) : 0);
+	h.sum = e->cur.sum - (old ? sp_ek_entry_crc(old->key, old->val, old->vlen) : 0) +
+		(now ? sp_ek_entry_crc(key.buf, val, vlen) : 0);
 	h.nres = e->cur.nres - (old != NULL) + (now != NULL);
 	h.nrem = e->cur.nrem;
 	next_write_id(e, h.write, sizeof(h.write));
-	if ((rc = head_encode(&h, &text, err)) < 0)
+	if ((rc = sp_ek_head_encode(&h, &text, err)) < 0)
 		goto out;
 	sp_etcd_txn_init(&t);
 	guard(e, &t, e->head_mod);
@@ -1744,7 +1385,7 @@ static int etcd_record(struct sp_backend *b, struct sp_state *s, const char *add
 			snprintf(err->msg + n, sizeof(err->msg) - n, " (recording '%s')", address);
 		goto out;
 	}
-	kmap_set(&e->cur, key.buf, val, vlen);
+	sp_ek_kmap_set(&e->cur, key.buf, val, vlen);
 	e->head = h;
 	e->head_mod = rev;
 	s->serial++;
@@ -1907,8 +1548,8 @@ int sp_backend_etcd_open(struct sp_backend **out, const struct sp_state_cfg *c, 
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&e->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	kmap_init(&e->cur);
-	kmap_init(&e->view);
+	sp_ek_kmap_init(&e->cur);
+	sp_ek_kmap_init(&e->view);
 	/* where, for messages: the endpoints without credentials */
 	sp_sb_adds(&sb, "etcd ");
 	eps = sp_xcalloc(c->nendpoints, sizeof(*eps));

@@ -18,6 +18,7 @@
 #include "lib/err.h"
 #include "lib/xalloc.h"
 #include "model/resource.h"
+#include "providers/backend_etcd_int.h"
 #include "providers/etcd.h"
 #include "providers/state.h"
 #include "providers/state_json.h"
@@ -164,6 +165,108 @@ START_TEST(test_etcd_base64)
 	ck_assert_str_eq(out, "a/b0");
 	free(out);
 	sp_arena_free(&a);
+}
+END_TEST
+
+START_TEST(test_etcd_keys_checksum_diff)
+{
+	struct kmap a, b;
+	struct op *ops;
+	size_t n;
+
+	sp_ek_kmap_init(&a);
+	sp_ek_kmap_init(&b);
+	sp_ek_kmap_set(&a, "r/service.x[us]", "{1}", 3);
+	sp_ek_kmap_set(&a, "r/service.y[us]", "{2}", 3);
+	sp_ek_kmap_set(&a, "removed/queue.z[us]", "", 0);
+	/* the same keys set in another order, with an update and a delete on the way */
+	sp_ek_kmap_set(&b, "removed/queue.z[us]", "", 0);
+	sp_ek_kmap_set(&b, "r/service.w[us]", "{0}", 3);
+	sp_ek_kmap_set(&b, "r/service.y[us]", "{9}", 3);
+	sp_ek_kmap_set(&b, "r/service.x[us]", "{1}", 3);
+	sp_ek_kmap_set(&b, "r/service.y[us]", "{2}", 3);
+	sp_ek_kmap_set(&b, "r/service.w[us]", NULL, 0);
+	ck_assert(a.sum == b.sum);
+	ck_assert(a.sum == (uint64_t)sp_ek_entry_crc("r/service.x[us]", "{1}", 3) +
+				   sp_ek_entry_crc("r/service.y[us]", "{2}", 3) +
+				   sp_ek_entry_crc("removed/queue.z[us]", "", 0));
+	ck_assert_uint_eq(b.nres, 2);
+	ck_assert_uint_eq(b.nrem, 1);
+	ck_assert(sp_ek_kmap_same(&a, &b));
+	/* a value moved to another key changes the sum */
+	sp_ek_kmap_set(&b, "r/service.x[us]", "{2}", 3);
+	sp_ek_kmap_set(&b, "r/service.y[us]", "{1}", 3);
+	ck_assert(a.sum != b.sum);
+	ck_assert(!sp_ek_kmap_same(&a, &b));
+	/* what turns b into a: two puts; and a delete for a key a does not have */
+	sp_ek_kmap_set(&b, "r/service.v[us]", "{5}", 3);
+	ops = sp_ek_diff(&a, &b, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(ops[0].key, "r/service.v[us]");
+	ck_assert_ptr_null(ops[0].val);
+	ck_assert_str_eq(ops[1].key, "r/service.x[us]");
+	ck_assert_str_eq(ops[1].val, "{1}");
+	ck_assert_str_eq(ops[2].key, "r/service.y[us]");
+	free(ops);
+	ops = sp_ek_diff(&a, &a, &n);
+	ck_assert_uint_eq(n, 0);
+	free(ops);
+	sp_ek_kmap_free(&a);
+	sp_ek_kmap_free(&b);
+}
+END_TEST
+
+START_TEST(test_etcd_keys_head)
+{
+	struct head h, g;
+	struct sp_err err;
+	char *text;
+
+	memset(&h, 0, sizeof(h));
+	h.has_state = 1;
+	sp_ek_copy_str(h.lineage, sizeof(h.lineage), LINEAGE);
+	h.serial = 42;
+	h.cost.present = 1;
+	h.cost.pct[0] = 10, h.cost.pct[1] = 50, h.cost.pct[2] = 90;
+	h.cost.horizon[0] = 1.5, h.cost.horizon[1] = 2, h.cost.horizon[2] = 3.25;
+	strcpy(h.cost.currency, "USD");
+	strcpy(h.cost.at, "2027-02");
+	h.nres = 10000;
+	h.nrem = 3;
+	h.sum = 0x1234567890abcdefULL;
+	strcpy(h.write, "id/7");
+	h.pending = 1;
+	strcpy(h.p.write, "id/8");
+	strcpy(h.p.by, "ci@runner (pid 42)");
+	strcpy(h.p.since, "2027-01-14T09:30:12Z");
+	h.p.view = 77;
+	h.p.base = 70;
+	ck_assert_int_eq(sp_ek_head_encode(&h, &text, &err), 0);
+	ck_assert_int_eq(sp_ek_head_decode(text, strlen(text), &g, "k", &err), 0);
+	ck_assert_str_eq(g.lineage, LINEAGE);
+	ck_assert_uint_eq(g.serial, 42);
+	ck_assert(g.cost.present && g.cost.horizon[2] == 3.25 && !strcmp(g.cost.at, "2027-02"));
+	ck_assert_uint_eq(g.nres, 10000);
+	ck_assert_uint_eq(g.nrem, 3);
+	ck_assert(g.sum == h.sum);
+	ck_assert_str_eq(g.write, "id/7");
+	ck_assert(g.pending && g.p.view == 77 && g.p.base == 70 && !g.p.damaged);
+	ck_assert_str_eq(g.p.by, "ci@runner (pid 42)");
+	/* one byte of the embedded state changed: its own checksum finds it */
+	char *at = strstr(text, "\\\"serial\\\": 42");
+	ck_assert_ptr_nonnull(at);
+	at[strlen("\\\"serial\\\": 4")] = '3';
+	ck_assert_int_eq(sp_ek_head_decode(text, strlen(text), &g, "k", &err), SP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "damaged head"));
+	free(text);
+	/* not a head; a newer one; nothing stored yet */
+	ck_assert_int_eq(sp_ek_head_decode("[]", 2, &g, "k", &err), SP_ECORRUPT);
+	ck_assert_int_eq(sp_ek_head_decode("{\"format\":2}", 12, &g, "k", &err), SP_EINVAL);
+	memset(&h, 0, sizeof(h));
+	ck_assert_int_eq(sp_ek_head_encode(&h, &text, &err), 0);
+	ck_assert_int_eq(sp_ek_head_decode(text, strlen(text), &g, "k", &err), 0);
+	ck_assert(!g.has_state && !g.pending);
+	free(text);
 }
 END_TEST
 
@@ -328,6 +431,7 @@ START_TEST(test_etcd_where_and_empty)
 	ck_assert_uint_eq(s1->serial, 0);
 	ck_assert_uint_eq(s1->resources.n, 0);
 	ck_assert_str_ne(s1->lineage, s2->lineage);
+	sp_state_free(s2);
 	ck_assert_int_eq(b->ops->read_recovery(b, SP_READ_BACKUP, &s2, &err), SP_ENOTFOUND);
 	sp_state_free(s1);
 	b->ops->close(b);
@@ -639,20 +743,27 @@ Suite *suite_etcd(void)
 	Suite *s = suite_create("etcd");
 	TCase *tc = tcase_create("client");
 	tcase_add_test(tc, test_etcd_base64);
+	tcase_add_test(tc, test_etcd_keys_checksum_diff);
+	tcase_add_test(tc, test_etcd_keys_head);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("server");
 	tcase_add_unchecked_fixture(tc, srv_start, srv_stop);
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_etcd_range_pages);
 	tcase_add_test(tc, test_etcd_txn_leases);
 	tcase_add_test(tc, test_etcd_unreachable);
 	tcase_add_test(tc, test_etcd_where_and_empty);
-	tcase_add_test(tc, test_etcd_roundtrip_10k);
 	tcase_add_test(tc, test_etcd_serial_lineage_rules);
 	tcase_add_test(tc, test_etcd_cas_conflict);
 	tcase_add_test(tc, test_etcd_record_and_backup);
 	tcase_add_test(tc, test_etcd_pending_takeover);
 	tcase_add_test(tc, test_etcd_checksum_mismatch);
+	suite_add_tcase(s, tc);
+	/* 10,000 resources in and out of a real etcd: minutes under the sanitizers on a busy machine */
+	tc = tcase_create("big");
+	tcase_add_unchecked_fixture(tc, srv_start, srv_stop);
+	tcase_set_timeout(tc, 900);
+	tcase_add_test(tc, test_etcd_roundtrip_10k);
 	suite_add_tcase(s, tc);
 	return s;
 }
