@@ -2,9 +2,11 @@
  * runs) and its credentials, against a real etcd each test case starts:
  * contention with who holds it, the lease outliving its TTL while the holder
  * lives and expiring after a kill -9, --lock-timeout, unlocking another's
- * lock and the fencing that follows, and user/password auth with the
- * password never in a message. */
+ * lock and the fencing that follows, user/password auth with the password
+ * never in a message, and TLS with a client certificate (openssl makes the
+ * CA and the certificates). */
 #include <check.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,8 @@
 
 Suite *suite_etcd_lock(void);
 
-static struct etcd_server srv, asrv;
+static struct etcd_server srv, asrv, tsrv;
+static char certs[64];
 
 static void srv_start(void)
 {
@@ -249,6 +252,73 @@ START_TEST(test_etcd_auth)
 }
 END_TEST
 
+/* ---- TLS with client certificates --------------------------------------------------------------- */
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void tsrv_start(void)
+{
+	snprintf(certs, sizeof(certs), "/tmp/sp-check-certs.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(certs));
+	etcd_make_certs(certs);
+	etcd_server_start_tls(&tsrv, certs);
+}
+
+static void tsrv_stop(void)
+{
+	etcd_server_stop(&tsrv);
+	if (certs[0])
+		nftw(certs, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+START_TEST(test_etcd_tls)
+{
+	struct sp_backend *b;
+	struct sp_state *s1 = state_with(1, 3), *got = NULL;
+	struct sp_lock_info mine, other;
+	struct sp_err err;
+	char ca[128];
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", certs);
+	/* the CA and the client's certificate from the environment */
+	setenv("SCALEPLAN_ETCD_CACERT", ca, 1);
+	setenv("SCALEPLAN_ETCD_CERT", tsrv.client_cert, 1);
+	setenv("SCALEPLAN_ETCD_KEY", tsrv.client_key, 1);
+	b = open_at(&tsrv, "tls", 60);
+	ck_assert_msg(b->ops->write(b, s1, &err) == 0, "write over TLS: %s", err.msg);
+	ck_assert_int_eq(b->ops->lock(b, "apply", 0, &mine, &other, &err), 0);
+	ck_assert_int_eq(b->ops->read(b, &got, &err), 0);
+	ck_assert_uint_eq(got->serial, 1);
+	sp_state_free(got);
+	ck_assert_int_eq(b->ops->unlock(b, mine.id, &err), 0);
+	b->ops->close(b);
+	/* without the client's certificate: refused, the member named */
+	unsetenv("SCALEPLAN_ETCD_CERT");
+	unsetenv("SCALEPLAN_ETCD_KEY");
+	b = open_at(&tsrv, "tls", 60);
+	ck_assert_int_eq(b->ops->read(b, &got, &err), SP_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, tsrv.url));
+	b->ops->close(b);
+	/* without the CA: the member's certificate is not trusted */
+	unsetenv("SCALEPLAN_ETCD_CACERT");
+	setenv("SCALEPLAN_ETCD_CERT", tsrv.client_cert, 1);
+	setenv("SCALEPLAN_ETCD_KEY", tsrv.client_key, 1);
+	b = open_at(&tsrv, "tls", 60);
+	ck_assert_int_eq(b->ops->read(b, &got, &err), SP_EIO);
+	ck_assert_msg(strstr(err.msg, "certificate") || strstr(err.msg, "SSL"), "%s", err.msg);
+	b->ops->close(b);
+	unsetenv("SCALEPLAN_ETCD_CERT");
+	unsetenv("SCALEPLAN_ETCD_KEY");
+	sp_state_free(s1);
+}
+END_TEST
+
 Suite *suite_etcd_lock(void)
 {
 	Suite *s = suite_create("etcd_lock");
@@ -263,6 +333,11 @@ Suite *suite_etcd_lock(void)
 	tcase_add_unchecked_fixture(tc, asrv_start, asrv_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_etcd_auth);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tls");
+	tcase_add_unchecked_fixture(tc, tsrv_start, tsrv_stop);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_etcd_tls);
 	suite_add_tcase(s, tc);
 	return s;
 }

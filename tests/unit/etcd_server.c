@@ -45,9 +45,9 @@ static void sleep_ms(long ms)
 		;
 }
 
-void etcd_server_start(struct etcd_server *s, const char *const *extra)
+static void start(struct etcd_server *s, const char *const *extra, const char *tls)
 {
-	char client[64], peer[64], cluster[96], data[96], log[96];
+	char client[64], peer[64], cluster[96], data[96], log[96], cert[128], key[128], ca[128];
 	char *argv[40];
 	int cp = etcd_free_port(), pp, n = 0;
 
@@ -55,10 +55,14 @@ void etcd_server_start(struct etcd_server *s, const char *const *extra)
 		pp = etcd_free_port();
 	while (pp == cp);
 	memset(s, 0, sizeof(*s));
+	if (tls) {
+		snprintf(s->client_cert, sizeof(s->client_cert), "%s/client.pem", tls);
+		snprintf(s->client_key, sizeof(s->client_key), "%s/client.key", tls);
+	}
 	snprintf(s->dir, sizeof(s->dir), "/tmp/sp-check-etcd.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(s->dir));
-	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", cp);
-	snprintf(client, sizeof(client), "http://127.0.0.1:%d", cp);
+	snprintf(s->url, sizeof(s->url), "%s://127.0.0.1:%d", tls ? "https" : "http", cp);
+	snprintf(client, sizeof(client), "%s", s->url);
 	snprintf(peer, sizeof(peer), "http://127.0.0.1:%d", pp);
 	snprintf(cluster, sizeof(cluster), "m1=%s", peer);
 	snprintf(data, sizeof(data), "%s/m1", s->dir);
@@ -82,6 +86,19 @@ void etcd_server_start(struct etcd_server *s, const char *const *extra)
 	argv[n++] = "50";
 	argv[n++] = "--election-timeout";
 	argv[n++] = "500";
+	if (tls) {
+		/* https, and a client certificate the CA signed is required */
+		snprintf(cert, sizeof(cert), "%s/server.pem", tls);
+		snprintf(key, sizeof(key), "%s/server.key", tls);
+		snprintf(ca, sizeof(ca), "%s/ca.pem", tls);
+		argv[n++] = strdup("--cert-file");
+		argv[n++] = strdup(cert);
+		argv[n++] = strdup("--key-file");
+		argv[n++] = strdup(key);
+		argv[n++] = strdup("--trusted-ca-file");
+		argv[n++] = strdup(ca);
+		argv[n++] = strdup("--client-cert-auth");
+	}
 	for (size_t i = 0; extra && extra[i] && n < 38; i++)
 		argv[n++] = strdup(extra[i]);
 	argv[n] = NULL;
@@ -115,6 +132,11 @@ void etcd_server_start(struct etcd_server *s, const char *const *extra)
 	o.http.timeout_ms = 1000;
 	o.http.connect_timeout_ms = 500;
 	o.where = "test etcd";
+	if (tls) {
+		o.http.ca_file = ca;
+		o.http.cert_file = s->client_cert;
+		o.http.key_file = s->client_key;
+	}
 	struct sp_etcd *c = sp_etcd_new(&o, &err);
 	ck_assert_ptr_nonnull(c);
 	for (int i = 0;; i++) {
@@ -134,6 +156,37 @@ void etcd_server_start(struct etcd_server *s, const char *const *extra)
 		sleep_ms(100);
 	}
 	sp_etcd_free(c);
+}
+
+void etcd_server_start(struct etcd_server *s, const char *const *extra)
+{
+	start(s, extra, NULL);
+}
+
+void etcd_server_start_tls(struct etcd_server *s, const char *certs)
+{
+	start(s, NULL, certs);
+}
+
+void etcd_make_certs(const char *dir)
+{
+	/* a CA, a server certificate for 127.0.0.1 and a client certificate,
+	 * all EC P-256 (quick to make), valid for a day */
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && exec >openssl.log 2>&1 && "
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem "
+		 "-days 1 -subj /CN=sp-test-ca && "
+		 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr "
+		 "-subj /CN=127.0.0.1 && printf 'subjectAltName=IP:127.0.0.1\\n' >san.ext && "
+		 "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 "
+		 "-extfile san.ext && "
+		 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout client.key -out client.csr "
+		 "-subj /CN=scaleplan && "
+		 "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 1",
+		 dir);
+	ck_assert_msg(system(cmd) == 0, "openssl could not make the test certificates (see %s/openssl.log)", dir);
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -12,12 +12,19 @@
 struct etcd_server {
 	pid_t pid;
 	char dir[64];               /* scratch folder: data, log */
-	char url[64];               /* http://127.0.0.1:PORT */
+	char url[64];               /* http://127.0.0.1:PORT (https:// with TLS) */
+	char client_cert[128], client_key[128];  /* TLS: the client's certificate and key */
 };
 
 /* Starts a member (extra: more etcd flags, or NULL) and waits until it
  * answers (30 s at most); fails the test otherwise. */
 void etcd_server_start(struct etcd_server *s, const char *const *extra);
+/* The same over TLS with client certificates: certs holds ca.pem,
+ * server.pem, server.key, client.pem and client.key (etcd_make_certs). */
+void etcd_server_start_tls(struct etcd_server *s, const char *certs);
+/* Makes a CA and the server's (127.0.0.1) and a client's certificates in
+ * dir, with openssl; fails the test otherwise. */
+void etcd_make_certs(const char *dir);
 /* Stops it (TERM, then KILL after 5 s), reaps it and removes its folder. */
 void etcd_server_stop(struct etcd_server *s);
 /* Runs etcdctl against s with the words of argv (NULL-terminated) and, when
