@@ -1526,6 +1526,17 @@ int sp_backend_etcd_open(struct sp_backend **out, const struct sp_state_cfg *c, 
 	*out = NULL;
 	if (!c->nendpoints)
 		return sp_err_set(err, SP_EINVAL, "", 0, 0, "the etcd state backend needs at least one endpoint");
+	for (size_t i = 0; i < c->nendpoints; i++) {
+		/* etcd takes no credentials in a URL, and a plan file records the endpoints as written */
+		char red[256];
+		sp_http_redact(c->endpoints[i], red, sizeof(red));
+		if (strcmp(red, c->endpoints[i]))
+			return sp_err_set(err, SP_EINVAL, "", 0, 0,
+					  "etcd endpoint '%s' holds credentials: set them with 'username' and 'password' "
+					  "(or SCALEPLAN_ETCD_USERNAME and SCALEPLAN_ETCD_PASSWORD), which are never written "
+					  "to a plan file",
+					  red);
+	}
 	while (plen && prefix[plen - 1] == '/')
 		plen--;
 	if (!plen)
