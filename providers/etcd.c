@@ -18,6 +18,7 @@ struct sp_etcd {
 	size_t neps, cur;           /* cur: the member that answered last */
 	struct sp_http *h;
 	char *user, *pass, *token;  /* secrets (the user name is not, but goes with them) */
+	int auth_off;               /* the cluster said auth is not enabled: no token to ask for */
 	char *where;
 	int rounds;
 	long total_ms;
@@ -237,7 +238,8 @@ static int authenticate(struct sp_etcd *c, size_t i, struct sp_sb *last, struct 
 	if (r.status >= 400) {
 		etcd_error(&r, &code, msg, sizeof(msg));
 		if (strstr(msg, "authentication is not enabled")) {
-			rc = 0; /* no token needed */
+			c->auth_off = 1; /* no token needed (until a member asks for one) */
+			rc = 0;
 			goto out;
 		}
 		rc = sp_err_set(err, SP_EINVAL, c->where, 0, 0, "etcd at %s refused the credentials of user '%s' (HTTP %ld): %s",
@@ -274,7 +276,7 @@ static int call(struct sp_etcd *c, const char *path, json_t *req, json_t **out, 
 			size_t i = (c->cur + k) % c->neps;
 			int reauth = 0;
 		again:
-			if (c->user && !c->token && !reauth) {
+			if (c->user && !c->token && !c->auth_off && !reauth) {
 				reauth = 1;
 				if ((rc = authenticate(c, i, &last, err)) < 0)
 					goto out;
@@ -312,6 +314,7 @@ static int call(struct sp_etcd *c, const char *path, json_t *req, json_t **out, 
 				if (code == 16 && c->user && !reauth) {
 					wipe_free(c->token);
 					c->token = NULL;
+					c->auth_off = 0;
 					goto again;
 				}
 				rc = sp_err_set(err, refusal_code(code, msg), c->where, 0, 0, "POST %s: etcd answered HTTP %ld: %s",
