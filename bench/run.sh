@@ -16,13 +16,13 @@
 #   SP_BENCH_SEED    generator seed            (default 1)
 #   SP_BENCH_ONLY    benchmarks to run         (default: all in BENCHES below)
 #   SP_BENCH_FC_N, SP_BENCH_FC_PATHS   forecast size (default 1000 services, 1000 paths)
-#   SP_BENCH_PLAN_N  services for plan/apply   (default 10000)
+#   SP_BENCH_PLAN_N  services for plan/apply   (default 10000; also the etcd benchmark's)
 #
 # Adding a benchmark: write a function bench_NAME that calls `section` once and
 # `row` per measurement (see bench_validate), then add NAME to BENCHES.
 set -eu
 
-BENCHES="validate forecast plan"
+BENCHES="validate forecast plan etcd"
 
 die() {
     echo "bench: error: $*" >&2
@@ -54,7 +54,14 @@ for x in "$BIN" "$GEN" "$MEASURE" "$YAMLPARSE"; do
 done
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/scaleplan-bench.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+# the etcd benchmark's member, stopped by its PID on every exit path
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+ETCD_DIR=""
+cleanup() {
+    [ -n "$ETCD_DIR" ] && sh "$SRC/tests/servers/etcd.sh" stop "$ETCD_DIR"
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 failures=0
@@ -183,6 +190,58 @@ bench_plan() {
     row apply-same "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
     rm -rf "$TMP/.scaleplan"
     unset SCALEPLAN_NOW
+}
+
+# etcd: the plan/apply benchmark with the state in etcd (one member on
+# loopback, started here, its data in the scratch folder), beside the local
+# backend's rows above:
+#   etcd-plan-new    plan against an empty state
+#   etcd-apply-new   the first apply: each resource recorded as one etcd
+#                    transaction as it completes (run once)
+#   etcd-plan-same   plan against matching state (reads 11,905 keys in pages)
+#   etcd-apply-same  apply with nothing to do (the lock, a read, no write)
+#   etcd-push        state push --force of the same state into a fresh prefix
+#                    (one write of several transactions; run once)
+bench_etcd() {
+    _n=${SP_BENCH_PLAN_N:-10000}
+    command -v etcd >/dev/null 2>&1 || { echo "bench: etcd is not installed ('make deps' installs it)" >&2; failures=$((failures + 1)); return; }
+    ETCD_DIR=$TMP/etcd
+    sh "$SRC/tests/servers/etcd.sh" start "$ETCD_DIR" 1 || { echo "bench: etcd did not start" >&2; failures=$((failures + 1)); return; }
+    _ep=$(cat "$ETCD_DIR/endpoints")
+    _local=$(spec "$_n" 0)
+    _spec=$TMP/spec-$_n-etcd.yaml
+    sed "s|^state: {backend: local}|state: {backend: etcd, endpoints: [$_ep], prefix: bench/s$_n}|" "$_local" >"$_spec"
+    _files=1
+    _bytes=$(nbytes "$_spec")
+    _fmt=$TABLE_FMT
+    TABLE_FMT="%-15s %7s %5s %10s %10s %10s %10s %10s %6s  %s\n"
+    section "plan/apply: local provider, state in etcd (1 member, loopback), $_n services; median of $REPEAT"
+    measure "$YAMLPARSE" "$_spec"
+    _base=$m_median
+    rm -rf "$TMP/.scaleplan"
+    export SCALEPLAN_NOW=2027-01
+    measure "$BIN" plan "$_spec"
+    row etcd-plan-new "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    _r=$REPEAT
+    REPEAT=1
+    measure "$BIN" apply --auto-approve "$_spec"
+    row etcd-apply-new "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    REPEAT=$_r
+    measure "$BIN" plan --detailed-exitcode "$_spec"
+    row etcd-plan-same "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    measure "$BIN" apply --auto-approve "$_spec"
+    row etcd-apply-same "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    (cd "$TMP" && "$BIN" state pull --spec "$_spec" >"$TMP/state-$_n.json")
+    sed "s|prefix: bench/s$_n|prefix: bench/push$_n|" "$_spec" >"$TMP/spec-push.yaml"
+    REPEAT=1
+    measure "$BIN" state push --force --spec "$TMP/spec-push.yaml" "$TMP/state-$_n.json"
+    row etcd-push "$_n" "$_files" "$(wc -c <"$TMP/state-$_n.json" | tr -d ' ')" "$m_min" "$m_median" "$m_rss" - "$m_exit"
+    REPEAT=$_r
+    TABLE_FMT=$_fmt
+    rm -rf "$TMP/.scaleplan"
+    unset SCALEPLAN_NOW
+    sh "$SRC/tests/servers/etcd.sh" stop "$ETCD_DIR"
+    ETCD_DIR=""
 }
 
 # validate: load, check and resolve the spec (scaleplan validate), against the

@@ -1,4 +1,4 @@
-/* scaleplan state: list, show, rm, import, pull, push and unlock. */
+/* scaleplan state: list, show, rm, import, pull, push, unlock and migrate. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -368,17 +368,103 @@ static int state_unlock(struct sp_ws *w, const char *id)
 	return SP_EXIT_OK;
 }
 
+/* state migrate: the state copied into another backend, lineage and serial
+ * kept (from a local file into the spec's etcd, or from the spec's state
+ * into a local file). The source is left as it is. */
+static int state_migrate(struct sp_ws *w, const char *to, int force, int lock_ms)
+{
+	struct sp_state_cfg dcfg;
+	struct sp_backend *dst = NULL;
+	struct sp_state *st = NULL, *cur = NULL;
+	struct sp_lock_info holder;
+	struct sp_err err;
+	int ret = SP_EXIT_ERROR;
+
+	sp_err_clear(&err);
+	if (!strcmp(to, "etcd")) {
+		if (!w->spec || strcmp(w->spec->state.backend, "etcd")) {
+			sp_ws_error("--to etcd copies the state into the etcd that the spec's 'state:' section names "
+				    "(backend: etcd, endpoints, prefix), and %s",
+				    w->spec ? "this spec names another backend" : "no spec was read");
+			return SP_EXIT_ERROR;
+		}
+		if (!strcmp(w->where.state.backend, "etcd")) {
+			sp_ws_error("the state to copy is the spec's etcd state itself; name the local state to copy "
+				    "with --state FILE");
+			return SP_EXIT_ERROR;
+		}
+		dcfg = w->spec->state;
+	} else {
+		sp_state_cfg_init(&dcfg, NULL, NULL);
+		dcfg.path = to;
+		if (!strcmp(w->where.state.backend, "local") && !strcmp(w->where.state.path, to)) {
+			sp_ws_error("'%s' is the state being copied; --to names where the copy goes", to);
+			return SP_EXIT_ERROR;
+		}
+	}
+	if (sp_backend_open(&dst, &dcfg, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		goto out;
+	}
+	if (sp_ws_lock(w->backend, "state migrate", lock_ms, &holder, &err) < 0 ||
+	    sp_ws_lock(dst, "state migrate", lock_ms, &holder, &err) < 0) {
+		sp_ws_print_lock_err(&err, &holder);
+		goto out;
+	}
+	if (w->backend->ops->read(w->backend, &st, &err) < 0) {
+		sp_ws_print_err(&err, NULL);
+		goto out;
+	}
+	if (!st->serial && !st->resources.n && !st->nremoved) {
+		sp_ws_error("there is no state in %s to copy", w->backend->where);
+		goto out;
+	}
+	st->journal[0] = '\0';
+	if (dst->ops->read(dst, &cur, &err) < 0) {
+		if (!force) {
+			sp_ws_print_err(&err, NULL);
+			fputs("scaleplan: --force replaces a state that cannot be read\n", stderr);
+			goto out;
+		}
+		sp_err_clear(&err);
+	} else if ((cur->serial || cur->resources.n || cur->nremoved) && !force &&
+		   (strcmp(cur->lineage, st->lineage) || cur->serial != st->serial)) {
+		sp_ws_error("%s already holds a state (lineage %s, serial %llu); --force replaces it with lineage %s, "
+			    "serial %llu",
+			    dst->where, cur->lineage, (unsigned long long)cur->serial, st->lineage,
+			    (unsigned long long)st->serial);
+		goto out;
+	}
+	if ((force ? dst->ops->write_force(dst, st, &err) : dst->ops->write(dst, st, &err)) < 0) {
+		sp_ws_print_err(&err, NULL);
+		sp_ws_error("the state could not be copied; %s is as it was", w->backend->where);
+		goto out;
+	}
+	printf("Copied the state from %s to %s: lineage %s, serial %llu, %zu resources, %zu removed addresses.\n",
+	       w->backend->where, dst->where, st->lineage, (unsigned long long)st->serial, st->resources.n,
+	       st->nremoved);
+	printf("%s is left as it is; the spec's 'state:' section says which one scaleplan uses.\n", w->backend->where);
+	ret = SP_EXIT_OK;
+out:
+	sp_state_free(st);
+	sp_state_free(cur);
+	if (dst)
+		dst->ops->close(dst);
+	return ret;
+}
+
 struct state_args {
 	const char *sub;              /* the subcommand */
 	char **args;                  /* its operands (owned array, pointers into argv) */
 	int nargs;
 	const char *spec_path, *state_path;
+	const char *to;               /* migrate: FILE or etcd */
 	int force, lock_ms, recovery;
 };
 
 static int check_sub(const char *sub)
 {
-	static const char *const subs[] = { "list", "show", "rm", "import", "pull", "push", "unlock", NULL };
+	static const char *const subs[] = { "list", "show", "rm", "import", "pull", "push", "unlock", "migrate", NULL };
 	for (int k = 0; subs[k]; k++)
 		if (!strcmp(sub, subs[k]))
 			return 0;
@@ -395,6 +481,7 @@ static int parse_state_args(struct state_args *a, int argc, char **argv, int *ex
 		{ "spec", required_argument, NULL, 'S' },
 		{ "state", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
 		{ "backup", no_argument, NULL, 'B' },
 		{ "no-journal", no_argument, NULL, 'N' },
 		{ "lock-timeout", required_argument, NULL, 'L' },
@@ -423,6 +510,7 @@ static int parse_state_args(struct state_args *a, int argc, char **argv, int *ex
 		case 'S': a->spec_path = optarg; break;
 		case 's': a->state_path = optarg; break;
 		case 'F': a->force = 1; break;
+		case 'T': a->to = optarg; break;
 		case 'B': a->recovery = SP_READ_BACKUP; break;
 		case 'N': a->recovery = SP_READ_NO_JOURNAL; break;
 		case 'L':
@@ -440,7 +528,8 @@ static int parse_state_args(struct state_args *a, int argc, char **argv, int *ex
 	while (optind < argc)
 		a->args[a->nargs++] = argv[optind++];
 	if (!a->sub) {
-		*exit_now = sp_cli_usage_error(cmd, "missing subcommand: list, show, rm, import, pull, push or unlock");
+		*exit_now = sp_cli_usage_error(cmd, "missing subcommand: list, show, rm, import, pull, push, unlock or "
+						    "migrate");
 		return -1;
 	}
 	return 0;
@@ -460,8 +549,12 @@ static int check_state_args(const struct state_args *a)
 		return sp_cli_usage_error(cmd, "--backup and --no-journal are for 'state pull'");
 	if (!strcmp(sub, "pull") && a->nargs)
 		return sp_cli_usage_error(cmd, "'state pull' takes no argument");
-	if (a->force && strcmp(sub, "push"))
-		return sp_cli_usage_error(cmd, "--force is for 'state push'");
+	if (a->force && strcmp(sub, "push") && strcmp(sub, "migrate"))
+		return sp_cli_usage_error(cmd, "--force is for 'state push' and 'state migrate'");
+	if (!strcmp(sub, "migrate") && (a->nargs || !a->to || !*a->to))
+		return sp_cli_usage_error(cmd, "'state migrate' takes no argument and needs --to FILE or --to etcd");
+	if (a->to && strcmp(sub, "migrate"))
+		return sp_cli_usage_error(cmd, "--to is for 'state migrate'");
 	return SP_EXIT_OK;
 }
 
@@ -487,6 +580,8 @@ static int cmd_state(int argc, char **argv)
 		ret = state_push(&w, a.args[0], a.force, a.lock_ms);
 	else if (!strcmp(a.sub, "unlock"))
 		ret = state_unlock(&w, a.args[0]);
+	else if (!strcmp(a.sub, "migrate"))
+		ret = state_migrate(&w, a.to, a.force, a.lock_ms);
 	else if (!strcmp(a.sub, "pull"))
 		ret = state_pull(&w, a.recovery);
 	else
@@ -498,7 +593,7 @@ out:
 }
 
 const struct sp_cmd sp_cmd_state = {
-	"state", cmd_state, "list, show, remove, import, pull, push or unlock state",
+	"state", cmd_state, "list, show, remove, import, pull, push, unlock or migrate state",
 	"usage: scaleplan state [--spec FILE|DIR] [--state FILE] SUBCOMMAND [ARGS]\n"
 	"\n"
 	"  list [ADDR...]      the addresses in the state (those matching ADDR: a\n"
@@ -515,14 +610,20 @@ const struct sp_cmd sp_cmd_state = {
 	"                      of an interrupted apply records), to recover a damaged one\n"
 	"  push FILE           replace the state with FILE; refused for another lineage\n"
 	"                      or an older serial unless --force\n"
-	"  unlock ID           clear the record of a lock whose process is gone\n"
+	"  unlock ID           clear the record of a lock whose process is gone (etcd:\n"
+	"                      remove the lock, whoever holds it)\n"
+	"  migrate --to FILE|etcd\n"
+	"                      copy the state, lineage and serial kept, into the local\n"
+	"                      file FILE or into the etcd the spec's 'state:' names\n"
+	"                      (the state copied is --state FILE, or the spec's)\n"
 	"\n"
 	"      --spec FILE|DIR    the spec that says where the state is (default\n"
 	"                         scaleplan.yaml when present)\n"
 	"      --state FILE       the state file itself (default .scaleplan/state.json)\n"
-	"      --force            push: replace whatever lineage or serial is stored\n"
-	"                         (even a state that cannot be read)\n"
-	"      --lock-timeout D   rm, import, push: wait up to D (30s, 2m, 500ms) for\n"
-	"                         the lock\n"
+	"      --force            push, migrate: replace whatever lineage or serial is\n"
+	"                         stored (even a state that cannot be read)\n"
+	"      --to FILE|etcd     migrate: where the copy goes\n"
+	"      --lock-timeout D   rm, import, push, migrate: wait up to D (30s, 2m,\n"
+	"                         500ms) for the lock\n"
 	"  -h, --help             show this help\n",
 };

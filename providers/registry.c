@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "providers/backend_http.h"
+#include "providers/backend_etcd.h"
 #include "providers/backend_local.h"
 #include "providers/provider_local.h"
 #include "providers/provider_rest.h"
@@ -23,6 +24,7 @@ static int open_local_backend(struct sp_backend **out, const struct sp_state_cfg
 static const struct backend_kind backend_kinds[] = {
 	{ "local", open_local_backend },
 	{ "http", sp_backend_http_open },
+	{ "etcd", sp_backend_etcd_open },
 };
 
 struct provider_kind {
