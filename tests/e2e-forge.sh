@@ -304,15 +304,15 @@ mkdir -p nospec && cp other.md nospec/
 cat "$ROOT/out" >>"$ROOT/all"
 same "$(cat "$ROOT/rc")" 1 "markdown without a spec or a name"
 has "which spec is this comment for? give --name NAME"
-run 2 comment --plan plan.json
+run 1 comment --plan plan.json
 has "which forge?"
-run 2 comment bitbucket --plan plan.json
+run 1 comment bitbucket --plan plan.json
 has "unknown forge 'bitbucket'"
-run 2 comment github
+run 1 comment github
 has "what to post?"
-run 2 comment github --plan plan.json --markdown other.md
+run 1 comment github --plan plan.json --markdown other.md
 has "give only one of"
-run 2 comment github --plan plan.json --number 0
+run 1 comment github --plan plan.json --number 0
 has "invalid value '0' for option '--number'"
 run 0 comment --help
 has "usage: scaleplan comment github|gitlab"

@@ -499,6 +499,7 @@ START_TEST(test_transient)
 	struct sp_http_resp r;
 	memset(&r, 0, sizeof r);
 	r.ratelimit_remaining = -1;
+	r.retry_after_ms = -1;      /* no Retry-After, as a request sets it */
 	long yes[] = { 0, 429, 500, 502, 503, 504 }, no[] = { 200, 201, 301, 400, 401, 403, 404, 409 };
 	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
 		r.status = yes[i];
