@@ -110,7 +110,7 @@ expect "$(grep '^datastore\.' "$ROOT/addrs")"
 comp "$P" state show ""
 sort "$ROOT/addrs" | cmp -s - "$ROOT/out" && ok || bad "state show <TAB> is not the state's addresses"
 comp "$P" state ""
-expect import list pull push rm show unlock
+expect import list migrate pull push rm show unlock
 comp "$P" plan --format ""
 expect json markdown text
 comp "$P" forecast --by ""
