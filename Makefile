@@ -139,13 +139,19 @@ corpus: $(BIN)
 	$(Q)sh $(SRCDIR)/tests/corpus.sh $(abspath $(BIN)) $(SRCDIR)/tests/bad
 	$(Q)sh $(SRCDIR)/tests/special-files.sh $(abspath $(BIN)) $(SRCDIR)
 
-# tests/e2e.sh (local backend and provider), then each tests/e2e-*.sh (one
-# per remote part: each starts its servers on loopback and stops them)
+# tests/e2e.sh (local backend and provider) and each tests/e2e-*.sh (one per
+# remote part: each starts its servers on loopback, on free ports, in its own
+# scratch folder, and stops them), each a target of its own so that make -j runs
+# them side by side (they wait on servers and fsync more than they compute);
+# --output-sync keeps each script's lines together.
 # (E2E_EXTRA="" or a list narrows it: .ci/run's sanitizer pass)
 E2E_EXTRA ?= $(sort $(wildcard $(SRCDIR)/tests/e2e-*.sh))
-e2e: $(BIN) | test-deps
-	$(Q)sh $(SRCDIR)/tests/e2e.sh $(abspath $(BIN)) $(SRCDIR)
-	$(Q)for t in $(E2E_EXTRA); do sh $$t $(abspath $(BIN)) $(SRCDIR) || exit 1; done
+E2E_RUNS := e2e-run/e2e.sh $(addprefix e2e-run/,$(notdir $(E2E_EXTRA)))
+MAKEFLAGS += --output-sync=target
+.PHONY: $(E2E_RUNS)
+e2e: $(E2E_RUNS)
+$(E2E_RUNS): e2e-run/%: $(BIN) | test-deps
+	$(Q)sh $(SRCDIR)/tests/$* $(abspath $(BIN)) $(SRCDIR)
 
 # The spec's JSON Schema (docs/scaleplan.schema.json) against the loader:
 # tests/schema_check.py, with a YAML-to-JSON tool that also runs the loader alone.

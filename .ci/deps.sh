@@ -17,24 +17,8 @@ fi
 [ -z "$missing" ] && exit 0
 
 echo "scaleplan: missing:$missing; installing Debian packages: $debs" >&2
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "scaleplan: error: no apt-get on this system; install the development packages for:$missing" >&2
-    echo "scaleplan: (pkg-config modules: $modules)" >&2
-    exit 1
-fi
-if [ "$(id -u)" -eq 0 ]; then
-    SUDO=""
-elif command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-else
-    echo "scaleplan: error: not root and no sudo; run as root: apt-get install -y $debs" >&2
-    exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null || { echo "scaleplan: error: apt-get update failed" >&2; exit 1; }
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $debs >/dev/null ||
-    { echo "scaleplan: error: apt-get install failed for: $debs" >&2; exit 1; }
+sh "$(dirname "$0")/apt-install.sh" $debs || exit 1
 for m in $modules; do
     if ! pkg-config --exists "$m"; then
         echo "scaleplan: error: pkg-config still cannot find '$m' after installing packages" >&2

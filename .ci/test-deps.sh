@@ -23,23 +23,8 @@ command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 if [ -n "$missing" ]; then
     echo "scaleplan: the tests need:$missing; installing Debian packages" >&2
-    if ! command -v apt-get >/dev/null 2>&1; then
-        echo "scaleplan: error: no apt-get on this system; install:$missing" >&2
-        exit 1
-    fi
-    if [ "$(id -u)" -eq 0 ]; then
-        SUDO=""
-    elif command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "scaleplan: error: not root and no sudo; run as root: apt-get install -y$missing" >&2
-        exit 1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq >/dev/null || { echo "scaleplan: error: apt-get update failed" >&2; exit 1; }
     # shellcheck disable=SC2086
-    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-        { echo "scaleplan: error: apt-get install failed for:$missing" >&2; exit 1; }
+    sh "$(dirname "$0")/apt-install.sh" $missing || exit 1
 fi
 js="$depsdir/node_modules/.bin/json-server"
 if [ ! -x "$js" ] || ! grep -q "\"version\": \"$JSON_SERVER_VERSION\"" "$depsdir/node_modules/json-server/package.json" 2>/dev/null; then

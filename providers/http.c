@@ -497,7 +497,7 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 		resp->attempts = attempt;
 		if (c->too_big) {
 			wipe_slist(hl);
-			return sp_err_set(err, SP_ETOOBIG, where, 0, 0, "%s %s: the answer is larger than %ld MiB",
+			return sp_err_set(err, SP_ETOOBIG, NULL, 0, 0, "%s %s: the answer is larger than %ld MiB",
 					  method, where, SP_HTTP_MAX_BODY >> 20);
 		}
 		if (rc == CURLE_OK && resp->status >= 200 && resp->status < 300)
@@ -524,7 +524,7 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 	wipe_slist(hl);
 	c->cur = NULL;
 	if (rc != CURLE_OK)
-		return sp_err_set(err, SP_EIO, where, 0, 0, "%s %s: %s (%d attempt%s in %.1f s)", method, where,
+		return sp_err_set(err, SP_EIO, NULL, 0, 0, "%s %s: %s (%d attempt%s in %.1f s)", method, where,
 				  c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc), attempt, attempt == 1 ? "" : "s",
 				  (double)(now_ms() - start) / 1000.0);
 	if (resp->status >= 200 && resp->status < 300)
@@ -533,9 +533,9 @@ int sp_http_request(struct sp_http *c, const char *method, const char *url, cons
 		return 0;
 	body_excerpt(&resp->body, excerpt, sizeof excerpt);
 	if (sp_http_transient(resp))
-		return sp_err_set(err, SP_EIO, where, 0, 0, "%s %s: the server answered HTTP %ld%s%s (%d attempt%s in %.1f s)",
+		return sp_err_set(err, SP_EIO, NULL, 0, 0, "%s %s: the server answered HTTP %ld%s%s (%d attempt%s in %.1f s)",
 				  method, where, resp->status, excerpt[0] ? ": " : "", excerpt, attempt,
 				  attempt == 1 ? "" : "s", (double)(now_ms() - start) / 1000.0);
-	return sp_err_set(err, SP_EINVAL, where, 0, 0, "%s %s: the server answered HTTP %ld%s%s", method, where,
+	return sp_err_set(err, SP_EINVAL, NULL, 0, 0, "%s %s: the server answered HTTP %ld%s%s", method, where,
 			  resp->status, excerpt[0] ? ": " : "", excerpt);
 }

@@ -77,8 +77,8 @@ void sp_http_free(struct sp_http *c);
  * as the header comment says. Returns 0 with *resp filled for a 2xx answer
  * (and for a 4xx one with SP_HTTP_NO_4XX_ERR); otherwise a negative code,
  * the same as err->code (SP_EIO: no answer or 5xx/429 after the retries;
- * SP_EINVAL: another status; SP_ETOOBIG: an answer over 512 MiB; err->file
- * is the URL without credentials), with *resp still filled with what came
+ * SP_EINVAL: another status; SP_ETOOBIG: an answer over 512 MiB; err->msg
+ * starts with the method and the URL without credentials, err->file is empty), with *resp still filled with what came
  * back. The caller releases resp with sp_http_resp_free. */
 int sp_http_request(struct sp_http *c, const char *method, const char *url, const char *body, size_t len,
 		    const char *ctype, const struct sp_http_header *hdrs, size_t nh, int flags,

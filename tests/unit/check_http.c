@@ -103,7 +103,7 @@ START_TEST(test_give_up_names_method_url_status)
 	ASSERT_HAS(err.msg, "HTTP 503");
 	ASSERT_HAS(err.msg, "down for maintenance");
 	ASSERT_HAS(err.msg, "3 attempts");
-	ck_assert_str_eq(err.file, u("/things/1"));
+	ck_assert_str_eq(err.file, "");   /* the URL is in the message, once */
 	ASSERT_HASNT(err.msg, "pa55-w0rd");
 	ASSERT_HASNT(err.msg, "deploy");
 	sp_http_resp_free(&resp);
