@@ -310,6 +310,9 @@ void sp_ws_report_lock_err(struct sp_ws_report *r, const struct sp_err *e, const
 		sp_ws_report_text(r, "  process:   %ld on %s\n", holder->pid, holder->host);
 	else if (holder->host[0])
 		sp_ws_report_text(r, "  host:      %s\n", holder->host);
+	/* the backend's own account of how its lock ends (etcd: a lease) */
+	if (holder->ends[0])
+		sp_ws_report_text(r, "  ends:      %s\n", holder->ends);
 	/* a local lock ends with its process, an etcd lock with its lease; a
 	 * lock on an HTTP state server stays until it is released */
 	sp_ws_report_text(r, "Wait for it to finish, or use --lock-timeout DURATION to wait. When its process is gone\n"

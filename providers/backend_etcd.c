@@ -1034,6 +1034,8 @@ static int etcd_lock(struct sp_backend *b, const char *operation, int timeout_ms
 			break;
 		long waited = now_ms() - start;
 		if (waited >= timeout_ms) {
+			snprintf(other.ends, sizeof(other.ends),
+				 "when its holder finishes, or %d s after its holder stops renewing its lease", e->ttl);
 			rc = locked_error(e, &other, timeout_ms ? waited : 0, err);
 			goto out;
 		}

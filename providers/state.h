@@ -59,6 +59,7 @@ struct sp_lock_info {
 	char created[32];           /* RFC 3339 UTC */
 	long pid;
 	char host[128];
+	char ends[160];            /* how this backend's lock ends, in its words; "" when it does not say */
 };
 
 struct sp_backend;

@@ -48,6 +48,8 @@ has() { if grep -q -- "$1" "$ROOT/out"; then ok; else bad "output lacks '$1'"; f
 hasnt() { if grep -q -- "$1" "$ROOT/out"; then bad "output has '$1'"; else ok; fi; }
 same() { if [ "$1" = "$2" ]; then ok; else bad "$3: '$1' != '$2'"; fi; }
 atmost() { if [ "$1" -le "$2" ]; then ok; else bad "$3: $1 > $2"; fi; }
+# etcdctl's own 5 s per command is too short on a loaded machine
+export ETCDCTL_COMMAND_TIMEOUT=30s ETCDCTL_DIAL_TIMEOUT=10s
 ectl() { ETCDCTL_API=3 etcdctl --endpoints="$E1" "$@"; }
 # fresh NAME ENDPOINTS [MORE]: a case folder with the example spec, its state in etcd under e2e/NAME
 fresh() {
@@ -151,6 +153,7 @@ run 1 apply --auto-approve
 has "the state is locked by another command"
 has "operation: apply"
 has "process:"
+has "ends:      when its holder finishes, or"
 run 0 apply --auto-approve --lock-timeout 60s
 wait $first
 same "$?" 0 "the first apply"
