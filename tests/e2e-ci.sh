@@ -269,6 +269,8 @@ pr 10 's/scaling: {target_utilization: 0.5, min: 3, max: 400}/scaling: {target_u
 github_pr 9
 gh pull_request "$(sha_of refs/pull/9/merge)" refs/pull/9/merge
 has "result plan success 0"
+# SP_CI_COMMENT_OUT=FILE keeps the comment of this pull request (README.md shows it)
+[ -n "${SP_CI_COMMENT_OUT:-}" ] && st 's["github:9"][0]["body"]' >"$SP_CI_COMMENT_OUT"
 github_pr 10
 gh pull_request "$(sha_of refs/pull/10/merge)" refs/pull/10/merge
 has "result plan success 0"
