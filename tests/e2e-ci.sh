@@ -10,7 +10,7 @@
 # action or an expression it does not know, so the examples cannot rot.
 #   usage: sh tests/e2e-ci.sh BIN SRCDIR      (BIN's folder is the build's O=)
 # Servers, on loopback ports picked free, in a scratch folder, stopped by their
-# PIDs on every exit path: a real etcd (tests/servers/etcd.sh, with auth) for
+# PIDs on every exit path: a real etcd (tests/servers/etcd.sh) for
 # the GitHub flavour's state; the Terraform HTTP state stand-in
 # (tests/servers/tfstate.py, laid out as GitLab's) for the GitLab flavour; the
 # forge stand-in (tests/servers/forge.py) for the comments; and ci_steps.py's
@@ -75,10 +75,9 @@ mkdir -p "$STORE"
 
 sh "$SRC/tests/servers/etcd.sh" start "$ROOT/etcd" 1 || { echo "e2e-ci: error: etcd did not start"; exit 1; }
 E1=$(cat "$ROOT/etcd/endpoints")
-ETCDCTL_API=3 etcdctl --endpoints="$E1" user add root --interactive=false --new-user-password="$ETCD_PW" \
-    >/dev/null 2>&1 && ETCDCTL_API=3 etcdctl --endpoints="$E1" auth enable >/dev/null 2>&1 ||
-    { echo "e2e-ci: error: cannot turn etcd's auth on"; exit 1; }
-ectl() { ETCDCTL_API=3 etcdctl --endpoints="$E1" --user "root:$ETCD_PW" "$@"; }
+# (etcd's auth stays off here: tests/e2e-etcd.sh tests it; the jobs are still given the secrets, and
+# the secrets check below looks for the password in every output)
+ectl() { ETCDCTL_API=3 etcdctl --endpoints="$E1" "$@"; }
 
 FPORT=$(sp_free_port)
 FORGE_GITHUB_TOKEN=$GH_TOK FORGE_GITLAB_TOKEN=$GL_TOK FORGE_GITHUB_PULLS=7,8,9,10 FORGE_GITLAB_MRS=7,8,9,10 \
@@ -214,7 +213,7 @@ P1=$STORE/runs/$R1/artifacts/scaleplan-plan/plan.json
 grep -q '"base":' "$P1" && ok || bad "the saved plan has no 'base' section (plan --base)"
 C1=$(st 's["github:7"][0]["id"]')
 B1=$(st 's["github:7"][0]["body"]')
-[ "$(ectl get --prefix ci/acme-shop/ --keys-only | grep -c .)" = 0 ] && ok || bad "a pull request wrote the state"
+ectl get --prefix ci/acme-shop/ --keys-only >"$ROOT/keys" && [ ! -s "$ROOT/keys" ] && ok || bad "a pull request wrote the state"
 
 CASE=github-pr-second-run
 pr 7 's/monthly_growth: 0.09/monthly_growth: 0.1/'
