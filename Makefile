@@ -164,6 +164,8 @@ $(YAML2JSON): $(O)/obj/tests/yaml2json.o $(O)/libscaleplan.a
 schema: $(YAML2JSON) $(BIN) | test-deps
 	$(Q)python3 $(SRCDIR)/tests/schema_check.py $(abspath $(YAML2JSON)) $(SRCDIR) $(abspath $(BIN))
 check: schema
+# tests/e2e-ci.sh reads the CI examples through it
+e2e: $(YAML2JSON)
 
 # ---- demo and bench --------------------------------------------------------
 demo: $(BIN)

@@ -535,6 +535,8 @@ def main():
     ex = os.path.join(src, "examples")
     for n in sorted(os.listdir(ex)):
         p = os.path.join(ex, n)
+        if n == "ci":  # CI workflow files (tests/e2e-ci.sh runs them), not a spec
+            continue
         if os.path.isdir(p):
             files = sorted(os.path.join(p, f) for f in os.listdir(p) if f.endswith((".yaml", ".yml")))
             good.append(("examples/" + n, p, files))
