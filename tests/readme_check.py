@@ -10,7 +10,8 @@ FILE.md defaults to README.md and every docs/*.md that has a ```console block.
 In a ```console block, a line that starts with "$ " is a command (shell syntax,
 run by sh; it may set variables: "SCALEPLAN_NOW=2027-01 scaleplan plan"). The
 lines after it, up to the next "$ " or the end of the block, are what it prints.
-A line that is exactly "..." stands for any number of lines (zero or more).
+A line that is "..." (indented or not) stands for any number of lines, zero
+or more.
 
 Each file's blocks run in order, in one scratch folder of their own that holds
 a copy of the repository's examples/ and tests/bad/, so a command sees the
@@ -51,7 +52,11 @@ import termios
 import time
 
 WILD = "..."
-SKIP_RE = re.compile(r"^\s*<!--\s*readme-test:\s*skip\b\s*(.*?)\s*-->\s*$")
+
+
+def is_wild(line):
+    return line.strip() == WILD
+SKIP_RE = re.compile(r"^\s*<!--\s*readme-test:\s*skip\b\s*:?\s*(.*?)\s*-->\s*$")
 OK_STATUS = {0, 1, 2, 3, 4}
 TIMEOUT_S = float(os.environ.get("SP_README_TIMEOUT", "600"))
 
@@ -139,7 +144,7 @@ def match(expected, actual, key=lambda s: s):
     (None for a wildcard), or None when they do not match."""
     memo = {}
     ne, na = len(expected), len(actual)
-    ekeys = [None if e == WILD else key(e) for e in expected]
+    ekeys = [None if is_wild(e) else key(e) for e in expected]
     akeys = [key(a) for a in actual]
 
     def go(ei, ai):
@@ -202,13 +207,14 @@ def filled(expected, actual):
     for op, e1, e2, a1, a2 in sm.get_opcodes():
         chunk = expected[e1:e2]
         span = actual[a1:a2]
-        if op != "equal" and chunk.count(WILD) == 1:
+        wilds = [i for i, x in enumerate(chunk) if is_wild(x)]
+        if op != "equal" and len(wilds) == 1:
             # the literal lines around the wildcard pair with the ends of the span
-            w = chunk.index(WILD)
+            w = wilds[0]
             pre, post = chunk[:w], chunk[w + 1:]
             mid = span[len(pre):len(span) - len(post)] if len(span) >= len(pre) + len(post) else []
             out.extend(pre + mid + post)
-        elif op == "insert" and out and out[-1] == WILD:
+        elif op == "insert" and out and is_wild(out[-1]):
             out[-1:] = span
         else:
             out.extend(chunk)
@@ -219,13 +225,13 @@ def updated(expected, actual):
     """The new expected lines for an actual output, keeping the abbreviations
     that still fit. Returns (lines, whole) where whole says the abbreviations
     were dropped."""
-    if WILD not in expected:
+    if not any(is_wild(e) for e in expected):
         return list(actual), False
     if match(expected, actual) is not None:
         return list(expected), False
     m = match(expected, actual, key=shape)
     if m is not None:
-        return [WILD if x is None else actual[x] for x in m], False
+        return [expected[i] if x is None else actual[x] for i, x in enumerate(m)], False
     return list(actual), True
 
 
@@ -405,6 +411,7 @@ def self_test():
     expect("wildcard in the middle", match(["a", WILD, "d"], ["a", "b", "c", "d"]) == [0, None, 3])
     expect("wildcard matches nothing", match(["a", WILD, "d"], ["a", "d"]) == [0, None, 1])
     expect("wildcard at the end", match(["a", WILD], ["a", "x", "y"]) == [0, None])
+    expect("indented wildcard", match(["a", "  ...", "d"], ["a", "b", "d"]) == [0, None, 2])
     expect("wildcard keeps order", match(["a", WILD, "b"], ["b", "a"]) is None)
     expect("backtracking", match([WILD, "x", "y"], ["x", "z", "x", "y"]) == [None, 2, 3])
     expect("no trailing newline", output_lines(b"a\nb") == ["a", "b", "\\ no newline at the end of the output"])
