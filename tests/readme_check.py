@@ -258,13 +258,13 @@ def run_cmd(cmd, cwd, env):
             if left <= 0:
                 timed_out = True
                 break
-            r, _, _ = select.select([master], [], [], min(left, 1.0))
+            r, _, _ = select.select([master], [], [], min(left, 0.5))
             if not r:
                 if p.poll() is not None:
-                    # the command ended; anything left is read below
-                    r = [master]
-                else:
-                    continue
+                    # ended, and nothing left to read (a process it left
+                    # behind may still hold the terminal: not waited for)
+                    break
+                continue
             try:
                 data = os.read(master, 65536)
             except OSError as e:
@@ -274,6 +274,10 @@ def run_cmd(cmd, cwd, env):
             if not data:
                 break
             chunks.append(data)
+    except BaseException:
+        stop(p)
+        _current = None
+        raise
     finally:
         os.close(master)
     if timed_out:
