@@ -2,6 +2,7 @@
 #
 #   make                 build ./scaleplan (installs missing system packages first)
 #   make check           build and run every test (unit, golden CLI, bad-input corpus, end-to-end)
+#   make readme          run the console sessions of README.md and docs/*.md and compare their output
 #   make demo            run the main job on the embedded default example
 #   make bench           benchmarks (generated specs; time and peak memory)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -166,6 +167,14 @@ schema: $(YAML2JSON) $(BIN) | test-deps
 check: schema
 # tests/e2e-ci.sh reads the CI examples through it
 e2e: $(YAML2JSON)
+
+# The console sessions of README.md and docs/*.md, run in a scratch folder and
+# compared byte for byte (tests/readme_check.py; UPDATE=1 rewrites their outputs).
+.PHONY: readme
+readme: $(BIN)
+	$(Q)python3 $(SRCDIR)/tests/readme_check.py --self-test
+	$(Q)python3 $(SRCDIR)/tests/readme_check.py $(abspath $(BIN)) $(SRCDIR)
+check: readme
 
 # ---- demo and bench --------------------------------------------------------
 demo: $(BIN)
