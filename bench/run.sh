@@ -162,7 +162,10 @@ bench_forecast() {
 # plan and apply: a generated spec of SP_BENCH_PLAN_N services (default
 # 10,000) with the local provider and the local state, beside the time libyaml
 # alone takes to parse the same bytes (the ratio column):
-#   plan-new    plan against an empty state (every resource to create)
+#   plan-new    plan against an empty state (every resource to create), in a
+#               folder without .scaleplan/: the whole forecast, no cache
+#   plan-warm   the same with the forecast cache warm (.scaleplan/cache/ holds
+#               this spec's totals from a first plan run just before)
 #   apply-new   the first apply: every resource created, each recorded in the
 #               state journal as it completes (run once: it changes the state)
 #   plan-same   plan against matching state (refresh reads every resource file)
@@ -179,6 +182,11 @@ bench_plan() {
     export SCALEPLAN_NOW=2027-01
     measure "$BIN" plan "$_spec"
     row plan-new "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    mkdir "$TMP/.scaleplan"
+    (cd "$TMP" && "$BIN" plan "$_spec" >/dev/null 2>&1) || true
+    measure "$BIN" plan "$_spec"
+    row plan-warm "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
+    rm -rf "$TMP/.scaleplan"
     _r=$REPEAT
     REPEAT=1
     measure "$BIN" apply --auto-approve "$_spec"

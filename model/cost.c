@@ -311,14 +311,14 @@ static void cost_gpu(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line
 	line->commit_term_months = x.purchase == SP_BUY_COMMIT_OD ? x.term : 0;
 }
 
+/* web: commitments for the base; worker: commitments, spot above; batch
+ * and dev/test: the lowest cost, all spot (they tolerate interruptions) */
+static const enum sp_fc_purchase by_class[] = { SP_BUY_COMMIT_OD, SP_BUY_COMMIT_SPOT, SP_BUY_SPOT, SP_BUY_SPOT };
+
 void sp_cost_line(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line)
 {
 	struct sp_fc_run *r = w->run;
 	const struct sp_node *node = sp_graph_node(r->g, v);
-	/* web: commitments for the base; worker: commitments, spot above; batch
-	 * and dev/test: the lowest cost, all spot (they tolerate interruptions) */
-	static const enum sp_fc_purchase by_class[] = { SP_BUY_COMMIT_OD, SP_BUY_COMMIT_SPOT, SP_BUY_SPOT,
-							 SP_BUY_SPOT };
 
 	switch (line->kind) {
 	case SP_NODE_SERVICE:
@@ -340,6 +340,37 @@ void sp_cost_line(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line)
 		cost_gpu(w, v, line);
 		break;
 	}
+}
+
+int sp_cost_purchase(const struct sp_fc_run *r, uint32_t v, enum sp_fc_purchase *out)
+{
+	const struct sp_node *node = sp_graph_node(r->g, v);
+	const struct sp_sku *sku = NULL;
+	enum sp_fc_purchase want = SP_BUY_COMMIT_OD;
+	int term;
+
+	switch (node->kind) {
+	case SP_NODE_SERVICE:
+		sku = sp_catalog_sku(r->cat, node->service->instance);
+		want = by_class[node->service->cls];
+		break;
+	case SP_NODE_DATASTORE: sku = sp_catalog_sku(r->cat, node->datastore->instance); break;
+	case SP_NODE_CACHE: sku = sp_catalog_sku(r->cat, node->cache->node); break;
+	case SP_NODE_QUEUE: *out = SP_BUY_NONE; return 0;
+	case SP_NODE_GPU: {
+		const struct sp_gpu_model *gm = sp_catalog_gpu(r->cat, node->gpu->gpu);
+		want = gpu_purchase(r, node->gpu, &term);
+		*out = rates_for(r, sp_catalog_sku(r->cat, gm->sku), want, term).purchase;
+		return 0;
+	}
+	}
+	/* as price_best: the 1-year rates, unless a 3-year term exists and wins */
+	struct rates x1 = rates_for(r, sku, want, 12), x3 = rates_for(r, sku, want, 36);
+	if (x3.term != 36 || x1.purchase == x3.purchase) {
+		*out = x1.purchase;
+		return 0;
+	}
+	return -1;
 }
 
 /* ---- internet egress ------------------------------------------------------------------------------ */

@@ -736,3 +736,61 @@ void sp_forecast_free(struct sp_forecast *f)
 	sp_arena_free(&f->arena);
 	free(f);
 }
+
+/* ---- the steps of a run, for model/fastplan.c (model/forecast_run.h) ------------------------------ */
+
+struct sp_forecast *sp_fc_forecast_new(const struct sp_spec *spec, const struct sp_catalog *cat,
+				       const struct sp_forecast_opts *opts)
+{
+	return forecast_new(spec, cat, opts);
+}
+
+void sp_fc_run_init(struct sp_fc_run *r, struct sp_forecast *f, const struct sp_spec *spec, const struct sp_graph *g,
+		    const struct sp_catalog *cat, const struct sp_forecast_opts *opts)
+{
+	run_init(r, f, spec, g, cat, opts);
+}
+
+void sp_fc_run_free(struct sp_fc_run *r)
+{
+	run_free(r);
+}
+
+void sp_fc_make_lines(struct sp_fc_run *r)
+{
+	make_lines(r);
+	make_groupings(r);
+}
+
+void sp_fc_worker_init(struct sp_fc_worker *w, struct sp_fc_run *r, int id)
+{
+	worker_init(w, r, id);
+}
+
+void sp_fc_worker_free(struct sp_fc_worker *w)
+{
+	worker_free(w);
+}
+
+void sp_fc_line_size(struct sp_fc_worker *w, size_t li)
+{
+	struct sp_fc_line *line = &w->run->f->lines[li];
+
+	worker_clear(w, line->kind);
+	sp_capacity_line(w, (uint32_t)li, line);
+	sp_cost_line(w, (uint32_t)li, line);
+}
+
+void sp_fc_line_figures(struct sp_fc_worker *w, size_t li)
+{
+	struct sp_fc_line *line = &w->run->f->lines[li];
+
+	sp_fc_line_size(w, li);
+	line_percentiles(w, line);
+	region_percentiles(w, line);
+}
+
+void sp_fc_check_budgets(struct sp_forecast *f, const struct sp_spec *spec)
+{
+	check_budgets(f, spec);
+}

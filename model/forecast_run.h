@@ -162,4 +162,36 @@ void sp_cost_egress(struct sp_fc_worker *w, uint32_t v, const struct sp_service 
  * the regions by their shares (not to groupings when opts->no_groupings). */
 void sp_cost_transfer(const struct sp_fc_run *r, struct sp_fc_acc *acc);
 
+
+/* ---- model/forecast.c: the steps of a run, for model/fastplan.c ---------------------- */
+
+/* A forecast with opts' settings and no figures (sp_forecast_free frees it). */
+struct sp_forecast *sp_fc_forecast_new(const struct sp_spec *spec, const struct sp_catalog *cat,
+				       const struct sp_forecast_opts *opts);
+/* The run context of f (driver arrays allocated, not filled); sp_fc_run_free. */
+void sp_fc_run_init(struct sp_fc_run *r, struct sp_forecast *f, const struct sp_spec *spec, const struct sp_graph *g,
+		    const struct sp_catalog *cat, const struct sp_forecast_opts *opts);
+void sp_fc_run_free(struct sp_fc_run *r);
+/* r->f's lines (one per graph node) and groupings, with room for their figures. */
+void sp_fc_make_lines(struct sp_fc_run *r);
+/* A worker's scratch for r's months and paths; sp_fc_worker_free. */
+void sp_fc_worker_init(struct sp_fc_worker *w, struct sp_fc_run *r, int id);
+void sp_fc_worker_free(struct sp_fc_worker *w);
+/* Line li sized and priced over w's run, along its paths, in w's scratch
+ * (as worker_line does before the percentiles). */
+void sp_fc_line_size(struct sp_fc_worker *w, size_t li);
+/* Line li sized and priced over w's run, and its percentiles (per line, per
+ * region) stored as the forecast does; no totals. */
+void sp_fc_line_figures(struct sp_fc_worker *w, size_t li);
+/* f->breaches from f->total and f->horizon_total and the spec's budgets. */
+void sp_fc_check_budgets(struct sp_forecast *f, const struct sp_spec *spec);
+
+/* ---- model/cost.c: the purchase option ---------------------------------------------- */
+
+/* Line v's purchase option when it does not depend on the paths (every kind
+ * but one: a 1-year commitment that does not pay while a 3-year one does,
+ * where the term is chosen by the expected cost over the paths). Returns 0
+ * and *out, or -1 when the paths decide. */
+int sp_cost_purchase(const struct sp_fc_run *r, uint32_t v, enum sp_fc_purchase *out);
+
 #endif

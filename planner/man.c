@@ -528,6 +528,8 @@ void sp_man_write(FILE *f)
 	      ".TP\n.B SCALEPLAN_NOW\nthe current month (YYYY\\-MM) for \\fBplan\\fR and \\fBapply\\fR\n"
 	      ".TP\n.B SCALEPLAN_CATALOG_PATH\ndirectories (colon\\-separated) searched for a price catalog named "
 	      "by the spec, before the shipped ones\n"
+	      ".TP\n.B SCALEPLAN_NO_CACHE\n1: \\fBplan\\fR and \\fBapply\\fR neither read nor write "
+	      "\\fI.scaleplan/cache/\\fR\n"
 	      ".TP\n\\fBSCALEPLAN_ETCD_\\fR*, \\fBSCALEPLAN_HTTP_\\fR*, \\fBSCALEPLAN_REST_\\fR*\n"
 	      "credentials of a remote state or provider (USERNAME, PASSWORD, CACERT, CERT, KEY); they win over "
 	      "the spec's keys (spec.md, \"connection settings\")\n",
@@ -535,7 +537,9 @@ void sp_man_write(FILE *f)
 	fputs(".SH FILES\n"
 	      ".TP\n.I scaleplan.yaml\nthe spec when none is named\n"
 	      ".TP\n.I .scaleplan/state.json\nthe local state\n"
-	      ".TP\n.I .scaleplan/infra/\nthe local provider's resources\n",
+	      ".TP\n.I .scaleplan/infra/\nthe local provider's resources\n"
+	      ".TP\n.I .scaleplan/cache/\nthe totals of the last forecasts \\fBplan\\fR ran, by the digest of "
+	      "what they depend on (used when \\fI.scaleplan/\\fR exists; safe to delete)\n",
 	      f);
 	fputs(".TP\n.I ", f);
 	roff_s(f, SP_DATADIR, 0);

@@ -7,11 +7,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/xalloc.h"
 #include "model/cost.h"
 #include "model/desired.h"
+#include "model/fastplan.h"
 #include "planner/cli.h"
+#include "planner/fccache.h"
 #include "planner/workspace.h"
 #include "providers/catalog.h"
 
@@ -204,6 +207,42 @@ int sp_plan_check_deletes(const struct sp_diff *d, int max, const char *from, co
 	return SP_EXIT_DELETES;
 }
 
+/* The forecast of the plan: from the cache (planner/fccache.h) when the
+ * workspace folder .scaleplan/ exists and holds this forecast's totals, the
+ * month's capacity then computed alone (model/fastplan.h); else the whole
+ * run, whose totals are then kept for the next plan. SCALEPLAN_NO_CACHE=1
+ * turns the cache off. */
+static int plan_forecast(struct sp_plan *p, const struct sp_forecast_opts *fo, struct sp_ws_report *r)
+{
+	struct sp_diags *d = sp_ws_report_diags(r);
+	struct sp_sb text = SP_SB_INIT;
+	struct stat st;
+	const char *off = getenv("SCALEPLAN_NO_CACHE");
+	char key[41];
+	int use_cache = !(off && *off && strcmp(off, "0")) && stat(".scaleplan", &st) == 0 && S_ISDIR(st.st_mode) &&
+			sp_fccache_key(key, p->spec_digest, p->catalog, fo, p->spec) == 0;
+
+	if (use_cache && sp_fccache_read(&text, SP_FCCACHE_DIR, key) == 0) {
+		if (sp_forecast_month(&p->forecast, p->spec, p->graph, p->catalog, fo, d) < 0) {
+			sp_sb_release(&text);
+			return -1;
+		}
+		if (sp_fccache_apply(p->forecast, text.buf) == 0) {
+			sp_forecast_month_budgets(p->forecast, p->spec);
+			sp_sb_release(&text);
+			return 0;
+		}
+		sp_forecast_free(p->forecast);
+		p->forecast = NULL;
+	}
+	sp_sb_release(&text);
+	if (sp_forecast_run(&p->forecast, p->spec, p->graph, p->catalog, fo, d) < 0)
+		return -1;
+	if (use_cache)
+		(void)sp_fccache_write(p->forecast, SP_FCCACHE_DIR, key);   /* a cache: a plan without it is the same */
+	return 0;
+}
+
 /* The model's side: the spec, its catalog, the month, the forecast, the
  * desired resources and the spec's digest. */
 static int plan_model(struct sp_plan *p, const struct sp_plan_opts *o, struct sp_ws_report *r)
@@ -232,7 +271,11 @@ static int plan_model(struct sp_plan *p, const struct sp_plan_opts *o, struct sp
 	if (want != 10 && want != 50 && want != 90)
 		fo.pcts[fo.npcts++] = want;
 	qsort(fo.pcts, fo.npcts, sizeof(double), cmp_double);
-	if (sp_forecast_run(&p->forecast, p->spec, p->graph, p->catalog, &fo, sp_ws_report_diags(r)) < 0)
+	if (sp_ws_spec_digest(p->spec, p->spec_digest) < 0) {
+		sp_ws_report_error(r, "cannot compute the spec's digest");
+		return -1;
+	}
+	if (plan_forecast(p, &fo, r) < 0)
 		return -1;
 	for (size_t k = 0; k < p->forecast->npcts; k++)
 		if (p->forecast->pcts[k] == want)
@@ -242,10 +285,6 @@ static int plan_model(struct sp_plan *p, const struct sp_plan_opts *o, struct sp
 	p->hi = p->forecast->npcts - 1;
 	if (sp_desired_build(&p->desired, &p->arena, p->spec, p->graph, p->forecast, p->month, p->pct) < 0) {
 		sp_ws_report_error(r, "cannot build the desired state for %s", p->at);
-		return -1;
-	}
-	if (sp_ws_spec_digest(p->spec, p->spec_digest) < 0) {
-		sp_ws_report_error(r, "cannot compute the spec's digest");
 		return -1;
 	}
 	return 0;
