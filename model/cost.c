@@ -129,6 +129,16 @@ static enum sp_fc_purchase gpu_purchase(const struct sp_fc_run *r, const struct 
 
 #define SP_FC_HIST_MAX (1u << 20)   /* counting when the units span less than this */
 
+/* Makes w->hist hold at least span counters. */
+static void hist_reserve(struct sp_fc_worker *w, size_t span)
+{
+	if (span > w->hist_cap) {
+		free(w->hist);
+		w->hist_cap = span;
+		w->hist = sp_xcalloc(span, sizeof(*w->hist));
+	}
+}
+
 /* The newsvendor commitment level over a window of unit counts. */
 static int newsvendor_level(struct sp_fc_worker *w, const int *units, size_t n, int lo, int hi, const struct rates *x)
 {
@@ -142,11 +152,7 @@ static int newsvendor_level(struct sp_fc_worker *w, const int *units, size_t n, 
 		return lo;
 	if ((size_t)(hi - lo) < SP_FC_HIST_MAX) {
 		size_t span = (size_t)(hi - lo) + 1, seen = 0;
-		if (span > w->hist_cap) {
-			free(w->hist);
-			w->hist_cap = span;
-			w->hist = sp_xcalloc(span, sizeof(*w->hist));
-		}
+		hist_reserve(w, span);
 		memset(w->hist, 0, span * sizeof(*w->hist));
 		for (size_t i = 0; i < n; i++)
 			w->hist[units[i] - lo]++;
@@ -162,8 +168,62 @@ static int newsvendor_level(struct sp_fc_worker *w, const int *units, size_t n, 
 	return (int)sp_stats_select(tmp, n, k - 1);
 }
 
+/* An autoscaled service line (model/profile.h): each month and path is
+ * billed for the instances each hour of the profile needs (w->hv), averaged
+ * over its hours; a commitment window's level is the newsvendor level over
+ * every hour of its months and paths. Returns the sum of the costs. */
+static double price_line_hourly(struct sp_fc_worker *w, struct sp_fc_line *line, const struct rates *x)
+{
+	struct sp_fc_run *r = w->run;
+	const struct sp_profile *pf = &w->prof;
+	int M = r->M, P = r->P, K = pf->nlevels, term = x->term;
+	double sum = 0;
+
+	line->purchase = x->purchase;
+	line->commit_term_months = term;
+	if (term > 0)
+		line->ncommit_windows = (M + term - 1) / term;
+	for (int m0 = 0; m0 < M; m0 += term > 0 ? term : M) {
+		int m1 = term > 0 ? (m0 + term < M ? m0 + term : M) : M;
+		const int *rows = &w->hv[(size_t)m0 * P * K];
+		size_t n = (size_t)(m1 - m0) * P;
+		int level = 0;
+		if (term > 0) {
+			/* counts fall along a row: its first is the peak, its last the quietest hour */
+			int lo = rows[K - 1], hi = rows[0];
+			for (size_t i = 1; i < n; i++) {
+				lo = rows[i * K + K - 1] < lo ? rows[i * K + K - 1] : lo;
+				hi = rows[i * K] > hi ? rows[i * K] : hi;
+			}
+			if ((size_t)(hi - lo) < SP_FC_HIST_MAX) {
+				hist_reserve(w, (size_t)(hi - lo) + 1);
+				level = sp_profile_newsvendor(pf, rows, n, lo, hi, x->commit, x->over, w->hist);
+			} else {
+				level = lo;   /* too wide to count: the always-on base */
+			}
+			line->commit_levels[m0 / term] = level;
+		}
+		for (size_t i = (size_t)m0 * P; i < (size_t)m1 * P; i++) {
+			const int *row = &w->hv[i * K];
+			double mean = sp_profile_mean(pf, row), c;
+			switch (x->purchase) {
+			case SP_BUY_COMMIT_OD:
+			case SP_BUY_COMMIT_SPOT: c = sp_profile_month_cost(pf, row, level, x->commit, x->over); break;
+			case SP_BUY_SPOT: c = mean * x->over; break;
+			case SP_BUY_NONE: c = 0; break;
+			default: c = mean * x->od;
+			}
+			w->cost[i] = c;
+			w->cost_od[i] = mean * x->od;
+			sum += c;
+		}
+	}
+	return sum;
+}
+
 /* Prices one line's units[m][p] into cost[m][p] (plus extra[m][p]) and the
- * all-on-demand cost_od[m][p]; records the commitment levels. */
+ * all-on-demand cost_od[m][p]; records the commitment levels. An autoscaled
+ * service is priced hour by hour (price_line_hourly). */
 static double price_line(struct sp_fc_worker *w, struct sp_fc_line *line, const struct rates *x, int with_extra)
 {
 	struct sp_fc_run *r = w->run;
@@ -171,6 +231,8 @@ static double price_line(struct sp_fc_worker *w, struct sp_fc_line *line, const 
 	int term = x->term;
 	double sum = 0;
 
+	if (w->autoscaled)
+		return price_line_hourly(w, line, x);
 	/* each month's smallest and largest count, once per line (the counts
 	 * do not change between the terms tried) */
 	if (!w->mm_valid) {
