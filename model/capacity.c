@@ -181,12 +181,16 @@ static int autoscale_setup(struct sp_fc_worker *w, uint32_t v, const struct sp_s
 		w->hv = sp_xcalloc(need, sizeof(int));
 		w->hv_cap = need;
 	}
+	if (!w->hsum)
+		w->hsum = sp_xcalloc(MP, sizeof(int64_t));   /* MP is the same for every line */
 	if ((size_t)r->R * MP > w->rmin_cap) {
 		free(w->rmin);
 		w->rmin = sp_xcalloc((size_t)r->R * MP, sizeof(int));
 		w->rmin_cap = (size_t)r->R * MP;
 	}
 	memset(w->hv, 0, need * sizeof(int));
+	memset(w->hsum, 0, MP * sizeof(int64_t));
+	w->hh_valid = 0;
 	return 1;
 }
 
@@ -203,7 +207,7 @@ static void autoscale_month(struct sp_fc_worker *w, struct svc_size *z, int ri, 
 
 	for (int p = 0; p < P; p++) {
 		int *row = &w->hv[((size_t)m * P + p) * K];
-		sp_profile_counts(cnt, &w->prof, dem[p] * share, hour_size_fn, &hs);
+		w->hsum[(size_t)m * P + p] += sp_profile_counts(cnt, &w->prof, dem[p] * share, hour_size_fn, &hs);
 		for (int k = 0; k < K; k++)
 			row[k] += cnt[k];
 		rmin[p] = cnt[K - 1];

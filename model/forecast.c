@@ -331,6 +331,8 @@ static void worker_free(struct sp_fc_worker *w)
 {
 	free(w->rate);
 	free(w->hv);
+	free(w->hsum);
+	free(w->mhist);
 	free(w->rmin);
 	free(w->tmp);
 	free(w->units);

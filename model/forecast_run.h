@@ -98,7 +98,11 @@ struct sp_fc_worker {
 	int autoscaled;
 	struct sp_profile prof;
 	int *hv, *rmin;
+	int64_t *hsum;           /* [m][p] instance-hours of a profile period */
 	size_t hv_cap, rmin_cap;
+	/* cost.c: each month's hours by instances needed [m][hlo..hhi] */
+	size_t *mhist, mhist_cap;
+	int hh_valid, hh_ok, hlo, hhi;
 	/* what the previous line wrote beyond demand and units, so only that is
 	 * cleared before the next one (a full clear per line costs more than
 	 * the sizing on large specs) */

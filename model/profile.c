@@ -187,23 +187,49 @@ double sp_profile_month_cost(const struct sp_profile *pf, const int *counts, int
 	return level * commit + over * (double)above / pf->hours;
 }
 
-int sp_profile_newsvendor(const struct sp_profile *pf, const int *rows, size_t n, int lo, int hi, double commit,
-			  double over, size_t *hist)
+double sp_profile_month_cost_sum(const struct sp_profile *pf, const int *counts, long sum, int level, double commit,
+				 double over)
 {
-	size_t k = sp_stats_newsvendor_rank(n * (size_t)pf->hours, commit, over), seen = 0;
-	size_t span = (size_t)(hi - lo) + 1;
-	int L = pf->nlevels;
+	/* sum_k mult max(0, n_k - c) = (sum - below) - c (hours - hours below),
+	 * "below" over the hours that need fewer than c: the row's tail */
+	long below = 0;
+	int hb = 0;
+	for (int k = pf->nlevels - 1; k >= 0 && counts[k] < level; k--) {
+		below += (long)pf->mult[k] * counts[k];
+		hb += pf->mult[k];
+	}
+	double above = (double)(sum - below) - (double)level * (pf->hours - hb);
+	return level * commit + over * above / pf->hours;
+}
 
-	if (k == 0)
-		return 0;
-	memset(hist, 0, span * sizeof(*hist));
+void sp_profile_hist(const struct sp_profile *pf, const int *rows, size_t n, int lo, size_t *hist)
+{
+	int L = pf->nlevels;
 	for (size_t i = 0; i < n; i++)
 		for (int j = 0; j < L; j++)
 			hist[rows[i * (size_t)L + j] - lo] += (size_t)pf->mult[j];
+}
+
+int sp_profile_hist_rank(const size_t *hist, size_t span, int lo, size_t k)
+{
+	size_t seen = 0;
 	for (size_t v = 0; v < span; v++) {
 		seen += hist[v];
 		if (seen >= k)
 			return lo + (int)v;
 	}
-	return hi;
+	return lo + (int)span - 1;
+}
+
+int sp_profile_newsvendor(const struct sp_profile *pf, const int *rows, size_t n, int lo, int hi, double commit,
+			  double over, size_t *hist)
+{
+	size_t k = sp_stats_newsvendor_rank(n * (size_t)pf->hours, commit, over);
+	size_t span = (size_t)(hi - lo) + 1;
+
+	if (k == 0)
+		return 0;
+	memset(hist, 0, span * sizeof(*hist));
+	sp_profile_hist(pf, rows, n, lo, hist);
+	return sp_profile_hist_rank(hist, span, lo, k);
 }

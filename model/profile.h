@@ -69,6 +69,19 @@ double sp_profile_mean(const struct sp_profile *pf, const int *counts);
 double sp_profile_month_cost(const struct sp_profile *pf, const int *counts, int level, double commit,
 			     double over);
 
+/* The same from the sum of the row's instance-hours (sp_profile_counts'
+ * result), reading only the hours below the level: O(those hours). */
+double sp_profile_month_cost_sum(const struct sp_profile *pf, const int *counts, long sum, int level, double commit,
+				 double over);
+
+/* Adds the hours of n rows of counts to hist: hist[c - lo] += the hours that
+ * need c instances (every count >= lo). */
+void sp_profile_hist(const struct sp_profile *pf, const int *rows, size_t n, int lo, size_t *hist);
+
+/* The value lo + v of the k-th smallest hour (k from 1) in hist[0..span);
+ * lo + span - 1 when hist holds fewer. */
+int sp_profile_hist_rank(const size_t *hist, size_t span, int lo, size_t k);
+
 /* The newsvendor level over the hours of n rows of counts (n months x paths,
  * each row pf->nlevels counts): the level c that minimises
  * sum over every hour of c * commit + over * max(0, need - c), the order
