@@ -399,7 +399,7 @@ START_TEST(test_loader_errors)
 	ck_assert_str_eq(load_error(HEAD "    scaling: {weekly: [1, 1, 1, 1, 1, 0, 1]}\n"),
 			 "13:39: 'weekly' must be greater than 0, got 0");
 	ck_assert_str_eq(load_error(HEAD "    scaling: {autoscale: maybe}\n"),
-			 "13:31: 'autoscale' must be true or false, not 'maybe'");
+			 "13:26: 'autoscale' must be true or false, not 'maybe'");
 	/* peak_to_average 6 with 4 of 24 hours at the peak */
 	ck_assert_str_eq(load_error(HEAD "    scaling: {profile: [1, 1, 1, 1, .2, .2, .2, .2, .2, .2, .2, .2, "
 					 ".2, .2, .2, .2, .2, .2, .2, .2, .2, .2, .2, .2]}\n"),
