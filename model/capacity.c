@@ -3,8 +3,10 @@
  * from its queueing model, shards, replicas and nodes of a datastore, nodes of
  * a cache, GPUs of an inference or training workload. Pricing is cost.c's. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
 #include "model/forecast_run.h"
 #include "model/gpu.h"
 #include "model/queueing.h"
@@ -136,6 +138,82 @@ static int cached_size(struct svc_size *z, struct sp_fc_mono *mc, double lambda,
 	return u;
 }
 
+/* ---- autoscaled fleets (model/profile.h) -------------------------------------------------------- */
+
+struct hour_size {
+	struct svc_size *z;
+	struct sp_fc_mono *mc;
+};
+
+static int hour_size_fn(void *ctx, double rate)
+{
+	struct hour_size *h = ctx;
+	int binds;
+	return cached_size(h->z, h->mc, rate, &binds);
+}
+
+/* Whether service line v is billed hour by hour; if so, sets w->prof (the
+ * line's peak-to-average is its peak over its average demand at the
+ * horizon's start, the same on every path) and clears w->hv. A ratio the
+ * profile cannot reach (a callee's, mixed from several callers) leaves the
+ * fleet billed at its peak. */
+static int autoscale_setup(struct sp_fc_worker *w, uint32_t v, const struct sp_service *s)
+{
+	struct sp_fc_run *r = w->run;
+	const struct sp_fc_coef *c = &r->coef[v];
+	double pk = 0, av = 0;
+	size_t MP = (size_t)r->M * r->P;
+
+	if (!s->autoscale)
+		return 0;
+	for (int d = 0; d < r->nd; d++) {
+		double d0 = r->trend[sp_fc_idx(d, 0, 0, r->P, r->M)];
+		pk += c->peak[d] * d0;
+		av += c->avg[d] * d0;
+	}
+	double ratio = av > 0 && pk > av ? pk / av : 1;
+	if (sp_profile_build(&w->prof, s->has_profile ? s->profile : sp_profile_class_curve(s->cls),
+			     s->has_weekly ? s->weekly : NULL, ratio, NULL, 0) < 0)
+		return 0;
+	size_t need = MP * (size_t)w->prof.nlevels;
+	if (need > w->hv_cap) {
+		free(w->hv);
+		w->hv = sp_xcalloc(need, sizeof(int));
+		w->hv_cap = need;
+	}
+	if (!w->hsum)
+		w->hsum = sp_xcalloc(MP, sizeof(int64_t));   /* MP is the same for every line */
+	if ((size_t)r->R * MP > w->rmin_cap) {
+		free(w->rmin);
+		w->rmin = sp_xcalloc((size_t)r->R * MP, sizeof(int));
+		w->rmin_cap = (size_t)r->R * MP;
+	}
+	memset(w->hv, 0, need * sizeof(int));
+	memset(w->hsum, 0, MP * sizeof(int64_t));
+	w->hh_valid = 0;
+	return 1;
+}
+
+/* The instances of every profile level in region ri, month m, for every
+ * path (peak rates dem x share), added to w->hv; the quietest hour's into
+ * w->rmin. */
+static void autoscale_month(struct sp_fc_worker *w, struct svc_size *z, int ri, int m, const double *dem, double share)
+{
+	struct sp_fc_run *r = w->run;
+	int M = r->M, P = r->P, K = w->prof.nlevels;
+	int cnt[SP_PROFILE_MAX_HOURS];
+	struct hour_size hs = { z, &w->mc };
+	int *rmin = &w->rmin[sp_fc_idx(ri, m, 0, M, P)];
+
+	for (int p = 0; p < P; p++) {
+		int *row = &w->hv[((size_t)m * P + p) * K];
+		w->hsum[(size_t)m * P + p] += sp_profile_counts(cnt, &w->prof, dem[p] * share, hour_size_fn, &hs);
+		for (int k = 0; k < K; k++)
+			row[k] += cnt[k];
+		rmin[p] = cnt[K - 1];
+	}
+}
+
 static void line_service(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line)
 {
 	struct sp_fc_run *r = w->run;
@@ -145,6 +223,8 @@ static void line_service(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *
 	int M = r->M, P = r->P;
 	const struct sp_sku *sku = sp_catalog_sku(r->cat, s->instance);
 	int *pbinds = w->pbinds;             /* per path, this region */
+
+	w->autoscaled = autoscale_setup(w, v, s);
 
 	memset(w->units_total, 0, (size_t)M * P * sizeof(int));
 	memset(w->binds, 0, (size_t)M * sizeof(int));
@@ -171,11 +251,15 @@ static void line_service(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *
 			int *u = &w->units[sp_fc_idx(ri, m, 0, M, P)];
 			if (!r->region_active[ri * M + m]) {
 				memset(u, 0, (size_t)P * sizeof(int));
+				if (w->autoscaled)
+					memset(&w->rmin[sp_fc_idx(ri, m, 0, M, P)], 0, (size_t)P * sizeof(int));
 				continue;
 			}
 			const double *dem = sp_fc_metric_row(w, SP_FC_DEMAND, m);
 			for (int p = 0; p < P; p++)
 				u[p] = cached_size(&z, &w->mc, dem[p] * share, &pbinds[p]);
+			if (w->autoscaled)
+				autoscale_month(w, &z, ri, m, dem, share);
 			for (int p = 0; p < P; p++) {
 				w->units_total[(size_t)m * P + p] += u[p];
 				w->bind_any[(size_t)m * P + p] |= pbinds[p] != 0;

@@ -129,6 +129,16 @@ static enum sp_fc_purchase gpu_purchase(const struct sp_fc_run *r, const struct 
 
 #define SP_FC_HIST_MAX (1u << 20)   /* counting when the units span less than this */
 
+/* Makes w->hist hold at least span counters. */
+static void hist_reserve(struct sp_fc_worker *w, size_t span)
+{
+	if (span > w->hist_cap) {
+		free(w->hist);
+		w->hist_cap = span;
+		w->hist = sp_xcalloc(span, sizeof(*w->hist));
+	}
+}
+
 /* The newsvendor commitment level over a window of unit counts. */
 static int newsvendor_level(struct sp_fc_worker *w, const int *units, size_t n, int lo, int hi, const struct rates *x)
 {
@@ -142,11 +152,7 @@ static int newsvendor_level(struct sp_fc_worker *w, const int *units, size_t n, 
 		return lo;
 	if ((size_t)(hi - lo) < SP_FC_HIST_MAX) {
 		size_t span = (size_t)(hi - lo) + 1, seen = 0;
-		if (span > w->hist_cap) {
-			free(w->hist);
-			w->hist_cap = span;
-			w->hist = sp_xcalloc(span, sizeof(*w->hist));
-		}
+		hist_reserve(w, span);
 		memset(w->hist, 0, span * sizeof(*w->hist));
 		for (size_t i = 0; i < n; i++)
 			w->hist[units[i] - lo]++;
@@ -162,8 +168,110 @@ static int newsvendor_level(struct sp_fc_worker *w, const int *units, size_t n, 
 	return (int)sp_stats_select(tmp, n, k - 1);
 }
 
+#define SP_FC_MHIST_MAX (1u << 22)   /* per-month histograms when months x span stay below this */
+
+/* Once per autoscaled line: each month's hours counted by the instances they
+ * need, over the paths (w->mhist), so that every commitment window and term
+ * sums month histograms instead of reading every hour again. */
+static void hourly_hists(struct sp_fc_worker *w)
+{
+	struct sp_fc_run *r = w->run;
+	const struct sp_profile *pf = &w->prof;
+	int M = r->M, P = r->P, K = pf->nlevels;
+	size_t n = (size_t)M * P;
+	int lo = w->hv[K - 1], hi = w->hv[0];
+
+	/* counts fall along a row: its first is the peak, its last the quietest hour */
+	for (size_t i = 1; i < n; i++) {
+		lo = w->hv[i * K + K - 1] < lo ? w->hv[i * K + K - 1] : lo;
+		hi = w->hv[i * K] > hi ? w->hv[i * K] : hi;
+	}
+	size_t span = (size_t)(hi - lo) + 1;
+	w->hh_valid = 1;
+	w->hlo = lo;
+	w->hhi = hi;
+	w->hh_ok = span <= SP_FC_MHIST_MAX / (size_t)M;
+	if (!w->hh_ok)
+		return;
+	if ((size_t)M * span > w->mhist_cap) {
+		free(w->mhist);
+		w->mhist_cap = (size_t)M * span;
+		w->mhist = sp_xcalloc(w->mhist_cap, sizeof(size_t));
+	}
+	memset(w->mhist, 0, (size_t)M * span * sizeof(size_t));
+	for (int m = 0; m < M; m++)
+		sp_profile_hist(pf, &w->hv[(size_t)m * P * K], (size_t)P, lo, &w->mhist[(size_t)m * span]);
+}
+
+/* The newsvendor level over every hour of months [m0, m1) and the paths. */
+static int hourly_level(struct sp_fc_worker *w, int m0, int m1, const struct rates *x)
+{
+	const struct sp_profile *pf = &w->prof;
+	int P = w->run->P;
+	size_t n = (size_t)(m1 - m0) * P, span = (size_t)(w->hhi - w->hlo) + 1;
+	size_t k = sp_stats_newsvendor_rank(n * (size_t)pf->hours, x->commit, x->over);
+
+	if (k == 0)
+		return 0;
+	if (!w->hh_ok)
+		return w->hlo;   /* too wide to count: the always-on base */
+	hist_reserve(w, span);
+	memcpy(w->hist, &w->mhist[(size_t)m0 * span], span * sizeof(size_t));
+	for (int m = m0 + 1; m < m1; m++) {
+		const size_t *h = &w->mhist[(size_t)m * span];
+		for (size_t v = 0; v < span; v++)
+			w->hist[v] += h[v];
+	}
+	return sp_profile_hist_rank(w->hist, span, w->hlo, k);
+}
+
+/* An autoscaled service line (model/profile.h): each month and path is
+ * billed for the instances each hour of the profile needs (w->hv), averaged
+ * over its hours; a commitment window's level is the newsvendor level over
+ * every hour of its months and paths. Returns the sum of the costs. */
+static double price_line_hourly(struct sp_fc_worker *w, struct sp_fc_line *line, const struct rates *x)
+{
+	struct sp_fc_run *r = w->run;
+	const struct sp_profile *pf = &w->prof;
+	int M = r->M, P = r->P, K = pf->nlevels, term = x->term;
+	double sum = 0;
+
+	if (!w->hh_valid)
+		hourly_hists(w);
+	line->purchase = x->purchase;
+	line->commit_term_months = term;
+	if (term > 0)
+		line->ncommit_windows = (M + term - 1) / term;
+	for (int m0 = 0; m0 < M; m0 += term > 0 ? term : M) {
+		int m1 = term > 0 ? (m0 + term < M ? m0 + term : M) : M;
+		int level = 0;
+		if (term > 0) {
+			level = hourly_level(w, m0, m1, x);
+			line->commit_levels[m0 / term] = level;
+		}
+		for (size_t i = (size_t)m0 * P; i < (size_t)m1 * P; i++) {
+			double mean = (double)w->hsum[i] / pf->hours, c;
+			switch (x->purchase) {
+			case SP_BUY_COMMIT_OD:
+			case SP_BUY_COMMIT_SPOT:
+				c = sp_profile_month_cost_sum(pf, &w->hv[i * K], (long)w->hsum[i], level, x->commit,
+							      x->over);
+				break;
+			case SP_BUY_SPOT: c = mean * x->over; break;
+			case SP_BUY_NONE: c = 0; break;
+			default: c = mean * x->od;
+			}
+			w->cost[i] = c;
+			w->cost_od[i] = mean * x->od;
+			sum += c;
+		}
+	}
+	return sum;
+}
+
 /* Prices one line's units[m][p] into cost[m][p] (plus extra[m][p]) and the
- * all-on-demand cost_od[m][p]; records the commitment levels. */
+ * all-on-demand cost_od[m][p]; records the commitment levels. An autoscaled
+ * service is priced hour by hour (price_line_hourly). */
 static double price_line(struct sp_fc_worker *w, struct sp_fc_line *line, const struct rates *x, int with_extra)
 {
 	struct sp_fc_run *r = w->run;
@@ -171,6 +279,8 @@ static double price_line(struct sp_fc_worker *w, struct sp_fc_line *line, const 
 	int term = x->term;
 	double sum = 0;
 
+	if (w->autoscaled)
+		return price_line_hourly(w, line, x);
 	/* each month's smallest and largest count, once per line (the counts
 	 * do not change between the terms tried) */
 	if (!w->mm_valid) {

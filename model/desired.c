@@ -68,6 +68,14 @@ static void resource_attrs(struct builder *b, const struct sp_node *node, const 
 	case SP_NODE_SERVICE:
 		attr_str(b, "class", sp_class_names[node->service->cls], 0);
 		attr_capacity(b, "instance_type", node->service->instance, "instances", units, l);
+		if (node->service->autoscale) {
+			/* an autoscaling group: from the quietest hour's instances to
+			 * the peak's (or scaling.max), tracking the target utilisation */
+			const struct sp_service *s = node->service;
+			attr_num(b, "min_size", sp_fc_region_value(f, l, ri, month, SP_FC_R_MIN_UNITS, pct), 0);
+			attr_num(b, "max_size", s->max > 0 ? s->max : units, 0);
+			attr_num(b, "target_cpu_utilization", s->target_utilization, 0);
+		}
 		break;
 	case SP_NODE_DATASTORE: {
 		const struct sp_datastore *ds = node->datastore;

@@ -12,7 +12,9 @@
  * percentile index `pct` of f, into *out (sorted by address; strings in a).
  * A region that is not active yet has no resources. Returns 0, or SP_EINVAL
  * when month is outside the forecast. Attributes by type:
- *   service:   instance_type, instances, purchase, class
+ *   service:   instance_type, instances, purchase, class; when autoscaled (scaling.autoscale)
+ *              also min_size (the month's quietest hour), max_size (scaling.max, else
+ *              instances) and target_cpu_utilization (scaling.target_utilization)
  *   datastore: engine*, instance_type, shards, replicas_per_shard, multi_az, storage_gb, nodes, purchase
  *   cache:     engine*, node_type, nodes, purchase
  *   queue:     producer, worker, max_backlog_age_s

@@ -84,7 +84,8 @@ static void region_percentiles(struct sp_fc_worker *w, struct sp_fc_line *line)
 	struct sp_fc_run *r = w->run;
 	struct sp_forecast *f = r->f;
 	int M = r->M, P = r->P;
-	const int *src[SP_FC_NREGION_METRICS] = { w->units, w->rshards, w->rreplicas };
+	const int *src[SP_FC_NREGION_METRICS] = { w->units, w->rshards, w->rreplicas,
+						   w->autoscaled ? w->rmin : w->units };
 	double *x = w->tmp;
 	int m0 = 0, m1 = M;
 
@@ -94,13 +95,18 @@ static void region_percentiles(struct sp_fc_worker *w, struct sp_fc_line *line)
 		for (int m = m0; m < m1; m++)
 			for (int k = 0; k < SP_FC_NREGION_METRICS; k++) {
 				const int *row = &src[k][sp_fc_idx(ri, m, 0, M, P)];
+				double *out = &line->rv[(((size_t)ri * f->line_months + (size_t)(m - f->line_m0)) *
+							 SP_FC_NREGION_METRICS +
+						 k) * f->npcts];
+				if (k == SP_FC_R_MIN_UNITS && !w->autoscaled) {
+					/* the same as the units: copy them */
+					memcpy(out, out - (SP_FC_R_MIN_UNITS - SP_FC_R_UNITS) * f->npcts,
+					       f->npcts * sizeof(double));
+					continue;
+				}
 				for (int p = 0; p < P; p++)
 					x[p] = row[p];
-				percentiles(r,
-					    &line->rv[(((size_t)ri * f->line_months + (size_t)(m - f->line_m0)) *
-							       SP_FC_NREGION_METRICS +
-						       k) * f->npcts],
-					    x, (size_t)P);
+				percentiles(r, out, x, (size_t)P);
 			}
 }
 
@@ -233,6 +239,7 @@ static void worker_clear(struct sp_fc_worker *w, enum sp_node_kind kind)
 	if (w->dirty_extra)
 		memset(w->extra, 0, MP * sizeof(double));
 	w->mm_valid = 0;
+	w->autoscaled = 0;
 	w->dirty_datastore = kind == SP_NODE_DATASTORE;
 	w->dirty_extra = kind == SP_NODE_DATASTORE || kind == SP_NODE_GPU;
 }
@@ -323,6 +330,10 @@ static void worker_init(struct sp_fc_worker *w, struct sp_fc_run *r, int id)
 static void worker_free(struct sp_fc_worker *w)
 {
 	free(w->rate);
+	free(w->hv);
+	free(w->hsum);
+	free(w->mhist);
+	free(w->rmin);
 	free(w->tmp);
 	free(w->units);
 	free(w->rshards);

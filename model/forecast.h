@@ -55,6 +55,8 @@ enum sp_fc_region_metric {
 	SP_FC_R_UNITS,     /* as SP_FC_UNITS, in one region (training: the first region) */
 	SP_FC_R_SHARDS,    /* datastores */
 	SP_FC_R_REPLICAS,  /* datastores: read replicas per shard */
+	SP_FC_R_MIN_UNITS, /* autoscaled services: the instances of the month's quietest hour
+			    * (as SP_FC_R_UNITS for every other line) */
 	SP_FC_NREGION_METRICS
 };
 

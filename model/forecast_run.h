@@ -19,6 +19,7 @@
 #include "model/catalog.h"
 #include "model/forecast.h"
 #include "model/graph.h"
+#include "model/profile.h"
 #include "model/spec.h"
 
 #define SP_FC_MICRO 1e6          /* totals are summed in micro-units of currency */
@@ -91,6 +92,17 @@ struct sp_fc_worker {
 	double *metric;          /* [metric][m][p] for metrics other than units/cost */
 	double *xmetric;         /* [extra metric][m][p] datastores and caches (enum sp_fc_extra_metric) */
 	struct sp_fc_mono mc;
+	/* an autoscaled service line (model/profile.h, capacity.c): its
+	 * profile, the instances of each profile level over the regions
+	 * [m][p][level] and the quietest hour's instances per region [r][m][p] */
+	int autoscaled;
+	struct sp_profile prof;
+	int *hv, *rmin;
+	int64_t *hsum;           /* [m][p] instance-hours of a profile period */
+	size_t hv_cap, rmin_cap;
+	/* cost.c: each month's hours by instances needed [m][hlo..hhi] */
+	size_t *mhist, mhist_cap;
+	int hh_valid, hh_ok, hlo, hhi;
 	/* what the previous line wrote beyond demand and units, so only that is
 	 * cleared before the next one (a full clear per line costs more than
 	 * the sizing on large specs) */

@@ -9,6 +9,7 @@
 
 #include "lib/xalloc.h"
 #include "model/load_internal.h"
+#include "model/profile.h"
 #include "model/queueing.h"
 
 const char *const sp_class_names[] = { "web", "worker", "batch", "dev", NULL };
@@ -107,6 +108,70 @@ static void load_call(struct sp_ld *ld, const struct sp_ynode *v, struct sp_call
 	c->has_writes = sp_ld_num(ld, v, "writes_per_request", SP_R_NONNEG, &c->writes_per_request) == 0;
 }
 
+/* A list of n factors above 0 under key of map x into out; 1 when absent. */
+static int load_factors(struct sp_ld *ld, const struct sp_ynode *x, const char *key, size_t n, double *out,
+			struct sp_pos *pos)
+{
+	const struct sp_ynode *f = sp_ymap_get(x, key, NULL);
+	int bad = 0;
+
+	if (!f)
+		return 1;
+	if (sp_ld_is_seq(ld, f, key) < 0)
+		return -1;
+	if (f->n != n) {
+		sp_error(ld->d, f->pos, "'%s' needs %zu factors (%s), got %zu", key, n,
+			 n == 24 ? "one per hour, 0 to 23" : "one per day, Monday first", f->n);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		bad |= sp_ld_scalar_num(ld, f->items[i], key, SP_R_POS, &out[i]) < 0;
+	*pos = f->pos;
+	return bad ? -1 : 0;
+}
+
+/* scaling: the target, the bounds, and how an autoscaled fleet follows its
+ * load (model/profile.h). A service with its own demand must be able to
+ * reach its peak_to_average with its profile. */
+static void load_scaling(struct sp_ld *ld, const struct sp_ynode *x, struct sp_service *s)
+{
+	static const char *const ckeys[] = { "target_utilization", "min", "max", "autoscale", "profile", "weekly",
+					     NULL };
+	struct sp_pos wpos;
+	int rp, rw;
+
+	sp_ld_keys(ld, x, ckeys, "scaling");
+	sp_ld_num(ld, x, "target_utilization", SP_R_UNIT, &s->target_utilization);
+	sp_ld_int(ld, x, "min", 0, 1000000, &s->min);
+	if (sp_ld_int(ld, x, "max", 1, 1000000, &s->max) == 0 && s->max < s->min)
+		sp_error(ld->d, sp_ymap_get(x, "max", NULL)->pos, "'max' (%d) is below 'min' (%d)", s->max,
+			 s->min);
+	sp_ld_bool(ld, x, "autoscale", &s->autoscale);
+	rp = load_factors(ld, x, "profile", 24, s->profile, &s->profile_pos);
+	rw = load_factors(ld, x, "weekly", 7, s->weekly, &wpos);
+	s->has_profile = rp == 0;
+	s->has_weekly = rw == 0;
+	if (rp == 1 && rw == 0)
+		s->profile_pos = wpos;
+	if (rp < 0 || rw < 0)
+		s->autoscale = 0;   /* already an error: do not check it again */
+}
+
+/* An autoscaled service with its own demand must reach its peak_to_average
+ * with its profile (the class's curve unless it gives one). */
+static void check_profile(struct sp_ld *ld, const struct sp_service *s)
+{
+	struct sp_profile pf;
+	char err[200];
+
+	if (!s->autoscale || !s->demand.present)
+		return;
+	if (sp_profile_build(&pf, s->has_profile ? s->profile : sp_profile_class_curve(s->cls),
+			     s->has_weekly ? s->weekly : NULL, s->demand.peak_to_average, err, sizeof(err)) < 0)
+		sp_error(ld->d, s->has_profile || s->has_weekly ? s->profile_pos : s->demand.pos,
+			 "service '%s': %s", s->name, err);
+}
+
 static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const struct sp_ynode *v, void *out)
 {
 	struct sp_service *s = out;
@@ -171,15 +236,11 @@ static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const str
 			s->has_latency_slo = r1 == 0 && r2 == 0;
 		}
 	}
-	if ((x = sp_ymap_get(v, "scaling", NULL)) && sp_ld_is_map(ld, x, "scaling") == 0) {
-		static const char *const ckeys[] = { "target_utilization", "min", "max", NULL };
-		sp_ld_keys(ld, x, ckeys, "scaling");
-		sp_ld_num(ld, x, "target_utilization", SP_R_UNIT, &s->target_utilization);
-		sp_ld_int(ld, x, "min", 0, 1000000, &s->min);
-		if (sp_ld_int(ld, x, "max", 1, 1000000, &s->max) == 0 && s->max < s->min)
-			sp_error(ld->d, sp_ymap_get(x, "max", NULL)->pos, "'max' (%d) is below 'min' (%d)", s->max,
-				 s->min);
-	}
+	s->autoscale = sp_profile_class_autoscale(s->cls);
+	s->profile_pos = s->pos;
+	if ((x = sp_ymap_get(v, "scaling", NULL)) && sp_ld_is_map(ld, x, "scaling") == 0)
+		load_scaling(ld, x, s);
+	check_profile(ld, s);
 	if ((x = sp_ymap_get(v, "calls", NULL)) && !(x->kind == SP_Y_SCALAR && x->plain && !x->len) &&
 	    sp_ld_is_seq(ld, x, "calls") == 0) {
 		s->calls = SP_NEWN(ld->a, struct sp_call, x->n);

@@ -155,6 +155,12 @@ struct sp_service {
 	double egress_kb_per_request;   /* work.egress_kb_per_request: internet egress, KB (1,000 bytes); 0 = none */
 	double target_utilization;  /* (0, 1], default 0.5 */
 	int min, max;               /* instances; max 0 = unbounded */
+	/* scaling.autoscale, profile, weekly (model/profile.h) */
+	int autoscale;              /* billed for each hour's instances; default by class */
+	int has_profile, has_weekly;
+	double profile[24];         /* relative load of each hour, local time, > 0 */
+	double weekly[7];           /* relative load of each day, Monday first, > 0 */
+	struct sp_pos profile_pos;  /* scaling.profile, else scaling.weekly, else the service */
 	struct sp_call *calls;
 	size_t ncalls;
 	struct sp_lifecycle lifecycle;
