@@ -5,10 +5,12 @@
  * Runs CMD REPEAT times (default 3), one after the other, with stdout and
  * stderr sent to /dev/null (-v keeps them), and prints one line:
  *
- *   wall_ms_min=12.345 wall_ms_median=12.789 peak_rss_kb=10240 exit=0
+ *   wall_ms_min=12.345 wall_ms_median=12.789 peak_rss_kb=10240 exit=0 cpu_ms_median=11.9
  *
  * Wall time is CLOCK_MONOTONIC around fork .. wait4; peak_rss_kb is the largest
- * ru_maxrss that wait4 reports for a run (the child alone, in KiB on Linux).
+ * ru_maxrss that wait4 reports for a run (the child alone, in KiB on Linux);
+ * cpu_ms_median is the median of the runs' user plus system time (wait4's
+ * ru_utime + ru_stime).
  * When a run exits non-zero (or is killed: 128 + signal), measure stops, prints
  * the line for the runs so far with exit=N, and exits with N. Errors of
  * measure itself (bad usage, fork failure) exit 125; a command that cannot be
@@ -44,7 +46,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* One run: *wall_ms, *rss_kb, and the exit code (128 + signal when killed),
  * or -1 when fork or wait4 failed. */
-static int run_once(char **cmd, int verbose, double *wall_ms, long *rss_kb)
+static int run_once(char **cmd, int verbose, double *wall_ms, long *rss_kb, double *cpu_ms)
 {
 	struct rusage ru;
 	int status;
@@ -76,6 +78,8 @@ static int run_once(char **cmd, int verbose, double *wall_ms, long *rss_kb)
 	}
 	*wall_ms = now_ms() - t0;
 	*rss_kb = ru.ru_maxrss;
+	*cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+		  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
@@ -125,8 +129,10 @@ int main(int argc, char **argv)
 		return EXIT_MEASURE;
 	}
 
-	double *wall = calloc((size_t)repeat, sizeof *wall);
-	if (!wall) {
+	double *wall = calloc((size_t)repeat, sizeof *wall), *cpu = calloc((size_t)repeat, sizeof *cpu);
+	if (!wall || !cpu) {
+		free(wall);
+		free(cpu);
 		fprintf(stderr, "measure: error: out of memory\n");
 		return EXIT_MEASURE;
 	}
@@ -134,9 +140,10 @@ int main(int argc, char **argv)
 	int code = 0;
 	while (runs < repeat) {
 		long rss = 0;
-		code = run_once(argv + i, verbose, &wall[runs], &rss);
+		code = run_once(argv + i, verbose, &wall[runs], &rss, &cpu[runs]);
 		if (code < 0) {
 			free(wall);
+			free(cpu);
 			return EXIT_MEASURE;
 		}
 		runs++;
@@ -148,8 +155,12 @@ int main(int argc, char **argv)
 
 	qsort(wall, (size_t)runs, sizeof *wall, cmp_double);
 	double median = runs % 2 ? wall[runs / 2] : (wall[runs / 2 - 1] + wall[runs / 2]) / 2;
-	printf("wall_ms_min=%.3f wall_ms_median=%.3f peak_rss_kb=%ld exit=%d\n", wall[0], median, peak_kb, code);
+	qsort(cpu, (size_t)runs, sizeof *cpu, cmp_double);
+	double cpu_median = runs % 2 ? cpu[runs / 2] : (cpu[runs / 2 - 1] + cpu[runs / 2]) / 2;
+	printf("wall_ms_min=%.3f wall_ms_median=%.3f peak_rss_kb=%ld exit=%d cpu_ms_median=%.1f\n", wall[0], median,
+	       peak_kb, code, cpu_median);
 	free(wall);
+	free(cpu);
 	if (fflush(stdout) != 0)
 		return EXIT_MEASURE;
 	return code;

@@ -17,12 +17,13 @@
 #   SP_BENCH_ONLY    benchmarks to run         (default: all in BENCHES below)
 #   SP_BENCH_FC_N, SP_BENCH_FC_PATHS   forecast size (default 1000 services, 1000 paths)
 #   SP_BENCH_PLAN_N  services for plan/apply   (default 10000; also the etcd benchmark's)
+#   SP_BENCH_APPLY_SIZES  service counts of the apply benchmark (default "1000 10000")
 #
 # Adding a benchmark: write a function bench_NAME that calls `section` once and
 # `row` per measurement (see bench_validate), then add NAME to BENCHES.
 set -eu
 
-BENCHES="validate forecast plan etcd"
+BENCHES="validate forecast plan apply etcd"
 
 die() {
     echo "bench: error: $*" >&2
@@ -95,12 +96,14 @@ nfiles() { specfiles "$1" | wc -l | tr -d ' '; }
 nbytes() { specfiles "$1" | while IFS= read -r _f; do cat "$_f"; done | wc -c | tr -d ' '; }
 
 # measure CMD ARGS...: runs CMD REPEAT times (in TMP, output discarded) and sets
-# m_min, m_median, m_rss (ms, ms, KiB; "-" when unknown) and m_exit.
+# m_min, m_median, m_rss, m_cpu (ms, ms, KiB, ms of user + system time; "-"
+# when unknown) and m_exit.
 measure() {
     m_line=$(cd "$TMP" && "$MEASURE" -r "$REPEAT" -- "$@") && m_exit=0 || m_exit=$?
     m_min=$(field wall_ms_min)
     m_median=$(field wall_ms_median)
     m_rss=$(field peak_rss_kb)
+    m_cpu=$(field cpu_ms_median)
 }
 field() {
     _v=$(printf '%s\n' "$m_line" | tr ' ' '\n' | sed -n "s/^$1=//p")
@@ -197,6 +200,42 @@ bench_plan() {
     measure "$BIN" apply --auto-approve "$_spec"
     row apply-same "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_base" "$m_exit"
     rm -rf "$TMP/.scaleplan"
+    unset SCALEPLAN_NOW
+}
+
+# apply: the first apply and an apply with nothing to do, for each of
+# SP_BENCH_APPLY_SIZES (default "1000 10000") services, local provider and
+# state. base_ms is plan's median on the same state, so the ratio is apply
+# over plan:
+#   apply-new   the first apply (run once): every resource created, each
+#               durable and recorded in the journal before it is reported
+#   apply-same  apply with nothing to do, against plan with matching state
+# A line per size gives the CPU time (user + system, medians) of the four.
+bench_apply() {
+    section "apply: local provider and state, SCALEPLAN_NOW=2027-01; base_ms = plan on the same state; median of $REPEAT"
+    export SCALEPLAN_NOW=2027-01
+    for _n in ${SP_BENCH_APPLY_SIZES:-1000 10000}; do
+        _spec=$(spec "$_n" 0)
+        _files=$(nfiles "$_spec")
+        _bytes=$(nbytes "$_spec")
+        rm -rf "$TMP/.scaleplan"
+        measure "$BIN" plan "$_spec"
+        _pnew=$m_median
+        _pnew_cpu=$m_cpu
+        _r=$REPEAT
+        REPEAT=1
+        measure "$BIN" apply --auto-approve "$_spec"
+        REPEAT=$_r
+        row apply-new "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_pnew" "$m_exit"
+        _anew_cpu=$m_cpu
+        measure "$BIN" plan --detailed-exitcode "$_spec"
+        _psame=$m_median
+        _psame_cpu=$m_cpu
+        measure "$BIN" apply --auto-approve "$_spec"
+        row apply-same "$_n" "$_files" "$_bytes" "$m_min" "$m_median" "$m_rss" "$_psame" "$m_exit"
+        echo "apply: N=$_n cpu_ms_median: plan-new $_pnew_cpu, apply-new $_anew_cpu, plan-same $_psame_cpu, apply-same $m_cpu"
+        rm -rf "$TMP/.scaleplan"
+    done
     unset SCALEPLAN_NOW
 }
 

@@ -3,8 +3,12 @@
  * The operations form a DAG built in one pass over the changes with an
  * address index, so a 10,000-resource apply schedules in linear time. Worker
  * threads take ready operations lowest-address first (so one worker gives a
- * deterministic order), call the provider without the lock, then record the
- * result in the state journal under the lock, one at a time. */
+ * deterministic order) and call the provider without the lock. An operation
+ * that returns joins the queue of operations to record; one worker at a time
+ * (the recorder) takes the whole queue, makes the provider's writes durable
+ * (its sync, when it has one) and records them in the state journal with one
+ * sync (group commit), while the other workers go on. Only then is each
+ * operation reported and what waits on it released. */
 #include "planner/apply.h"
 
 #include <pthread.h>
@@ -21,6 +25,8 @@ struct run {
 	size_t *heap, nheap;          /* ready operations, a min-heap of op indexes */
 	size_t running, finished;
 	int stop;                     /* the state could not be recorded: start nothing more */
+	size_t *queue, nqueue;        /* returned, not yet recorded (op indexes, in order) */
+	int recording;                /* a worker is recording a group (without the lock) */
 	/* the state's resources during the apply: address -> slot */
 	struct sp_hmap idx;
 	struct sp_resource *res;
@@ -225,6 +231,139 @@ static void res_set(struct run *r, const char *address, const struct sp_resource
 	r->alive[j] = now != NULL;
 }
 
+static void log_finished(struct sp_apply *ap, const struct sp_op *op)
+{
+	const char *verb = op->is_delete ? "deleting" : op->change->action == SP_ACT_UPDATE ? "updating" : "creating";
+
+	if (!ap->log)
+		return;
+	if (op->status == SP_OP_DONE)
+		fprintf(ap->log, "%s: %s\n", op->change->address,
+			op->is_delete ? "deleted" : op->change->action == SP_ACT_UPDATE ? "updated" : "created");
+	else
+		fprintf(ap->log, "%s: %s failed: %s\n", op->change->address, verb, op->error);
+	fflush(ap->log);
+}
+
+/* An operation is over (done and recorded, or failed): report it, then
+ * release what waits on it, or skip it. Under the lock. */
+static void finish(struct run *r, size_t k)
+{
+	struct sp_apply *ap = r->ap;
+	struct sp_op *op = &ap->ops[k];
+
+	r->finished++;
+	log_finished(ap, op);
+	if (ap->reported)
+		ap->reported(ap->reported_ctx, op);
+	if (op->status == SP_OP_DONE) {
+		for (size_t e = 0; e < op->nsucc; e++) {
+			struct sp_op *s = &ap->ops[op->succ[e]];
+			if (--s->indeg == 0 && s->status == SP_OP_PENDING)
+				heap_push(r, op->succ[e]);
+		}
+	} else {
+		skip_after(r, k);
+	}
+}
+
+/* Runs the lowest ready operation; called and returns with the lock held. */
+static void run_one(struct run *r)
+{
+	struct sp_apply *ap = r->ap;
+	size_t k = heap_pop(r);
+	struct sp_op *op = &ap->ops[k];
+	struct sp_err err;
+	int rc;
+
+	r->running++;
+	if (ap->log) {
+		fprintf(ap->log, "%s: %s\n", op->change->address,
+			op->is_delete ? "deleting" : op->change->action == SP_ACT_UPDATE ? "updating" : "creating");
+		fflush(ap->log);
+	}
+	pthread_mutex_unlock(&r->mu);
+	sp_err_clear(&err);
+	rc = execute(ap, op, &err);
+	pthread_mutex_lock(&r->mu);
+	r->running--;
+	if (rc == 0) {
+		r->queue[r->nqueue++] = k; /* reported once recorded */
+	} else {
+		op->status = SP_OP_FAILED;
+		snprintf(op->error, sizeof(op->error), "%s", err.msg);
+		ap->failed++;
+		finish(r, k);
+	}
+	pthread_cond_broadcast(&r->cv);
+}
+
+/* Records the queue as one group; called with the lock held, no other
+ * recorder running and a non-empty queue; returns with the lock held. The
+ * lock is released meanwhile, so the others go on running operations. */
+static void record_group(struct run *r)
+{
+	struct sp_apply *ap = r->ap;
+	struct sp_backend *b = ap->backend;
+	size_t n = r->nqueue, nrec = 0;
+	size_t *ks = sp_xmalloc(n * sizeof(*ks));
+	struct sp_record *v = sp_xmalloc(n * sizeof(*v));
+	struct sp_err serr;
+	const char *why = NULL;
+
+	memcpy(ks, r->queue, n * sizeof(*ks));
+	r->nqueue = 0;
+	r->recording = 1;
+	pthread_mutex_unlock(&r->mu);
+
+	sp_err_clear(&serr);
+	for (size_t i = 0; i < n; i++) {
+		const struct sp_op *op = &ap->ops[ks[i]];
+		v[i].address = op->change->address;
+		v[i].now = op->is_delete ? NULL : op->change->after;
+	}
+	/* the provider's writes are durable before the journal says they were done */
+	if (ap->provider->deferred && ap->provider->ops->sync(ap->provider, &serr) < 0) {
+		why = "sync";
+	} else if (b->ops->record_many) {
+		if (b->ops->record_many(b, ap->state, v, n, &serr) < 0)
+			why = "record";
+		else
+			nrec = n;
+	} else {
+		for (; nrec < n; nrec++)
+			if (b->ops->record(b, ap->state, v[nrec].address, v[nrec].now, &serr) < 0) {
+				why = "record";
+				break;
+			}
+	}
+
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < n; i++) {
+		struct sp_op *op = &ap->ops[ks[i]];
+		if (i < nrec) {
+			res_set(r, op->change->address, v[i].now);
+			op->status = SP_OP_DONE;
+			ap->done++;
+		} else {
+			op->status = SP_OP_FAILED;
+			if (!strcmp(why, "sync"))
+				snprintf(op->error, sizeof(op->error), "%s", serr.msg);
+			else
+				snprintf(op->error, sizeof(op->error),
+					 "done, but the state could not record it: %s (the next plan's refresh sees it)",
+					 serr.msg);
+			ap->failed++;
+			r->stop = 1;
+		}
+		finish(r, ks[i]);
+	}
+	r->recording = 0;
+	pthread_cond_broadcast(&r->cv);
+	free(ks);
+	free(v);
+}
+
 static void *worker(void *arg)
 {
 	struct run *r = arg;
@@ -232,71 +371,22 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
-		while (!r->nheap && r->running && !r->stop)
-			pthread_cond_wait(&r->cv, &r->mu);
 		if (ap->stop && *ap->stop && !r->stop) {
 			r->stop = 1;
 			ap->interrupted = 1;
 		}
-		if (!r->nheap || r->stop)
+		/* what returned is recorded even after a stop: it was done */
+		if (r->nqueue && !r->recording) {
+			record_group(r);
+			continue;
+		}
+		if (r->nheap && !r->stop) {
+			run_one(r);
+			continue;
+		}
+		if (!r->running && !r->recording && !r->nqueue)
 			break;
-		size_t k = heap_pop(r);
-		struct sp_op *op = &ap->ops[k];
-		const char *verb = op->is_delete ? "deleting" : op->change->action == SP_ACT_UPDATE ? "updating" : "creating";
-		struct sp_err err;
-		int rc;
-
-		r->running++;
-		if (ap->log) {
-			fprintf(ap->log, "%s: %s\n", op->change->address, verb);
-			fflush(ap->log);
-		}
-		pthread_mutex_unlock(&r->mu);
-		sp_err_clear(&err);
-		rc = execute(ap, op, &err);
-		pthread_mutex_lock(&r->mu);
-		r->running--;
-		if (rc == 0) {
-			/* recorded before anything that depends on it may start */
-			const struct sp_resource *now = op->is_delete ? NULL : op->change->after;
-			struct sp_err serr;
-			sp_err_clear(&serr);
-			if (ap->backend->ops->record(ap->backend, ap->state, op->change->address, now, &serr) < 0) {
-				op->status = SP_OP_FAILED;
-				snprintf(op->error, sizeof(op->error),
-					 "done, but the state could not record it: %s (the next plan's refresh sees it)",
-					 serr.msg);
-				ap->failed++;
-				r->stop = 1;
-			} else {
-				res_set(r, op->change->address, now);
-				op->status = SP_OP_DONE;
-				ap->done++;
-			}
-		} else {
-			op->status = SP_OP_FAILED;
-			snprintf(op->error, sizeof(op->error), "%s", err.msg);
-			ap->failed++;
-		}
-		r->finished++;
-		if (ap->log) {
-			if (op->status == SP_OP_DONE)
-				fprintf(ap->log, "%s: %s\n", op->change->address,
-					op->is_delete ? "deleted" : op->change->action == SP_ACT_UPDATE ? "updated" : "created");
-			else
-				fprintf(ap->log, "%s: %s failed: %s\n", op->change->address, verb, op->error);
-			fflush(ap->log);
-		}
-		if (op->status == SP_OP_DONE) {
-			for (size_t e = 0; e < op->nsucc; e++) {
-				struct sp_op *s = &ap->ops[op->succ[e]];
-				if (--s->indeg == 0 && s->status == SP_OP_PENDING)
-					heap_push(r, op->succ[e]);
-			}
-		} else {
-			skip_after(r, k);
-		}
-		pthread_cond_broadcast(&r->cv);
+		pthread_cond_wait(&r->cv, &r->mu);
 	}
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
@@ -336,6 +426,9 @@ int sp_apply_run(struct sp_apply *ap)
 	for (size_t i = 0; i < ap->state->resources.n; i++)
 		res_set(&r, ap->state->resources.v[i].address, &ap->state->resources.v[i]);
 	r.heap = sp_xmalloc((ap->nops + 1) * sizeof(*r.heap));
+	r.queue = sp_xmalloc((ap->nops + 1) * sizeof(*r.queue));
+	/* the provider's syncs are grouped with the journal's */
+	ap->provider->deferred = ap->provider->ops->sync != NULL;
 	for (size_t k = 0; k < ap->nops; k++)
 		if (ap->ops[k].indeg == 0)
 			heap_push(&r, k);
@@ -351,6 +444,7 @@ int sp_apply_run(struct sp_apply *ap)
 	for (size_t t = 0; t < nthreads; t++)
 		pthread_join(th[t], NULL);
 	free(th);
+	ap->provider->deferred = 0;
 	pthread_mutex_destroy(&r.mu);
 	pthread_cond_destroy(&r.cv);
 
@@ -375,6 +469,7 @@ int sp_apply_run(struct sp_apply *ap)
 		ap->state->resources.n = n;
 	}
 	free(r.heap);
+	free(r.queue);
 	free(r.res);
 	free(r.alive);
 	sp_hmap_free(&r.idx);

@@ -38,6 +38,11 @@ struct sp_apply {
 	/* when non-NULL and it becomes non-zero (a signal): nothing new starts,
 	 * what is in flight finishes and is recorded; the rest is skipped */
 	volatile sig_atomic_t *stop;
+	/* when non-NULL, called for each operation as it is reported (logged
+	 * done or failed), under the engine's lock: a done operation is in the
+	 * state's journal by then */
+	void (*reported)(void *ctx, const struct sp_op *op);
+	void *reported_ctx;
 	/* results */
 	struct sp_op *ops;
 	size_t nops;

@@ -743,11 +743,11 @@ out:
 	return rc;
 }
 
-static int local_record(struct sp_backend *b, struct sp_state *s, const char *address, const struct sp_resource *now,
-			struct sp_err *err)
+static int local_record_many(struct sp_backend *b, struct sp_state *s, const struct sp_record *v, size_t n,
+			     struct sp_err *err)
 {
 	struct local *l = L(b);
-	char *line = NULL;
+	struct sp_sb lines = SP_SB_INIT;
 	off_t start;
 	int rc;
 
@@ -755,6 +755,8 @@ static int local_record(struct sp_backend *b, struct sp_state *s, const char *ad
 		return sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording an operation needs the state it changes");
 	if (l->lock_fd < 0)
 		return sp_err_set(err, SP_EINVAL, l->path, 0, 0, "recording an operation needs the state lock; take it first");
+	if (!n)
+		return 0;
 	if ((rc = ensure_known(l, err)) < 0)
 		return rc;
 	if (is_stale(l, s))
@@ -763,28 +765,47 @@ static int local_record(struct sp_backend *b, struct sp_state *s, const char *ad
 				  "%llu%s%s: read the state again under the lock",
 				  (unsigned long long)s->serial, s->lineage, (unsigned long long)l->known_serial,
 				  l->known_lineage[0] ? " of lineage " : "", l->known_lineage);
-	if ((rc = sp_state_journal_line(s->lineage, s->serial + 1, address, now, &line, err)) < 0)
-		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char *line = NULL;
+		if ((rc = sp_state_journal_line(s->lineage, s->serial + 1 + i, v[i].address, v[i].now, &line, err)) < 0)
+			goto out;
+		sp_sb_adds(&lines, line);
+		free(line);
+	}
 	if (l->journal_fd < 0 && (rc = local_begin(b, s, err)) < 0)
 		goto out;
 	if ((start = lseek(l->journal_fd, 0, SEEK_END)) < 0) {
 		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot append: %s", strerror(errno));
 		goto out;
 	}
-	if (sp_fs_write_all(l->journal_fd, line, strlen(line)) < 0 || fdatasync(l->journal_fd) < 0) {
-		rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot append the record of '%s': %s", address,
-				strerror(errno));
+	/* one append and one sync for the whole group: each record is
+	 * durable before apply reports its operation */
+	if (sp_fs_write_all(l->journal_fd, lines.buf, lines.len) < 0 || fdatasync(l->journal_fd) < 0) {
+		if (n == 1)
+			rc = sp_err_set(err, SP_EIO, l->journal, 0, 0, "cannot append the record of '%s': %s",
+					v[0].address, strerror(errno));
+		else
+			rc = sp_err_set(err, SP_EIO, l->journal, 0, 0,
+					"cannot append the records of '%s' and %zu more: %s", v[0].address, n - 1,
+					strerror(errno));
 		/* leave no half entry behind (replay would ignore it, the next append would not) */
 		if (ftruncate(l->journal_fd, start) == 0)
 			fsync(l->journal_fd);
 		goto out;
 	}
-	s->serial++;
+	s->serial += n;
 	set_known(l, s);
 	rc = 0;
 out:
-	free(line);
+	sp_sb_release(&lines);
 	return rc;
+}
+
+static int local_record(struct sp_backend *b, struct sp_state *s, const char *address, const struct sp_resource *now,
+			struct sp_err *err)
+{
+	struct sp_record one = { address, now };
+	return local_record_many(b, s, &one, 1, err);
 }
 
 static int local_read_recovery(struct sp_backend *b, int which, struct sp_state **out, struct sp_err *err)
@@ -836,6 +857,7 @@ static const struct sp_backend_ops local_ops = {
 	.write_force = local_write_force,
 	.begin = local_begin,
 	.read_recovery = local_read_recovery,
+	.record_many = local_record_many,
 };
 
 int sp_backend_local_open(struct sp_backend **out, const char *state_path, struct sp_err *err)

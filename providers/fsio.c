@@ -140,79 +140,91 @@ int sp_fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_fs_mode mode, struct sp_err *err)
+int sp_fs_write_temp(const char *path, const void *data, size_t len, enum sp_fs_mode mode, int sync,
+		     struct sp_sb *tmp, struct sp_err *err)
 {
-	struct sp_sb tmp = SP_SB_INIT;
 	struct stat st;
-	int rc = 0, fd, made = 0, exists;
+	int rc = 0, fd, exists;
 
 	exists = stat(path, &st) == 0;
-	if (!exists && errno != ENOENT) {
-		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot access: %s", strerror(errno));
-		goto out;
-	}
+	if (!exists && errno != ENOENT)
+		return sp_err_set(err, SP_EIO, path, 0, 0, "cannot access: %s", strerror(errno));
 	/* before any temporary file: a missing folder is "does not exist" too */
-	if (mode == SP_FS_UPDATE && !exists) {
-		rc = sp_err_set(err, SP_ENOTFOUND, path, 0, 0, "does not exist");
-		goto out;
-	}
-	if (mode == SP_FS_CREATE && exists) {
-		rc = sp_err_set(err, SP_EINVAL, path, 0, 0, "already exists");
-		goto out;
-	}
-	fd = open_temp(&tmp, path);
-	if (fd < 0) {
-		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot create a temporary file next to it: %s",
-				strerror(errno));
-		goto out;
-	}
-	made = 1;
+	if (mode == SP_FS_UPDATE && !exists)
+		return sp_err_set(err, SP_ENOTFOUND, path, 0, 0, "does not exist");
+	if (mode == SP_FS_CREATE && exists)
+		return sp_err_set(err, SP_EINVAL, path, 0, 0, "already exists");
+	fd = open_temp(tmp, path);
+	if (fd < 0)
+		return sp_err_set(err, SP_EIO, path, 0, 0, "cannot create a temporary file next to it: %s",
+				  strerror(errno));
 	/* a replaced file keeps its permissions (a state someone made private stays private) */
 	if (exists && mode != SP_FS_CREATE && fchmod(fd, st.st_mode & 07777) < 0) {
-		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot set the permissions of '%s': %s", tmp.buf, strerror(errno));
+		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot set the permissions of '%s': %s", tmp->buf, strerror(errno));
 		close(fd);
 		goto out;
 	}
-	if (sp_fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot write '%s': %s", tmp.buf, strerror(errno));
+	if (sp_fs_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
+		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot write '%s': %s", tmp->buf, strerror(errno));
 		close(fd);
 		goto out;
 	}
-	if (close(fd) < 0) {
-		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot write '%s': %s", tmp.buf, strerror(errno));
-		goto out;
-	}
+	if (close(fd) < 0)
+		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot write '%s': %s", tmp->buf, strerror(errno));
+out:
+	if (rc < 0)
+		unlink(tmp->buf);
+	return rc;
+}
+
+int sp_fs_publish(const char *tmp, const char *path, enum sp_fs_mode mode, struct sp_err *err)
+{
 	if (mode == SP_FS_CREATE) {
 		/* "create unless it exists" in one atomic step: a rename that never
 		 * replaces, so no moment has the temporary name linked to the live
 		 * file; link(2) then unlink where the file system lacks it */
-		int r = renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path, RENAME_NOREPLACE);
+		int r = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
 		if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
-			r = link(tmp.buf, path);
+			r = link(tmp, path);
 			if (r == 0)
-				unlink(tmp.buf);
+				unlink(tmp);
 		}
-		if (r < 0) {
-			if (errno == EEXIST)
-				rc = sp_err_set(err, SP_EINVAL, path, 0, 0, "already exists");
-			else
-				rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
-			goto out;
-		}
-		made = 0;
-		goto synced;
+		if (r == 0)
+			return 0;
+		int rc = errno == EEXIST ? sp_err_set(err, SP_EINVAL, path, 0, 0, "already exists")
+					 : sp_err_set(err, SP_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
+		unlink(tmp);
+		return rc;
 	}
-	if (rename(tmp.buf, path) < 0) {
-		rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot rename '%s' over it: %s", tmp.buf, strerror(errno));
-		goto out;
+	if (rename(tmp, path) < 0) {
+		int rc = sp_err_set(err, SP_EIO, path, 0, 0, "cannot rename '%s' over it: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return rc;
 	}
-	made = 0;
-synced:
-	rc = sp_fs_sync_parent(path, err);
-out:
-	if (made)
-		unlink(tmp.buf);
+	return 0;
+}
+
+int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_fs_mode mode, struct sp_err *err)
+{
+	struct sp_sb tmp = SP_SB_INIT;
+	int rc;
+
+	if ((rc = sp_fs_write_temp(path, data, len, mode, 1, &tmp, err)) == 0 &&
+	    (rc = sp_fs_publish(tmp.buf, path, mode, err)) == 0)
+		rc = sp_fs_sync_parent(path, err);
 	sp_sb_release(&tmp);
+	return rc;
+}
+
+int sp_fs_syncfs(const char *dir, struct sp_err *err)
+{
+	int rc = 0, fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sp_err_set(err, SP_EIO, dir, 0, 0, "cannot open folder: %s", strerror(errno));
+	if (syncfs(fd) < 0)
+		rc = sp_err_set(err, SP_EIO, dir, 0, 0, "cannot sync the file system: %s", strerror(errno));
+	close(fd);
 	return rc;
 }
 

@@ -26,6 +26,22 @@ int sp_fs_mkdir_p(const char *dir, struct sp_err *err);
  * Errors name path in err->file; SP_EIO for the file system's failures. */
 int sp_fs_write_atomic(const char *path, const void *data, size_t len, enum sp_fs_mode mode, struct sp_err *err);
 
+/* The two halves of sp_fs_write_atomic, for writers that sync many files at
+ * once. sp_fs_write_temp checks mode against path as sp_fs_write_atomic does,
+ * then writes data to a new temporary file next to path, named in tmp (with
+ * the permissions of the file it replaces); with sync, the file is fsynced.
+ * Nothing is left behind on failure. sp_fs_publish moves tmp to path
+ * (SP_FS_CREATE: only if path does not exist, SP_EINVAL "already exists"),
+ * and removes tmp when that fails; the folder is not synced. */
+struct sp_sb;
+int sp_fs_write_temp(const char *path, const void *data, size_t len, enum sp_fs_mode mode, int sync,
+		     struct sp_sb *tmp, struct sp_err *err);
+int sp_fs_publish(const char *tmp, const char *path, enum sp_fs_mode mode, struct sp_err *err);
+
+/* syncfs(2) of the file system holding dir: every file written there so far
+ * (data and metadata) is on disk. 0 or SP_EIO naming dir. */
+int sp_fs_syncfs(const char *dir, struct sp_err *err);
+
 /* Writes all len bytes to fd at its offset, retrying short writes and
  * EINTR: 0, or -1 with errno set. */
 int sp_fs_write_all(int fd, const void *data, size_t len);

@@ -26,12 +26,21 @@ struct sp_provider_ops {
 	 * provider's temporary files). Called by apply while it holds the state
 	 * lock, which serialises every writer of the provider. */
 	void (*sweep)(struct sp_provider *p);
+	/* Optional, for grouping the disk syncs of many operations: once apply
+	 * sets p->deferred, a create, update or remove may return before what
+	 * it did is durable, and a create or update before it is visible; sync
+	 * then makes every write since the last sync visible and durable. A
+	 * sync that fails names the resource (or the folder) and leaves each
+	 * write either done or not done, never half done. Apply calls sync
+	 * before it records the operations since the last one. */
+	int (*sync)(struct sp_provider *p, struct sp_err *err);
 };
 
 struct sp_provider {
 	const struct sp_provider_ops *ops;
 	void *ctx;                  /* the provider's own state */
 	const char *where;          /* for messages: the folder, or the URL without credentials */
+	int deferred;               /* set by apply when it calls ops->sync (see there) */
 };
 
 #endif

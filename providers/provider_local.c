@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,20 @@
 #define MAX_RESOURCE_BYTES ((size_t)16 << 20)
 #define SUFFIX ".json"
 
+/* A write made while deferred: its temporary file, published by sync. */
+struct pending {
+	char *tmp, *path, *address;
+	enum sp_fs_mode mode;
+};
+
 struct plocal {
 	struct sp_provider p;
 	char *dir;
+	/* deferred writes (p.deferred), from any worker thread */
+	pthread_mutex_t mu;
+	struct pending *pend;
+	size_t npend, cappend;
+	int dirty;                  /* a file was removed since the last sync */
 };
 
 /* create, update and remove calls so far in this process (SCALEPLAN_FAULT_AT counts them) */
@@ -236,7 +248,23 @@ static int write_resource(struct plocal *pl, const struct sp_resource *r, enum s
 		goto out;
 	if (mode == SP_FS_CREATE && (rc = sp_fs_mkdir_p(pl->dir, err)) < 0)
 		goto out;
-	if ((rc = sp_fs_write_atomic(path, text, strlen(text), mode, &e)) < 0) {
+	if (pl->p.deferred) {
+		/* unsynced, unpublished: sync writes the data of every file of a
+		 * batch in one go, then moves them into place */
+		struct sp_sb tmp = SP_SB_INIT;
+		if ((rc = sp_fs_write_temp(path, text, strlen(text), mode, 0, &tmp, &e)) == 0) {
+			pthread_mutex_lock(&pl->mu);
+			SP_GROW(pl->pend, pl->cappend, pl->npend + 1);
+			pl->pend[pl->npend++] = (struct pending){ sp_sb_detach(&tmp, NULL), path, sp_xstrdup(r->address),
+								  mode };
+			pthread_mutex_unlock(&pl->mu);
+			path = NULL;
+		}
+		sp_sb_release(&tmp);
+	} else {
+		rc = sp_fs_write_atomic(path, text, strlen(text), mode, &e);
+	}
+	if (rc < 0) {
 		if (rc == SP_EINVAL && mode == SP_FS_CREATE)
 			rc = sp_err_set(err, rc, r->address, 0, 0, "cannot create it: it exists already ('%s')", path);
 		else if (rc == SP_ENOTFOUND)
@@ -287,9 +315,82 @@ static int local_remove(struct sp_provider *p, const struct sp_resource *r, stru
 			rc = sp_err_set(err, SP_EIO, r->address, 0, 0, "cannot delete '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	rc = sp_fs_sync_parent(path, err);
+	if (((struct plocal *)p->ctx)->p.deferred) {
+		struct plocal *pl = p->ctx;
+		pthread_mutex_lock(&pl->mu);
+		pl->dirty = 1; /* the folder is synced by sync */
+		pthread_mutex_unlock(&pl->mu);
+		rc = 0;
+	} else {
+		rc = sp_fs_sync_parent(path, err);
+	}
 out:
 	free(path);
+	return rc;
+}
+
+static void pending_free(struct pending *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].tmp);
+		free(v[i].path);
+		free(v[i].address);
+	}
+	free(v);
+}
+
+/* The deferred writes since the last sync: one syncfs(2) makes the data of
+ * every temporary file durable, then each is moved into place, then one
+ * fsync of the folder makes the moves (and the removals) durable. A crash
+ * at any point leaves each file old or new, never half written; a write
+ * that could not be published is reported, and the others still are. */
+static int local_sync(struct sp_provider *p, struct sp_err *err)
+{
+	struct plocal *pl = p->ctx;
+	struct pending *v;
+	size_t n;
+	int dirty, rc = 0;
+	struct sp_sb probe = SP_SB_INIT;
+
+	pthread_mutex_lock(&pl->mu);
+	v = pl->pend;
+	n = pl->npend;
+	dirty = pl->dirty;
+	pl->pend = NULL;
+	pl->npend = pl->cappend = 0;
+	pl->dirty = 0;
+	pthread_mutex_unlock(&pl->mu);
+	if (!n && !dirty)
+		return 0;
+	if (n) {
+		struct sp_err e;
+		sp_err_clear(&e);
+		if (sp_fs_syncfs(pl->dir, &e) < 0) {
+			for (size_t i = 0; i < n; i++)
+				unlink(v[i].tmp);
+			rc = sp_err_set(err, SP_EIO, v[0].address, 0, 0, "'%s': %s", e.file, e.msg);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct sp_err e;
+		sp_err_clear(&e);
+		if (sp_fs_publish(v[i].tmp, v[i].path, v[i].mode, &e) == 0 || rc < 0)
+			continue;
+		if (e.code == SP_EINVAL && v[i].mode == SP_FS_CREATE)
+			rc = sp_err_set(err, SP_EINVAL, v[i].address, 0, 0, "cannot create it: it exists already ('%s')",
+					v[i].path);
+		else
+			rc = sp_err_set(err, e.code, v[i].address, 0, 0, "'%s': %s", e.file, e.msg);
+	}
+	sp_sb_addf(&probe, "%s/x", pl->dir);
+	if (rc == 0)
+		rc = sp_fs_sync_parent(probe.buf, err);
+	else
+		sp_fs_sync_parent(probe.buf, NULL);
+out:
+	sp_sb_release(&probe);
+	pending_free(v, n);
 	return rc;
 }
 
@@ -307,6 +408,11 @@ static void local_close(struct sp_provider *p)
 	if (!p)
 		return;
 	pl = p->ctx;
+	/* deferred writes never synced are not published */
+	for (size_t i = 0; i < pl->npend; i++)
+		unlink(pl->pend[i].tmp);
+	pending_free(pl->pend, pl->npend);
+	pthread_mutex_destroy(&pl->mu);
 	free(pl->dir);
 	free(pl);
 }
@@ -320,6 +426,7 @@ static const struct sp_provider_ops local_ops = {
 	.remove = local_remove,
 	.close = local_close,
 	.sweep = local_sweep,
+	.sync = local_sync,
 };
 
 int sp_provider_local_open(struct sp_provider **out, const char *dir, struct sp_err *err)
@@ -332,6 +439,7 @@ int sp_provider_local_open(struct sp_provider **out, const char *dir, struct sp_
 		return sp_err_set(err, SP_EINVAL, "", 0, 0, "the local provider needs a folder");
 	pl = sp_xcalloc(1, sizeof(*pl));
 	pl->dir = sp_xstrdup(dir);
+	pthread_mutex_init(&pl->mu, NULL);
 	n = strlen(pl->dir);
 	while (n > 1 && pl->dir[n - 1] == '/')
 		pl->dir[--n] = '\0';

@@ -17,7 +17,11 @@
  *   update  SP_ENOTFOUND when it does not exist; before and after must have
  *           the same address
  *   remove  SP_ENOTFOUND when it does not exist
- * Writes are atomic (temporary file, fsync, rename or link, fsync of dir). A
+ * Writes are atomic (temporary file, fsync, rename or link, fsync of dir).
+ * While p->deferred is set (apply's group commit), create and update write
+ * the temporary file only, remove skips the folder's fsync, and sync
+ * publishes them: one syncfs(2), the renames, one fsync of dir (see
+ * docs/providers.md, "Writes are atomic"). A
  * file that is not valid JSON, not a resource, or holds another address than
  * its name says is SP_EINVAL naming the file (err->file, with line and column
  * for JSON syntax). Other errors name the resource's address in err->file.

@@ -64,6 +64,13 @@ struct sp_lock_info {
 
 struct sp_backend;
 
+/* One completed operation to record: the resource at address as it now is
+ * (NULL: deleted). */
+struct sp_record {
+	const char *address;
+	const struct sp_resource *now;
+};
+
 struct sp_backend_ops {
 	const char *kind;           /* "local" */
 	/* Reads the state; a missing state gives an empty one (serial 0, a new lineage). */
@@ -100,6 +107,13 @@ struct sp_backend_ops {
 	 * journal it names (SP_READ_NO_JOURNAL); checksums are checked, the
 	 * journal's name is dropped. SP_ENOTFOUND when there is no such file. */
 	int (*read_recovery)(struct sp_backend *b, int which, struct sp_state **out, struct sp_err *err);
+	/* Optional: records n completed operations as n calls of record would,
+	 * in that order, but durably in one go (the local backend: one append
+	 * and one sync): all of them, s->serial up by n, or on failure none,
+	 * s unchanged. Apply records the operations that finished close
+	 * together with it, so they share one sync. */
+	int (*record_many)(struct sp_backend *b, struct sp_state *s, const struct sp_record *v, size_t n,
+			   struct sp_err *err);
 };
 
 enum { SP_READ_BACKUP = 1, SP_READ_NO_JOURNAL = 2 };

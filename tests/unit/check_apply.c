@@ -763,6 +763,86 @@ START_TEST(test_apply_cycle_and_empty)
 }
 END_TEST
 
+/* The durability contract: when apply reports an operation done, its record
+ * is in the journal file and its resource in the provider's folder, read
+ * here through descriptors of their own, although the operations that
+ * finished close together share one sync (and the local provider's writes
+ * are published by its sync). */
+struct seen {
+	char journal[300], infra[300];
+	int reported, checked;
+};
+
+static void check_reported(void *ctx, const struct sp_op *op)
+{
+	struct seen *sn = ctx;
+	struct sp_sb text = SP_SB_INIT;
+	char want[160], path[512];
+
+	sn->reported++;
+	if (op->status != SP_OP_DONE)
+		return;
+	ck_assert_int_eq(sp_sb_read_file(&text, sn->journal, 1 << 20), 0);
+	snprintf(want, sizeof(want), "\"address\":\"%s\"", op->change->address);
+	ck_assert_msg(strstr(text.buf, want), "'%s' was reported before its record was in the journal",
+		      op->change->address);
+	sp_sb_release(&text);
+	snprintf(path, sizeof(path), "%s/%s.json", sn->infra, op->change->address);
+	ck_assert_msg(access(path, F_OK) == 0, "'%s' was reported before its file was in place", op->change->address);
+	sn->checked++;
+}
+
+START_TEST(test_apply_reported_is_recorded)
+{
+	for (int par = 1; par <= 8; par += 7) {
+		struct sp_arena a;
+		struct sp_resource_set want, none = { NULL, 0 };
+		struct sp_diff d;
+		struct world w;
+		struct sp_apply ap;
+		struct seen sn;
+		char name[16];
+
+		sp_arena_init(&a);
+		set_init(&a, &want);
+		/* 16 services in a binary tree: each depends on its parent */
+		for (int i = 0; i < 16; i++) {
+			char nm[16], dep[32];
+			snprintf(nm, sizeof(nm), "s%02d", i);
+			struct sp_resource r = svc(&a, nm, i + 1);
+			if (i) {
+				snprintf(dep, sizeof(dep), "service.s%02d[r1]", (i - 1) / 2);
+				add_dep(&r, sp_arena_strdup(&a, dep));
+			}
+			set_add(&want, r);
+		}
+		diff_of(&d, &a, &want, &none);
+		snprintf(name, sizeof(name), "dur%d", par);
+		world_open(&w, name);
+		memset(&sn, 0, sizeof(sn));
+		snprintf(sn.journal, sizeof(sn.journal), "%s.journal", w.state_path);
+		snprintf(sn.infra, sizeof(sn.infra), "%s/%s/infra", tmpdir, name);
+		memset(&ap, 0, sizeof(ap));
+		ap.backend = w.backend;
+		ap.provider = w.local; /* the local provider itself: its writes deferred to its sync */
+		ap.state = w.state;
+		ap.diff = &d;
+		ap.parallelism = par;
+		ap.reported = check_reported;
+		ap.reported_ctx = &sn;
+		ck_assert_int_eq(sp_apply_run(&ap), 0);
+		ck_assert_uint_eq(ap.done, 16);
+		ck_assert_int_eq(sn.reported, 16);
+		ck_assert_int_eq(sn.checked, 16);
+		ck_assert_uint_eq(w.state->serial, 16);
+		ck_assert_int_eq(w.local->deferred, 0);
+		sp_apply_free(&ap);
+		world_close(&w);
+		sp_arena_free(&a);
+	}
+}
+END_TEST
+
 Suite *suite_apply(void)
 {
 	Suite *s = suite_create("apply");
@@ -778,6 +858,7 @@ Suite *suite_apply(void)
 	tcase_add_test(tc, test_apply_failure_parallel);
 	tcase_add_test(tc, test_apply_verify_before);
 	tcase_add_test(tc, test_apply_cycle_and_empty);
+	tcase_add_test(tc, test_apply_reported_is_recorded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -140,6 +140,66 @@ END_TEST
 
 /* ---- the journal of the local backend ----------------------------------------------------------- */
 
+/* record_many: a group of records in one append and one sync, all or none */
+START_TEST(test_backend_record_many)
+{
+	struct sp_backend *b = open_backend(), *other = open_backend();
+	struct sp_state *s = NULL, *got = NULL;
+	struct sp_resource r[2];
+	struct sp_record v[3];
+	struct sp_arena a;
+	struct sp_err err;
+	char *disk;
+	size_t lines = 0;
+	sp_arena_init(&a);
+	sp_err_clear(&err);
+
+	r[0] = mkres(&a, "service", "a", "r");
+	add_num(&r[0], "nodes", 2);
+	r[1] = mkres(&a, "cache", "c", "r");
+	add_str(&r[1], "node", "cache.r6g.large");
+	ck_assert_ptr_nonnull(b->ops->record_many);
+	ck_assert_int_eq(b->ops->lock(b, "apply", 0, NULL, NULL, &err), 0);
+	ck_assert_int_eq(b->ops->read(b, &s, &err), 0);
+
+	/* one bad record in the group: none is recorded */
+	v[0] = (struct sp_record){ "service.a[r]", &r[0] };
+	v[1] = (struct sp_record){ "cache.x[r]", &r[1] };
+	v[2] = (struct sp_record){ "cache.c[r]", &r[1] };
+	ck_assert_int_eq(b->ops->record_many(b, s, v, 3, &err), SP_EINVAL);
+	ck_assert_uint_eq(s->serial, 0);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), 0);
+	ck_assert_uint_eq(got->serial, 0);
+	ck_assert_uint_eq(got->resources.n, 0);
+	sp_state_free(got);
+
+	/* a good group: in order, serial up by its size, one line each after the header */
+	v[1] = (struct sp_record){ "cache.c[r]", &r[1] };
+	v[2] = (struct sp_record){ "service.a[r]", NULL };
+	ck_assert_int_eq(b->ops->record_many(b, s, v, 3, &err), 0);
+	ck_assert_uint_eq(s->serial, 3);
+	disk = slurp(tp("dot/state.json.journal"));
+	for (const char *p = disk; *p; p++)
+		lines += *p == '\n';
+	ck_assert_uint_eq(lines, 4);
+	free(disk);
+	ck_assert_int_eq(other->ops->read(other, &got, &err), 0);
+	ck_assert_uint_eq(got->serial, 3);
+	ck_assert_uint_eq(got->resources.n, 1);
+	ck_assert_str_eq(got->resources.v[0].address, "cache.c[r]");
+	sp_state_free(got);
+	/* an empty group changes nothing; a state that is not the stored one is refused */
+	ck_assert_int_eq(b->ops->record_many(b, s, v, 0, &err), 0);
+	ck_assert_uint_eq(s->serial, 3);
+	s->serial = 9;
+	ck_assert_int_eq(b->ops->record_many(b, s, v, 1, &err), SP_ESTALE);
+	sp_state_free(s);
+	b->ops->close(b);
+	other->ops->close(other);
+	sp_arena_free(&a);
+}
+END_TEST
+
 START_TEST(test_backend_journal)
 {
 	struct sp_backend *b = open_backend(), *other = open_backend();
@@ -488,6 +548,7 @@ Suite *suite_journal(void)
 	tc = tcase_create("backend");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_backend_journal);
+	tcase_add_test(tc, test_backend_record_many);
 	tcase_add_test(tc, test_backend_integrity);
 	tcase_add_test(tc, test_backend_reads_format_1);
 	suite_add_tcase(s, tc);

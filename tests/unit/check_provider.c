@@ -273,6 +273,60 @@ START_TEST(test_provider_crud)
 }
 END_TEST
 
+/* Deferred writes (apply's group commit): invisible until sync, which
+ * publishes them all at once; a create that finds its file made meanwhile
+ * fails at sync, naming the resource, and the others are still published. */
+START_TEST(test_provider_deferred_sync)
+{
+	struct sp_provider *p = open_provider(tp("d/infra"));
+	struct sp_resource web, db, got;
+	struct sp_arena a;
+	struct sp_err err;
+	FILE *f;
+	sp_arena_init(&a);
+	sp_err_clear(&err);
+
+	web = mkres(&a, "service", "web-api", "us-east-1", 3);
+	db = mkres(&a, "datastore", "orders-db", "us-east-1", 2);
+	ck_assert_ptr_nonnull(p->ops->sync);
+	/* nothing to sync is no error */
+	ck_assert_int_eq(p->ops->sync(p, &err), 0);
+	p->deferred = 1;
+	ck_assert_int_eq(p->ops->create(p, &web, &err), 0);
+	ck_assert_int_eq(p->ops->create(p, &db, &err), 0);
+	ck_assert_int_eq(p->ops->read(p, web.address, &got, &a, &err), SP_ENOTFOUND);
+	ck_assert_int_eq(p->ops->sync(p, &err), 0);
+	ASSERT_LISTING(tp("d/infra"), "datastore.orders-db[us-east-1].json service.web-api[us-east-1].json");
+	ck_assert_int_eq(p->ops->read(p, web.address, &got, &a, &err), 0);
+	ck_assert_str_eq(got.address, web.address);
+
+	/* an update and a removal, then a create whose file appears meanwhile */
+	web = mkres(&a, "service", "web-api", "us-east-1", 5);
+	ck_assert_int_eq(p->ops->update(p, NULL, &web, &err), 0);
+	ck_assert_int_eq(p->ops->remove(p, &db, &err), 0);
+	ck_assert_int_eq(p->ops->create(p, &db, &err), 0);
+	f = fopen(tp("d/infra/datastore.orders-db[us-east-1].json"), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{}\n", f);
+	fclose(f);
+	sp_err_clear(&err);
+	ck_assert_int_eq(p->ops->sync(p, &err), SP_EINVAL);
+	ck_assert_str_eq(err.file, db.address);
+	ck_assert_ptr_nonnull(strstr(err.msg, "exists already"));
+	/* the update was published all the same, and no temporary file is left */
+	ck_assert_int_eq(p->ops->read(p, web.address, &got, &a, &err), 0);
+	ck_assert_double_eq(got.attrs[got.nattrs - 1].n, 5);
+	ASSERT_LISTING(tp("d/infra"), "datastore.orders-db[us-east-1].json service.web-api[us-east-1].json");
+
+	/* a write never synced is never published, and close leaves nothing */
+	ck_assert_int_eq(remove(tp("d/infra/datastore.orders-db[us-east-1].json")), 0);
+	ck_assert_int_eq(p->ops->create(p, &db, &err), 0);
+	p->ops->close(p);
+	ASSERT_LISTING(tp("d/infra"), "service.web-api[us-east-1].json");
+	sp_arena_free(&a);
+}
+END_TEST
+
 START_TEST(test_provider_update_missing_folder)
 {
 	/* an update in a provider whose folder does not exist is "not found", not an I/O error */
@@ -720,6 +774,7 @@ Suite *suite_provider(void)
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_provider_open_args);
 	tcase_add_test(tc, test_provider_crud);
+	tcase_add_test(tc, test_provider_deferred_sync);
 	tcase_add_test(tc, test_provider_update_missing_folder);
 	tcase_add_test(tc, test_provider_drift);
 	tcase_add_test(tc, test_provider_bad_files);
