@@ -16,6 +16,7 @@ const char *const sp_cache_engine_names[] = { "redis", "memcached", "valkey", NU
 const char *const sp_db_engine_names[] = { "postgres", "mysql", "aurora", "mongodb", "dynamodb", "cassandra", NULL };
 const char *const sp_shard_strategy_names[] = { "none", "hash", "range", "directory", NULL };
 const char *const sp_gpu_kind_names[] = { "inference", "training", NULL };
+const char *const sp_balancing_names[] = { "least_outstanding", "round_robin", "random", NULL };
 const char *const sp_tier_names[] = { "auto", "committed", "on_demand", "spot", NULL };
 
 /* A component's kind in the index (the top 4 bits of its value). */
@@ -172,8 +173,11 @@ static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const str
 		}
 	}
 	if ((x = sp_ymap_get(v, "scaling", NULL)) && sp_ld_is_map(ld, x, "scaling") == 0) {
-		static const char *const ckeys[] = { "target_utilization", "min", "max", NULL };
+		static const char *const ckeys[] = { "target_utilization", "min", "max", "balancing", NULL };
+		int bal = SP_BAL_LEAST_OUTSTANDING;
 		sp_ld_keys(ld, x, ckeys, "scaling");
+		sp_ld_enum(ld, x, "balancing", sp_balancing_names, &bal);
+		s->balancing = (enum sp_balancing)bal;
 		sp_ld_num(ld, x, "target_utilization", SP_R_UNIT, &s->target_utilization);
 		sp_ld_int(ld, x, "min", 0, 1000000, &s->min);
 		if (sp_ld_int(ld, x, "max", 1, 1000000, &s->max) == 0 && s->max < s->min)
