@@ -233,34 +233,41 @@ int sp_bal_instances(int *out_instances, enum sp_balancing b, int k, double lamb
 {
 	if (k < 1 || (b != SP_BAL_LEAST_OUTSTANDING && b != SP_BAL_ROUND_ROBIN && b != SP_BAL_RANDOM))
 		return SP_EINVAL;
-	/* the shared queue: its arguments' checks, the unreachable bound, and a
-	 * start for the search (a split fleet never needs fewer instances) */
-	int servers = 0;
-	int rc = sp_q_servers(&servers, lambda_rps, service_s, quantile, slo_s, target_util);
-	if (rc)
-		return rc;
+	int servers = 0, rc;
+	if (b == SP_BAL_LEAST_OUTSTANDING || hint <= 0) {
+		/* the shared queue: the answer, or a start for the search (a
+		 * split fleet never needs fewer instances) */
+		if ((rc = sp_q_servers(&servers, lambda_rps, service_s, quantile, slo_s, target_util)) < 0)
+			return rc;
+		if (b == SP_BAL_LEAST_OUTSTANDING) {
+			*out_instances = (int)((servers + (long long)k - 1) / k);
+			return 0;
+		}
+	} else {
+		/* the same checks sp_q_servers makes, without its search */
+		if (!(lambda_rps >= 0) || !isfinite(lambda_rps) || !(service_s > 0) || !isfinite(service_s) ||
+		    !(target_util > 0 && target_util <= 1) || !(slo_s >= 0) || !isfinite(slo_s) ||
+		    (slo_s > 0 && !(quantile > 0 && quantile < 1)))
+			return SP_EINVAL;
+		if (slo_s > 0 && !sp_q_slo_reachable(service_s, quantile, slo_s))
+			return SP_Q_EUNREACHABLE;
+	}
 	double a = lambda_rps * service_s;
 	if (a == 0) {
 		*out_instances = 0;
 		return 0;
 	}
-	int n_shared = (int)((servers + (long long)k - 1) / k);
-	if (b == SP_BAL_LEAST_OUTSTANDING || slo_s == 0) {
-		/* without an SLO only utilisation and stability count, and the
-		 * per-instance floors equal the shared ones */
-		double cu = ceil(a / target_util * (1.0 - 1e-12));
-		double floor_n = fmax(ceil(cu / k), floor(a / k) + 1.0);
-		if (floor_n > SP_Q_MAX_SERVERS)
-			return SP_ETOOBIG;
-		*out_instances = b == SP_BAL_LEAST_OUTSTANDING ? n_shared : (int)floor_n;
-		return 0;
-	}
+	/* utilisation as sp_q_servers counts it; each instance stable */
 	double cu = ceil(a / target_util * (1.0 - 1e-12));
-	double floor_n = fmax(ceil(cu / k), floor(a / k) + 1.0);   /* utilisation; each instance stable */
+	double floor_n = fmax(ceil(cu / k), floor(a / k) + 1.0);
 	if (floor_n > SP_Q_MAX_SERVERS)
 		return SP_ETOOBIG;
+	if (slo_s == 0) {
+		*out_instances = (int)floor_n;
+		return 0;
+	}
 	struct bal_search z = { b, k, lambda_rps, service_s, slo_s, 1.0 - quantile };
-	int start = hint > 0 ? hint : n_shared;
+	int start = hint > 0 ? hint : (int)((servers + (long long)k - 1) / k);
 	return bal_search(out_instances, &z, (int)floor_n, start);
 }
 
@@ -317,8 +324,10 @@ int sp_bal_zones(int *out_instances, unsigned *out_binds, int n, int zones, int 
 		if (slo->k < 1 || !(slo->lambda_rps >= 0) || !(slo->service_s > 0) || !isfinite(slo->service_s) ||
 		    !(slo->quantile > 0 && slo->quantile < 1))
 			return SP_EINVAL;
-		if (sp_q_slo_reachable(slo->service_s, slo->quantile, slo->slo_s) && slo->lambda_rps > 0 &&
-		    (rc = zone_search(&count, slo, count, zones)) < 0)
+		/* survivors >= n meet it when n does (the tail falls as N grows) */
+		int left = count - count / zones;
+		if (!(slo->n_meets && left >= n) && sp_q_slo_reachable(slo->service_s, slo->quantile, slo->slo_s) &&
+		    slo->lambda_rps > 0 && (rc = zone_search(&count, slo, count, zones)) < 0)
 			return rc;
 	}
 	if (count > n)

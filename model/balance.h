@@ -62,11 +62,15 @@ int sp_bal_instances(int *out_instances, enum sp_balancing b, int k, double lamb
 
 /* The latency target a fleet must keep when a zone is lost: lambda_rps
  * (the whole region's), service_s, quantile and slo_s as for
- * sp_bal_instances (slo_s == 0: none), k servers per instance, b. */
+ * sp_bal_instances (slo_s == 0: none), k servers per instance, b. n_meets:
+ * 1 when the caller's n is known to meet it (sized by sp_bal_instances or
+ * sp_q_servers, or raised since): survivors >= n then meet it too and no tail
+ * is computed; 0 to have it checked. */
 struct sp_bal_slo {
 	enum sp_balancing b;
 	int k;
 	double lambda_rps, service_s, quantile, slo_s;
+	int n_meets;
 };
 
 /* Why sp_bal_zones chose its count (a bit set). */

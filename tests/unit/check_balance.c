@@ -329,7 +329,7 @@ END_TEST
  * by whole multiples of the zones until the survivors hold the SLO. */
 START_TEST(test_zones_slo)
 {
-	struct sp_bal_slo rr = { SP_BAL_ROUND_ROBIN, 2, 1000.0, 0.05, 0.99, 0.24 };
+	struct sp_bal_slo rr = { SP_BAL_ROUND_ROBIN, 2, 1000.0, 0.05, 0.99, 0.24, 0 };
 	int inst = 0;
 	unsigned why = 0;
 	/* n = 28 sized as for a shared queue: survivors need 49, so 3 * 25 = 75 (50 left) */
@@ -353,6 +353,11 @@ START_TEST(test_zones_slo)
 	/* four zones: survivors are 3/4; 49 needed -> 17 * 3 = 51 -> 68 */
 	ck_assert_int_eq(sp_bal_zones(&inst, &why, 10, 4, 1, 0, &rr), 0);
 	ck_assert_int_eq(inst, 68);
+	/* a caller that vouches for n (sized for this SLO) is trusted: survivors >= n */
+	rr.n_meets = 1;
+	ck_assert_int_eq(sp_bal_zones(&inst, &why, 49, 3, 1, 0, &rr), 0);
+	ck_assert_int_eq(inst, 75);
+	rr.n_meets = 0;
 	/* no SLO: the plain rule */
 	ck_assert_int_eq(sp_bal_zones(&inst, &why, 28, 3, 1, 0, NULL), 0);
 	ck_assert_int_eq(inst, 42);
@@ -361,8 +366,8 @@ START_TEST(test_zones_slo)
 END_TEST
 
 /* least_outstanding keeps today's count: on a grid of loads, SLOs and zones
- * the zone step with the SLO gives exactly sp_q_zones' count for the n that
- * today's sizing computes. */
+ * the zone step, made to check the SLO with a zone lost (n_meets = 0), gives
+ * exactly sp_q_zones' count for the n that today's sizing computes. */
 START_TEST(test_least_outstanding_unchanged)
 {
 	for (double lam = 0.5; lam < 2e5; lam *= 1.7)
@@ -372,7 +377,7 @@ START_TEST(test_least_outstanding_unchanged)
 				int servers = 0, a = 0, b = 0;
 				ck_assert_int_eq(sp_q_servers(&servers, lam, S, 0.99, slo, 0.6), 0);
 				int n = (servers + k - 1) / k;
-				struct sp_bal_slo lo = { SP_BAL_LEAST_OUTSTANDING, k, lam, S, 0.99, slo };
+				struct sp_bal_slo lo = { SP_BAL_LEAST_OUTSTANDING, k, lam, S, 0.99, slo, 0 };
 				ck_assert_int_eq(sp_q_zones(&a, NULL, n, zones, 1, 0), 0);
 				ck_assert_int_eq(sp_bal_zones(&b, NULL, n, zones, 1, 0, &lo), 0);
 				ck_assert_int_eq(a, b);
@@ -411,12 +416,12 @@ START_TEST(test_bad_args)
 			 SP_Q_EUNREACHABLE);
 	ck_assert_int_eq(sp_bal_instances(&n, SP_BAL_RANDOM, 2, 1e12, 0.05, 0.99, 0.24, 0.5, 0), SP_ETOOBIG);
 	ck_assert_int_eq(n, 7);   /* untouched on failure */
-	struct sp_bal_slo bad = { SP_BAL_RANDOM, 0, 1000.0, 0.05, 0.99, 0.24 };
+	struct sp_bal_slo bad = { SP_BAL_RANDOM, 0, 1000.0, 0.05, 0.99, 0.24, 0 };
 	ck_assert_int_eq(sp_bal_zones(&n, &why, 28, 3, 1, 0, &bad), SP_EINVAL);
 	ck_assert_int_eq(sp_bal_zones(&n, &why, -1, 3, 1, 0, NULL), SP_EINVAL);
 	ck_assert_int_eq(sp_bal_zones(&n, &why, 5, 3, 4, 2, NULL), SP_EINVAL);
 	/* an unreachable SLO leaves the plain rule */
-	struct sp_bal_slo unreach = { SP_BAL_RANDOM, 2, 1000.0, 0.05, 0.99, 0.2 };
+	struct sp_bal_slo unreach = { SP_BAL_RANDOM, 2, 1000.0, 0.05, 0.99, 0.2, 0 };
 	ck_assert_int_eq(sp_bal_zones(&n, &why, 28, 3, 1, 0, &unreach), 0);
 	ck_assert_int_eq(n, 42);
 }
