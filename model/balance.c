@@ -38,26 +38,28 @@ static int erlang_stable(int n, double lam, int k, double mu)
 static double sigma_root(int n, double lam, int k, double mu)
 {
 	double kmu = (double)k * mu;
-	double s = 0.0, hi = 1.0;
-	for (int it = 0; it < 200; it++) {
+	double lo = 0.0, hi = 1.0, s = 0.0;   /* g(lo) > 0 >= g(hi) */
+	for (int it = 0; it < 300; it++) {
 		double x = kmu * (1.0 - s);
 		double a = exp(lst_log(n, lam, x));
-		double g = a - s;
-		if (g <= 0) {
+		double g = a - s, next;
+		if (g == 0)
+			return s;
+		if (g < 0) {   /* past the root (rounding): bisect back */
 			hi = s;
-			break;
+			next = 0.5 * (lo + hi);
+		} else {
+			lo = s;
+			double dg = a * (double)n * kmu / (lam + x) - 1.0;   /* d/ds A*(k mu (1 - s)) - 1 */
+			next = dg < 0 ? s - g / dg : hi;
+			if (!(next < hi))
+				next = 0.5 * (lo + hi);
 		}
-		double dg = a * (double)n * kmu / (lam + x) - 1.0;   /* d/ds A*(k mu (1 - s)) - 1 */
-		double next = dg < 0 ? s - g / dg : hi;
-		if (!(next < hi))
-			next = 0.5 * (s + hi);
-		if (next - s <= 4e-16 * next) {
-			s = next;
-			break;
-		}
+		if (fabs(next - s) <= 4e-16 * next || hi - lo <= 4e-16 * hi)
+			return next;
 		s = next;
 	}
-	return s < hi ? s : hi;
+	return s;
 }
 
 double sp_bal_erlang_sigma(int n, double lambda_rps, int k, double service_s)
