@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "model/balance.h"
 #include "model/forecast_run.h"
 #include "model/gpu.h"
 #include "model/queueing.h"
@@ -24,30 +25,68 @@ struct svc_size {
 	int queue_worker;
 	double max_backlog_s;
 	int hint;
+	double hint_rate;   /* the rate hint was computed for (split fleets) */
 };
+
+/* Servers per instance as the balancer sees them: its whole vCPUs (at least 1). */
+static int instance_servers(double vcpus)
+{
+	return vcpus >= 2 ? (int)fmin(floor(vcpus), 1e6) : 1;
+}
+
+/* Instances under a balancer that splits the stream (round_robin, random):
+ * each instance is its own queue (model/balance.h); a queue's workers still
+ * drain the backlog on all their vCPUs. */
+static int split_instances(struct svc_size *z, double lambda, double S, double q, double slo_s, int k, int *sized)
+{
+	const struct sp_service *s = z->s;
+	int n = 0, hint = z->hint;
+	/* the count grows about in proportion to the rate: scale the last answer */
+	if (hint > 0 && z->hint_rate > 0)
+		hint = (int)fmin(ceil(hint * (lambda / z->hint_rate)), 1e9);
+	*sized = sp_bal_instances(&n, s->balancing, k, lambda, S, q, slo_s, s->target_utilization, hint) == 0;
+	if (!*sized)
+		n = (int)ceil((ceil(lambda * S / s->target_utilization) + 1) / k);
+	z->hint = n;
+	z->hint_rate = lambda;
+	if (z->queue_worker) {
+		int servers = n * k;
+		while (sp_q_wait_tail(servers, lambda, S, z->max_backlog_s) > BACKLOG_TAIL)
+			servers++;
+		n = (servers + k - 1) / k;
+	}
+	return n;
+}
 
 /* Instances of one service in one region at peak rate lambda (monotone in lambda). */
 static int size_service(struct svc_size *z, double lambda, int *binds)
 {
 	const struct sp_service *s = z->s;
 	double S = s->cpu_ms_per_request / 1000.0;
-	int servers = 0, n, inst;
+	double q = s->has_latency_slo ? s->slo_quantile : 0.99;
+	double slo_s = s->has_latency_slo ? s->slo_ms / 1000.0 : 0;
+	double vcpus = z->sku->vcpus > 0 ? z->sku->vcpus : 1;
+	int servers = 0, n, inst, sized = 1;   /* sized: n is known to meet the SLO */
+	unsigned why = 0;
 
 	*binds = 0;
-	if (lambda > 0) {
-		double q = s->has_latency_slo ? s->slo_quantile : 0.99;
-		double slo_s = s->has_latency_slo ? s->slo_ms / 1000.0 : 0;
-		if (sp_q_servers_hint(&servers, lambda, S, q, slo_s, s->target_utilization, z->hint) < 0)
-			servers = (int)ceil(lambda * S / s->target_utilization) + 1;
-		z->hint = servers;
-		if (z->queue_worker) {
-			/* a queue's worker drains the peak within the backlog-age target */
-			while (sp_q_wait_tail(servers, lambda, S, z->max_backlog_s) > BACKLOG_TAIL)
-				servers++;
+	if (lambda > 0 && s->balancing != SP_BAL_LEAST_OUTSTANDING) {
+		n = split_instances(z, lambda, S, q, slo_s, instance_servers(vcpus), &sized);
+	} else {
+		if (lambda > 0) {
+			if (sp_q_servers_hint(&servers, lambda, S, q, slo_s, s->target_utilization, z->hint) < 0) {
+				servers = (int)ceil(lambda * S / s->target_utilization) + 1;
+				sized = 0;
+			}
+			z->hint = servers;
+			if (z->queue_worker) {
+				/* a queue's worker drains the peak within the backlog-age target */
+				while (sp_q_wait_tail(servers, lambda, S, z->max_backlog_s) > BACKLOG_TAIL)
+					servers++;
+			}
 		}
+		n = (int)ceil(servers / vcpus);
 	}
-	double vcpus = z->sku->vcpus > 0 ? z->sku->vcpus : 1;
-	n = (int)ceil(servers / vcpus);
 	if (s->usl.present && lambda > 0) {
 		double x = sp_q_usl_throughput(s->usl.lambda_rps, s->usl.sigma, s->usl.kappa, vcpus);
 		if (x > 0) {
@@ -56,8 +95,12 @@ static int size_service(struct svc_size *z, double lambda, int *binds)
 				n = need > 1e9 ? 1000000000 : (int)need;
 		}
 	}
-	if (sp_q_zones(&inst, binds, n, z->reg->zones, s->min, s->max) < 0)
+	/* the zone step keeps the SLO with one zone lost under the balancing */
+	struct sp_bal_slo zs = { s->balancing, instance_servers(vcpus), lambda, S, q, slo_s, sized };
+	if (sp_bal_zones(&inst, &why, n, z->reg->zones, s->min, s->max, &zs) < 0 &&
+	    sp_q_zones(&inst, NULL, n, z->reg->zones, s->min, s->max) < 0)
 		inst = n;
+	*binds = (why & SP_BAL_BINDS_MAX) != 0;
 	return inst;
 }
 
@@ -76,7 +119,7 @@ int sp_fc_service_size(const struct sp_service *s, const struct sp_sku *sku, int
 		unbounded.max = 0;
 		s = &unbounded;
 	}
-	z = (struct svc_size){ s, sku, &reg, max_backlog_s > 0, max_backlog_s > 0 ? max_backlog_s : 60, 0 };
+	z = (struct svc_size){ s, sku, &reg, max_backlog_s > 0, max_backlog_s > 0 ? max_backlog_s : 60, 0, 0 };
 	int n = size_service(&z, lambda_rps, &b);
 	if (binds)
 		*binds = b;
@@ -233,7 +276,7 @@ static void line_service(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *
 	for (int m = 0; m < M; m++)
 		sp_demand_path_rates(r, c->peak, r->peak, m, sp_fc_metric_row(w, SP_FC_DEMAND, m));
 	for (int ri = 0; ri < r->R; ri++) {
-		struct svc_size z = { s, sku, &r->spec->regions[ri], r->queue_worker[v], 60, 0 };
+		struct svc_size z = { s, sku, &r->spec->regions[ri], r->queue_worker[v], 60, 0, 0 };
 		double share = r->spec->regions[ri].share;
 		/* the queues that feed a worker set its backlog-age target (the
 		 * tightest of them); 60 s when none says */

@@ -17,6 +17,7 @@ const char *const sp_cache_engine_names[] = { "redis", "memcached", "valkey", NU
 const char *const sp_db_engine_names[] = { "postgres", "mysql", "aurora", "mongodb", "dynamodb", "cassandra", NULL };
 const char *const sp_shard_strategy_names[] = { "none", "hash", "range", "directory", NULL };
 const char *const sp_gpu_kind_names[] = { "inference", "training", NULL };
+const char *const sp_balancing_names[] = { "least_outstanding", "round_robin", "random", NULL };
 const char *const sp_tier_names[] = { "auto", "committed", "on_demand", "spot", NULL };
 
 /* A component's kind in the index (the top 4 bits of its value). */
@@ -136,9 +137,9 @@ static int load_factors(struct sp_ld *ld, const struct sp_ynode *x, const char *
 static void load_scaling(struct sp_ld *ld, const struct sp_ynode *x, struct sp_service *s)
 {
 	static const char *const ckeys[] = { "target_utilization", "min", "max", "autoscale", "profile", "weekly",
-					     NULL };
+					     "balancing", NULL };
 	struct sp_pos wpos;
-	int rp, rw;
+	int rp, rw, bal = SP_BAL_LEAST_OUTSTANDING;
 
 	sp_ld_keys(ld, x, ckeys, "scaling");
 	sp_ld_num(ld, x, "target_utilization", SP_R_UNIT, &s->target_utilization);
@@ -147,6 +148,8 @@ static void load_scaling(struct sp_ld *ld, const struct sp_ynode *x, struct sp_s
 		sp_error(ld->d, sp_ymap_get(x, "max", NULL)->pos, "'max' (%d) is below 'min' (%d)", s->max,
 			 s->min);
 	sp_ld_bool(ld, x, "autoscale", &s->autoscale);
+	sp_ld_enum(ld, x, "balancing", sp_balancing_names, &bal);
+	s->balancing = (enum sp_balancing)bal;
 	rp = load_factors(ld, x, "profile", 24, s->profile, &s->profile_pos);
 	rw = load_factors(ld, x, "weekly", 7, s->weekly, &wpos);
 	s->has_profile = rp == 0;

@@ -86,6 +86,9 @@ extern const char *const sp_db_engine_names[];
 extern const char *const sp_shard_strategy_names[];
 extern const char *const sp_gpu_kind_names[];
 extern const char *const sp_tier_names[];
+/* scaling.balancing: how a service's balancer spreads requests (model/balance.h) */
+enum sp_balancing { SP_BAL_LEAST_OUTSTANDING, SP_BAL_ROUND_ROBIN, SP_BAL_RANDOM };
+extern const char *const sp_balancing_names[];      /* least_outstanding, round_robin, random */
 
 struct sp_lifecycle {
 	int prevent_destroy;        /* a plan that would destroy it fails */
@@ -161,6 +164,7 @@ struct sp_service {
 	double profile[24];         /* relative load of each hour, local time, > 0 */
 	double weekly[7];           /* relative load of each day, Monday first, > 0 */
 	struct sp_pos profile_pos;  /* scaling.profile, else scaling.weekly, else the service */
+	enum sp_balancing balancing;    /* scaling.balancing; default least_outstanding */
 	struct sp_call *calls;
 	size_t ncalls;
 	struct sp_lifecycle lifecycle;

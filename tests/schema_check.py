@@ -55,6 +55,8 @@ SCHEMA_REFUSES = {
     "state-local-etcd-key", "top-is-list", "top-is-scalar", "typo-did-you-mean", "unit-in-value",
     "unknown-service-key", "unknown-top-key", "utilization-range", "wrong-type-map",
     "wrong-type-string-number", "wrong-version",
+    # scaling.balancing not one of its enum's values
+    "balancing-unknown",
     # the file also has an error of the first kind: scaleplan: 2 (after the BOM)
     "utf8-bom-error",
     # the loader stops at the depth (64 levels); the schema sees a list where 'scaleplan: 1' belongs
