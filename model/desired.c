@@ -67,7 +67,7 @@ static void resource_attrs(struct builder *b, const struct sp_node *node, const 
 	switch (node->kind) {
 	case SP_NODE_SERVICE:
 		attr_str(b, "class", sp_class_names[node->service->cls], 0);
-		attr_capacity(b, "instance_type", node->service->instance, "instances", units, l);
+		attr_capacity(b, "instance_type", l->sku, "instances", units, l);
 		break;
 	case SP_NODE_DATASTORE: {
 		const struct sp_datastore *ds = node->datastore;
