@@ -3,6 +3,7 @@
  * alternatives, and what binds a fleet's size, on hand-worked examples. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,86 @@
 #include "model/forecast.h"
 #include "model/graph.h"
 #include "model/spec.h"
+#include "providers/catalog.h"
+
+/* ---- the catalog's speeds ----------------------------------------------------------------------- */
+
+static const char speed_catalog[] =
+	"{\"format\": \"scaleplan-catalog\", \"version\": 1, \"name\": \"t\", \"currency\": \"USD\",\n"
+	" \"as_of\": \"2026-06\", \"source\": \"unit test\", \"hours_per_month\": 730, \"spot_discount\": 0.6,\n"
+	" \"storage\": {\"block_gb_month\": 0.08, \"object_gb_month\": 0.023, \"database_gb_month\": 0.115},\n"
+	" \"transfer\": {\"cross_az_gb\": 0.01, \"cross_region_gb\": 0.02, \"egress_free_gb\": 100,\n"
+	"   \"egress_tiers\": [{\"price_per_gb\": 0.09}]},\n"
+	" \"gpus\": [],\n"
+	" \"skus\": [\n"
+	"  {\"name\": \"z.large\", \"kind\": \"compute\", \"vcpus\": 2, \"memory_gib\": 8, \"cpu_speed\": 0.72,\n"
+	"   \"on_demand_hourly\": 0.1, \"commit_1y_hourly\": null, \"commit_3y_hourly\": null},\n"
+	"  {\"name\": \"a.large\", \"kind\": \"compute\", \"vcpus\": 2, \"memory_gib\": 8, \"cpu_speed\": SPEED,\n"
+	"   \"on_demand_hourly\": 0.1, \"commit_1y_hourly\": null, \"commit_3y_hourly\": null},\n"
+	"  {\"name\": \"m.large\", \"kind\": \"compute\", \"vcpus\": 2, \"memory_gib\": 8,\n"
+	"   \"on_demand_hourly\": 0.1, \"commit_1y_hourly\": null, \"commit_3y_hourly\": null}\n"
+	" ]}\n";
+
+static int parse_speed(const char *speed, struct sp_catalog **c, struct sp_err *err)
+{
+	struct sp_sb sb = SP_SB_INIT;
+	const char *at = strstr(speed_catalog, "SPEED");
+	sp_sb_add(&sb, speed_catalog, (size_t)(at - speed_catalog));
+	sp_sb_adds(&sb, speed);
+	sp_sb_adds(&sb, at + 5);
+	size_t n;
+	char *text = sp_sb_detach(&sb, &n);
+	int rc = sp_catalog_parse(c, text, n, "t.json", err);
+	free(text);
+	return rc;
+}
+
+START_TEST(test_catalog_speeds)
+{
+	struct sp_catalog *c = NULL;
+	struct sp_err err;
+	/* the speeds follow their SKUs into name order; m has none: 1.0 */
+	ck_assert_int_eq(parse_speed("1.25", &c, &err), 0);
+	ck_assert_str_eq(c->skus[0].name, "a.large");
+	ck_assert_double_eq_tol(sp_catalog_cpu_speed(c, sp_catalog_sku(c, "a.large")), 1.25, 1e-15);
+	ck_assert_double_eq_tol(sp_catalog_cpu_speed(c, sp_catalog_sku(c, "m.large")), 1.0, 1e-15);
+	ck_assert_double_eq_tol(sp_catalog_cpu_speed(c, sp_catalog_sku(c, "z.large")), 0.72, 1e-15);
+	sp_catalog_free(c);
+	/* zero, negative and text are errors at the SKU's line (10) */
+	const char *bad[] = { "0", "-1", "\"fast\"" };
+	for (size_t i = 0; i < 3; i++) {
+		c = NULL;
+		ck_assert_int_ne(parse_speed(bad[i], &c, &err), 0);
+		ck_assert_ptr_null(c);
+		ck_assert_int_eq(err.line, 10);
+		ck_assert_msg(strstr(err.msg, "cpu_speed") && strstr(err.msg, "a.large"), "%s", err.msg);
+	}
+}
+END_TEST
+
+START_TEST(test_shipped_speeds)
+{
+	const char *src = getenv("SP_SRCDIR");
+	char path[4096];
+	struct sp_catalog *c = NULL;
+	struct sp_err err;
+	ck_assert_msg(src != NULL, "SP_SRCDIR is not set (run the tests with SP_SRCDIR=<source tree>)");
+	snprintf(path, sizeof(path), "%s/catalogs/aws-us-east-1.json", src);
+	ck_assert_int_eq(sp_catalog_load(&c, path, NULL, &err), 0);
+	/* docs/catalog.md: m7i = 1.0 the reference; m6i = 0.096 / (1.15 x 0.1008)
+	 * = 0.83; m5 = 0.83 / 1.15 = 0.72; m7g 1.0 */
+	const struct { const char *sku; double speed; } want[] = {
+		{ "m7i.large", 1.0 }, { "c7i.xlarge", 1.0 }, { "r7i.large", 1.0 }, { "m7g.large", 1.0 },
+		{ "m6i.large", 0.83 }, { "c6i.large", 0.83 }, { "m5.large", 0.72 }, { "c7g.large", 1.0 },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct sp_sku *s = sp_catalog_sku(c, want[i].sku);
+		ck_assert_msg(s != NULL, "%s", want[i].sku);
+		ck_assert_double_eq_tol(sp_catalog_cpu_speed(c, s), want[i].speed, 1e-12);
+	}
+	sp_catalog_free(c);
+}
+END_TEST
 
 Suite *suite_choose(void);
 
@@ -457,6 +538,8 @@ Suite *suite_choose(void)
 	Suite *s = suite_create("choose");
 	TCase *tc = tcase_create("choose");
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_catalog_speeds);
+	tcase_add_test(tc, test_shipped_speeds);
 	tcase_add_test(tc, test_service_time_credit);
 	tcase_add_test(tc, test_speed_credit_sizes_the_fleet);
 	tcase_add_test(tc, test_speed_credit_in_the_forecast);
