@@ -154,7 +154,6 @@ static void json_component(struct sp_rf_ctx *x, const struct sp_fc_line *l, cons
 	sp_rf_add_qty(sb, l->risk_any_month >= 0 ? l->risk_share : 0, 4);
 	sp_sb_adds(sb, ",\n      \"outgrow_month\": ");
 	json_month(sb, f, l->outgrow_month);
-	sp_rf_json_sizing(x, l);
 	sp_sb_adds(sb, ",\n      \"horizon_cost\": ");
 	json_pcts(sb, f, l->horizon, 1, SP_FC_COST);
 	sp_sb_adds(sb, ",\n      \"months\": [\n");
@@ -168,7 +167,9 @@ static void json_component(struct sp_rf_ctx *x, const struct sp_fc_line *l, cons
 		}
 		sp_sb_addf(sb, "}%s\n", m + 1 < f->months ? "," : "");
 	}
-	sp_sb_adds(sb, "      ]\n    }");
+	sp_sb_adds(sb, "      ]");
+	sp_rf_json_sizing(x, l);
+	sp_sb_adds(sb, "\n    }");
 	sp_rf_out_maybe_flush(x->o);
 }
 
