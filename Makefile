@@ -240,7 +240,7 @@ FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_TARGET ?= spec
 # each target's sources: what the parser under test needs, nothing more
-FUZZ_SRC_spec := $(LIB_SRC) $(addprefix $(SRCDIR)/model/,load.c load_components.c load_text.c load_util.c load_where.c yaml.c graph.c \
+FUZZ_SRC_spec := $(LIB_SRC) $(addprefix $(SRCDIR)/model/,load.c load_components.c load_choose.c load_text.c load_util.c load_where.c yaml.c graph.c \
   queueing.c stats.c)
 FUZZ_SRC_spec_files := $(FUZZ_SRC_spec)
 FUZZ_SRC_catalog := $(LIB_SRC) $(SRCDIR)/model/catalog.c $(SRCDIR)/providers/catalog.c

@@ -8,9 +8,11 @@
 
 #include "lib/xalloc.h"
 #include "model/balance.h"
+#include "model/choose.h"
 #include "model/forecast_run.h"
 #include "model/gpu.h"
 #include "model/queueing.h"
+#include "model/stats.h"
 
 #define CACHE_MEM_USABLE 0.75    /* share of a cache node's memory available to data */
 #define BACKLOG_TAIL 0.01        /* P(wait > max_backlog_age_s) allowed for queue workers */
@@ -25,7 +27,15 @@ struct svc_size {
 	int queue_worker;
 	double max_backlog_s;
 	int hint;
-	double hint_rate;   /* the rate hint was computed for (split fleets) */
+	double hint_rate;        /* the rate hint was computed for (split fleets) */
+	double S;                /* service time on sku, s (model/choose.h: the CPU speed credit) */
+	double mem_free_mb;      /* memory an instance has for requests in flight */
+};
+
+/* One sizing: the queueing model's servers, the count the service needs and
+ * the count after scaling.max, and what set them (SP_BIND_* bits). */
+struct svc_result {
+	int servers, needed, inst, binds;
 };
 
 /* Servers per instance as the balancer sees them: its whole vCPUs (at least 1). */
@@ -36,10 +46,11 @@ static int instance_servers(double vcpus)
 
 /* Instances under a balancer that splits the stream (round_robin, random):
  * each instance is its own queue (model/balance.h); a queue's workers still
- * drain the backlog on all their vCPUs. */
-static int split_instances(struct svc_size *z, double lambda, double S, double q, double slo_s, int k, int *sized)
+ * drain the backlog on all their vCPUs. *why gets what set the count. */
+static int split_instances(struct svc_size *z, double lambda, double q, double slo_s, int k, int *sized, int *why)
 {
 	const struct sp_service *s = z->s;
+	double S = z->S;
 	int n = 0, hint = z->hint;
 	/* the count grows about in proportion to the rate: scale the last answer */
 	if (hint > 0 && z->hint_rate > 0)
@@ -49,63 +60,141 @@ static int split_instances(struct svc_size *z, double lambda, double S, double q
 		n = (int)ceil((ceil(lambda * S / s->target_utilization) + 1) / k);
 	z->hint = n;
 	z->hint_rate = lambda;
+	/* the utilisation target's count, in instances of k servers */
+	double by_util = ceil(ceil(lambda * S / s->target_utilization * (1 - 1e-12)) / k);
+	*why = slo_s > 0 && n > by_util && n > 1 ? SP_BIND_LATENCY : SP_BIND_UTILISATION;
 	if (z->queue_worker) {
-		int servers = n * k;
+		int servers = n * k, before = n;
 		while (sp_q_wait_tail(servers, lambda, S, z->max_backlog_s) > BACKLOG_TAIL)
 			servers++;
 		n = (servers + k - 1) / k;
+		if (n > before)
+			*why = SP_BIND_BACKLOG;
 	}
 	return n;
 }
 
-/* Instances of one service in one region at peak rate lambda (monotone in lambda). */
-static int size_service(struct svc_size *z, double lambda, int *binds)
+/* The queueing model's servers at rate lambda and what set them (one shared
+ * queue: least_outstanding balancing). */
+static int size_servers(struct svc_size *z, double lambda, int *why, int *sized)
 {
 	const struct sp_service *s = z->s;
-	double S = s->cpu_ms_per_request / 1000.0;
+	double S = z->S;
+	int servers = 0;
+
+	*why = 0;
+	if (!(lambda > 0))
+		return 0;
+	double q = s->has_latency_slo ? s->slo_quantile : 0.99;
+	double slo_s = s->has_latency_slo ? s->slo_ms / 1000.0 : 0;
+	if (sp_q_servers_hint(&servers, lambda, S, q, slo_s, s->target_utilization, z->hint) < 0) {
+		servers = (int)ceil(lambda * S / s->target_utilization) + 1;
+		*sized = 0;
+	}
+	z->hint = servers;
+	/* the utilisation target's count, as sp_q_servers computes it */
+	double by_util = ceil(lambda * S / s->target_utilization * (1 - 1e-12));
+	*why = slo_s > 0 && servers > by_util && servers > 1 ? SP_BIND_LATENCY : SP_BIND_UTILISATION;
+	if (z->queue_worker) {
+		/* a queue's worker drains the peak within the backlog-age target */
+		int before = servers;
+		while (sp_q_wait_tail(servers, lambda, S, z->max_backlog_s) > BACKLOG_TAIL)
+			servers++;
+		if (servers > before)
+			*why = SP_BIND_BACKLOG;
+	}
+	return servers;
+}
+
+/* Instances of one service in one region at peak rate lambda (monotone in lambda). */
+static void size_full(struct svc_size *z, double lambda, struct svc_result *out)
+{
+	const struct sp_service *s = z->s;
 	double q = s->has_latency_slo ? s->slo_quantile : 0.99;
 	double slo_s = s->has_latency_slo ? s->slo_ms / 1000.0 : 0;
 	double vcpus = z->sku->vcpus > 0 ? z->sku->vcpus : 1;
-	int servers = 0, n, inst, sized = 1;   /* sized: n is known to meet the SLO */
-	unsigned why = 0;
+	int k = instance_servers(vcpus);
+	int why = 0, n, inst, servers, sized = 1;   /* sized: n is known to meet the SLO */
 
-	*binds = 0;
 	if (lambda > 0 && s->balancing != SP_BAL_LEAST_OUTSTANDING) {
-		n = split_instances(z, lambda, S, q, slo_s, instance_servers(vcpus), &sized);
+		n = split_instances(z, lambda, q, slo_s, k, &sized, &why);
+		servers = n * k;
 	} else {
-		if (lambda > 0) {
-			if (sp_q_servers_hint(&servers, lambda, S, q, slo_s, s->target_utilization, z->hint) < 0) {
-				servers = (int)ceil(lambda * S / s->target_utilization) + 1;
-				sized = 0;
-			}
-			z->hint = servers;
-			if (z->queue_worker) {
-				/* a queue's worker drains the peak within the backlog-age target */
-				while (sp_q_wait_tail(servers, lambda, S, z->max_backlog_s) > BACKLOG_TAIL)
-					servers++;
-			}
-		}
+		servers = size_servers(z, lambda, &why, &sized);
 		n = (int)ceil(servers / vcpus);
 	}
 	if (s->usl.present && lambda > 0) {
 		double x = sp_q_usl_throughput(s->usl.lambda_rps, s->usl.sigma, s->usl.kappa, vcpus);
 		if (x > 0) {
 			double need = ceil(lambda / x);
-			if (need > n)
+			if (need > n) {
 				n = need > 1e9 ? 1000000000 : (int)need;
+				why = SP_BIND_USL;
+			}
+		}
+	}
+	if (s->memory_mb_per_request > 0 && lambda > 0 && servers > lambda * z->S) {
+		/* Little's law: requests in flight = rate x mean response time */
+		double inflight = lambda * (z->S + sp_q_wait_mean_s(servers, lambda, z->S));
+		int nm = sp_choose_memory_instances(inflight, s->memory_mb_per_request, z->mem_free_mb);
+		if (nm > n) {
+			n = nm;
+			why = SP_BIND_MEMORY;
 		}
 	}
 	/* the zone step keeps the SLO with one zone lost under the balancing */
-	struct sp_bal_slo zs = { s->balancing, instance_servers(vcpus), lambda, S, q, slo_s, sized };
-	if (sp_bal_zones(&inst, &why, n, z->reg->zones, s->min, s->max, &zs) < 0 &&
-	    sp_q_zones(&inst, NULL, n, z->reg->zones, s->min, s->max) < 0)
-		inst = n;
-	*binds = (why & SP_BAL_BINDS_MAX) != 0;
-	return inst;
+	struct sp_bal_slo zs = { s->balancing, k, lambda, z->S, q, slo_s, sized };
+	unsigned bw = 0;
+	int maxb = 0, needed;
+	if (sp_bal_zones(&inst, &bw, n, z->reg->zones, s->min, s->max, &zs) < 0) {
+		bw = 0;
+		if (sp_q_zones(&inst, &maxb, n, z->reg->zones, s->min, s->max) < 0)
+			inst = n;
+	}
+	if (bw & SP_BAL_BINDS_ZONES)
+		why |= SP_BIND_ZONES;
+	if (bw & SP_BAL_BINDS_MIN)
+		why |= SP_BIND_MIN;
+	needed = inst;
+	if ((bw & SP_BAL_BINDS_MAX) || maxb) {
+		why |= SP_BIND_MAX;
+		/* what the service needs: the same step without the ceiling */
+		if (sp_bal_zones(&needed, NULL, n, z->reg->zones, s->min, 0, &zs) < 0 &&
+		    sp_q_zones(&needed, NULL, n, z->reg->zones, s->min, 0) < 0)
+			needed = n;
+	}
+	out->servers = servers;
+	out->needed = needed;
+	out->inst = inst;
+	out->binds = why;
 }
 
-int sp_fc_service_size(const struct sp_service *s, const struct sp_sku *sku, int zones, double max_backlog_s,
-		       double lambda_rps, int bounded, int *binds)
+/* Instances of one service in one region at peak rate lambda; *binds gets
+ * the SP_BIND_* bits. */
+static int size_service(struct svc_size *z, double lambda, int *binds)
+{
+	struct svc_result x;
+
+	size_full(z, lambda, &x);
+	*binds = x.binds;
+	return x.inst;
+}
+
+/* The sizing of service s on sku (instance: auto sizes each candidate). */
+static void svc_size_init(struct svc_size *z, const struct sp_catalog *cat, const struct sp_service *s,
+			  const struct sp_sku *sku, const struct sp_region *reg, double ref_speed)
+{
+	memset(z, 0, sizeof(*z));
+	z->s = s;
+	z->sku = sku;
+	z->reg = reg;
+	z->max_backlog_s = 60;
+	z->S = sp_choose_service_s(s, sp_catalog_cpu_speed(cat, sku), ref_speed);
+	z->mem_free_mb = sp_choose_memory_free_mb(s, sku);
+}
+
+int sp_fc_service_size_on(const struct sp_catalog *cat, const struct sp_service *s, const struct sp_sku *sku,
+			  int zones, double max_backlog_s, double lambda_rps, int bounded, int *binds)
 {
 	struct sp_service unbounded;
 	struct sp_region reg;
@@ -119,11 +208,19 @@ int sp_fc_service_size(const struct sp_service *s, const struct sp_sku *sku, int
 		unbounded.max = 0;
 		s = &unbounded;
 	}
-	z = (struct svc_size){ s, sku, &reg, max_backlog_s > 0, max_backlog_s > 0 ? max_backlog_s : 60, 0, 0 };
+	svc_size_init(&z, cat, s, sku, &reg, cat ? sp_choose_ref_speed(cat, s) : 1.0);
+	z.queue_worker = max_backlog_s > 0;
+	z.max_backlog_s = max_backlog_s > 0 ? max_backlog_s : 60;
 	int n = size_service(&z, lambda_rps, &b);
 	if (binds)
-		*binds = b;
+		*binds = (b & SP_BIND_MAX) != 0;
 	return n;
+}
+
+int sp_fc_service_size(const struct sp_service *s, const struct sp_sku *sku, int zones, double max_backlog_s,
+		       double lambda_rps, int bounded, int *binds)
+{
+	return sp_fc_service_size_on(NULL, s, sku, zones, max_backlog_s, lambda_rps, bounded, binds);
 }
 
 /* Sizing is monotone in the rate (and so is whether the maximum binds): a
@@ -257,6 +354,77 @@ static void autoscale_month(struct sp_fc_worker *w, struct svc_size *z, int ri, 
 	}
 }
 
+/* The tightest backlog-age target of the queues that feed worker s; 60 s
+ * when none says. */
+static double backlog_target(const struct sp_spec *spec, const struct sp_service *s)
+{
+	double age = INFINITY;
+	for (size_t q = 0; q < spec->nqueues; q++)
+		if (!strcmp(spec->queues[q].worker, s->name) && spec->queues[q].max_backlog_age_s > 0 &&
+		    spec->queues[q].max_backlog_age_s < age)
+			age = spec->queues[q].max_backlog_age_s;
+	return isfinite(age) ? age : 60;
+}
+
+/* instance: auto sizes each candidate through this, one region after the
+ * other in month order, with the worker's monotone cache */
+struct chooser {
+	struct sp_fc_worker *w;
+	uint32_t v;
+	double ref_speed;
+	const struct sp_sku *sku;
+	int ri;
+	struct svc_size z;
+};
+
+static int choose_size(void *ctx, const struct sp_sku *sku, int ri, double lambda, int *binds)
+{
+	struct chooser *c = ctx;
+	struct sp_fc_run *r = c->w->run;
+	const struct sp_service *s = sp_graph_node(r->g, c->v)->service;
+
+	if (sku != c->sku || ri != c->ri) {
+		svc_size_init(&c->z, r->cat, s, sku, &r->spec->regions[ri], c->ref_speed);
+		c->z.queue_worker = r->queue_worker[c->v];
+		if (c->z.queue_worker)
+			c->z.max_backlog_s = backlog_target(r->spec, s);
+		c->sku = sku;
+		c->ri = ri;
+		c->w->mc.n = 0;
+	}
+	return cached_size(&c->z, &c->w->mc, lambda, binds);
+}
+
+/* instance: auto: the cheapest type over the horizon at the median path's
+ * demand (demand rows filled), chosen once for every month and region. */
+static void choose_instance(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line, double ref_speed)
+{
+	struct sp_fc_run *r = w->run;
+	const struct sp_service *s = sp_graph_node(r->g, v)->service;
+	int M = r->M, P = r->P, R = r->R;
+	double *rates = sp_xmalloc((size_t)M * R * sizeof(double));   /* [m][r], once per auto service */
+	struct sp_choice best[SP_CHOICES];
+
+	for (int m = 0; m < M; m++) {
+		memcpy(w->tmp, sp_fc_metric_row(w, SP_FC_DEMAND, m), (size_t)P * sizeof(double));
+		double med;
+		sp_stats_select_percentiles(&med, w->tmp, (size_t)P, (const double[]){ 0.5 }, 1);
+		for (int ri = 0; ri < R; ri++)
+			rates[(size_t)m * R + ri] = r->region_active[ri * M + m] ? med * r->spec->regions[ri].share : -1;
+	}
+	struct chooser c = { w, v, ref_speed, NULL, -1, { 0 } };
+	size_t n = sp_choose_rank(r->cat, s, M, R, rates, choose_size, &c, best);
+	free(rates);
+	w->mc.n = 0;
+	if (n == 0)
+		return;   /* sp_choose_check reports it before any run */
+	r->svc_sku[v] = best[0].sku;
+	line->sku = best[0].sku->name;
+	line->nchoices = (int)n;
+	for (size_t i = 0; i < n; i++)
+		line->choices[i] = (struct sp_fc_choice){ best[i].sku->name, best[i].horizon_cost, best[i].meets_slo };
+}
+
 static void line_service(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line)
 {
 	struct sp_fc_run *r = w->run;
@@ -264,7 +432,7 @@ static void line_service(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *
 	const struct sp_service *s = node->service;
 	const struct sp_fc_coef *c = &r->coef[v];
 	int M = r->M, P = r->P;
-	const struct sp_sku *sku = sp_catalog_sku(r->cat, s->instance);
+	double ref_speed = sp_choose_ref_speed(r->cat, s);
 	int *pbinds = w->pbinds;             /* per path, this region */
 
 	w->autoscaled = autoscale_setup(w, v, s);
@@ -275,20 +443,18 @@ static void line_service(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *
 	/* the peak rate of every path and month, once for all regions */
 	for (int m = 0; m < M; m++)
 		sp_demand_path_rates(r, c->peak, r->peak, m, sp_fc_metric_row(w, SP_FC_DEMAND, m));
+	if (s->instance_auto)
+		choose_instance(w, v, line, ref_speed);
+	const struct sp_sku *sku = r->svc_sku[v];
+	line->service_ms = sp_choose_service_s(s, sp_catalog_cpu_speed(r->cat, sku), ref_speed) * 1000.0;
 	for (int ri = 0; ri < r->R; ri++) {
-		struct svc_size z = { s, sku, &r->spec->regions[ri], r->queue_worker[v], 60, 0, 0 };
+		struct svc_size z;
 		double share = r->spec->regions[ri].share;
-		/* the queues that feed a worker set its backlog-age target (the
-		 * tightest of them); 60 s when none says */
-		if (z.queue_worker) {
-			double age = INFINITY;
-			for (size_t q = 0; q < r->spec->nqueues; q++)
-				if (!strcmp(r->spec->queues[q].worker, s->name) &&
-				    r->spec->queues[q].max_backlog_age_s > 0 && r->spec->queues[q].max_backlog_age_s < age)
-					age = r->spec->queues[q].max_backlog_age_s;
-			if (isfinite(age))
-				z.max_backlog_s = age;
-		}
+		svc_size_init(&z, r->cat, s, sku, &r->spec->regions[ri], ref_speed);
+		z.queue_worker = r->queue_worker[v];
+		/* the queues that feed a worker set its backlog-age target */
+		if (z.queue_worker)
+			z.max_backlog_s = backlog_target(r->spec, s);
 		w->mc.n = 0;
 		for (int m = 0; m < M; m++) {
 			int *u = &w->units[sp_fc_idx(ri, m, 0, M, P)];
@@ -305,7 +471,7 @@ static void line_service(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *
 				autoscale_month(w, &z, ri, m, dem, share);
 			for (int p = 0; p < P; p++) {
 				w->units_total[(size_t)m * P + p] += u[p];
-				w->bind_any[(size_t)m * P + p] |= pbinds[p] != 0;
+				w->bind_any[(size_t)m * P + p] |= (pbinds[p] & SP_BIND_MAX) != 0;
 			}
 		}
 	}
@@ -320,6 +486,41 @@ static void line_service(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *
 		}
 		if (w->binds[m] * 2 >= P && w->binds[m] > 0 && line->risk_month < 0)
 			line->risk_month = m;
+	}
+}
+
+void sp_capacity_detail(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line)
+{
+	struct sp_fc_run *r = w->run;
+	const struct sp_forecast *f = r->f;
+	size_t k = sp_fc_median_index(f);
+
+	if (line->kind != SP_NODE_SERVICE || !line->detail)
+		return;
+	const struct sp_service *s = sp_graph_node(r->g, v)->service;
+	const struct sp_sku *sku = r->svc_sku[v];
+	double ref_speed = sp_choose_ref_speed(r->cat, s);
+	double vcpus = sku->vcpus > 0 ? sku->vcpus : 1;
+	for (int ri = 0; ri < r->R; ri++) {
+		struct svc_size z;
+		svc_size_init(&z, r->cat, s, sku, &r->spec->regions[ri], ref_speed);
+		z.queue_worker = r->queue_worker[v];
+		if (z.queue_worker)
+			z.max_backlog_s = backlog_target(r->spec, s);
+		for (int m = f->line_m0; m < f->line_m0 + f->line_months; m++) {
+			struct sp_fc_detail *d = &line->detail[(size_t)ri * f->line_months + (size_t)(m - f->line_m0)];
+			struct svc_result x;
+			memset(d, 0, sizeof(*d));
+			if (!r->region_active[ri * r->M + m])
+				continue;
+			d->rate = sp_fc_value(f, line, m, SP_FC_DEMAND, k) * r->spec->regions[ri].share;
+			size_full(&z, d->rate, &x);
+			d->servers = x.servers;
+			d->instances = x.inst;
+			d->needed = x.needed;
+			d->binds = x.binds;
+			d->utilisation = x.inst > 0 ? d->rate * z.S / (x.inst * vcpus) : 0;
+		}
 	}
 }
 

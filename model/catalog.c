@@ -24,6 +24,14 @@ const struct sp_sku *sp_catalog_sku(const struct sp_catalog *c, const char *name
 	return NULL;
 }
 
+double sp_catalog_cpu_speed(const struct sp_catalog *c, const struct sp_sku *sku)
+{
+	if (!c || !sku || !c->cpu_speed || sku < c->skus || sku >= c->skus + c->nskus)
+		return 1.0;
+	double v = c->cpu_speed[sku - c->skus];
+	return v > 0 ? v : 1.0;
+}
+
 const struct sp_gpu_model *sp_catalog_gpu(const struct sp_catalog *c, const char *name)
 {
 	if (!c || !name)

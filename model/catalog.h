@@ -54,6 +54,8 @@ struct sp_catalog {
 	size_t negress;
 	struct sp_sku *skus;       /* sorted by name */
 	size_t nskus;
+	double *cpu_speed;         /* [nskus], parallel to skus: one vCPU's speed against the
+				    * reference (m7i = 1.0); NULL = 1.0 for every SKU */
 	struct sp_gpu_model *gpus;
 	size_t ngpus;
 };
@@ -61,6 +63,10 @@ struct sp_catalog {
 /* Finds a SKU by name (binary search; c->skus sorted by name); NULL when
  * absent or when c or name is NULL. The SKU is owned by c. */
 const struct sp_sku *sp_catalog_sku(const struct sp_catalog *c, const char *name);
+/* The cpu_speed of sku, a SKU of c (docs/catalog.md: one vCPU's speed
+ * against the reference, m7i = 1.0); 1.0 when c has no speeds, when sku is
+ * NULL or not one of c's, or when its speed is not positive. */
+double sp_catalog_cpu_speed(const struct sp_catalog *c, const struct sp_sku *sku);
 /* Finds a GPU model by name (linear); NULL when absent or when c or name is
  * NULL. Owned by c. */
 const struct sp_gpu_model *sp_catalog_gpu(const struct sp_catalog *c, const char *name);

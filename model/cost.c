@@ -432,7 +432,7 @@ void sp_cost_line(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line)
 
 	switch (line->kind) {
 	case SP_NODE_SERVICE:
-		price_best(w, line, sp_catalog_sku(r->cat, node->service->instance), by_class[node->service->cls], 0);
+		price_best(w, line, r->svc_sku[v], by_class[node->service->cls], 0);
 		break;
 	case SP_NODE_DATASTORE:
 		/* with the storage, in w->extra */

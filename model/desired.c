@@ -67,7 +67,7 @@ static void resource_attrs(struct builder *b, const struct sp_node *node, const 
 	switch (node->kind) {
 	case SP_NODE_SERVICE:
 		attr_str(b, "class", sp_class_names[node->service->cls], 0);
-		attr_capacity(b, "instance_type", node->service->instance, "instances", units, l);
+		attr_capacity(b, "instance_type", l->sku, "instances", units, l);
 		if (node->service->autoscale) {
 			/* an autoscaling group: from the quietest hour's instances to
 			 * the peak's (or scaling.max), tracking the target utilisation */

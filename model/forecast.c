@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "model/choose.h"
 #include "model/forecast_run.h"
 #include "model/stats.h"
 
@@ -257,6 +258,7 @@ static void worker_line(struct sp_fc_worker *w, size_t li)
 		sp_cost_egress(w, (uint32_t)li, sp_graph_node(r->g, (uint32_t)li)->service);
 	line_percentiles(w, line);
 	region_percentiles(w, line);
+	sp_capacity_detail(w, (uint32_t)li, line);
 	accumulate(w, line);
 	if (r->opts->observer && r->opts->observer->line) {
 		struct sp_fc_line_paths lp = {
@@ -390,7 +392,9 @@ int sp_forecast_check_catalog(const struct sp_spec *s, const struct sp_catalog *
 	} while (0)
 
 	for (size_t i = 0; i < s->nservices; i++)
-		NEED_SKU(s->services[i].instance, s->services[i].instance_pos, "instance type", SP_SKU_COMPUTE);
+		if (!s->services[i].instance_auto)
+			NEED_SKU(s->services[i].instance, s->services[i].instance_pos, "instance type", SP_SKU_COMPUTE);
+	sp_choose_check(s, cat, d);
 	for (size_t i = 0; i < s->ncaches; i++)
 		NEED_SKU(s->caches[i].node, s->caches[i].node_pos, "cache node type", SP_SKU_CACHE);
 	for (size_t i = 0; i < s->ndatastores; i++)
@@ -565,6 +569,7 @@ static void make_lines(struct sp_fc_run *r)
 
 	f->nlines = n;
 	f->lines = SP_NEWN(&f->arena, struct sp_fc_line, n);
+	r->svc_sku = SP_NEWN(&f->arena, const struct sp_sku *, n ? n : 1);
 	for (size_t v = 0; v < n; v++) {
 		const struct sp_node *node = sp_graph_node(r->g, (uint32_t)v);
 		struct sp_fc_line *l = &f->lines[v];
@@ -577,6 +582,11 @@ static void make_lines(struct sp_fc_run *r)
 		l->rv = SP_NEWN(&f->arena, double, (size_t)r->R * f->line_months * SP_FC_NREGION_METRICS * f->npcts);
 		l->xv = SP_NEWN(&f->arena, double, (size_t)f->line_months * SP_FC_NXMETRICS * f->npcts);
 		line_describe(l, node, r->cat);
+		if (node->kind == SP_NODE_SERVICE) {
+			l->detail = SP_NEWN(&f->arena, struct sp_fc_detail, (size_t)r->R * f->line_months);
+			l->instance_auto = node->service->instance_auto;
+			r->svc_sku[v] = sp_catalog_sku(r->cat, node->service->instance);
+		}
 	}
 }
 

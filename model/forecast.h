@@ -86,6 +86,25 @@ enum sp_fc_purchase {
 };
 extern const char *const sp_fc_purchase_names[];
 
+/* A service's sizing in one region and month at the median path's peak
+ * demand (the percentile closest to 50), and what set it. */
+struct sp_fc_detail {
+	double rate;                   /* peak requests/s in the region */
+	int servers;                   /* vCPUs the queueing model asks for */
+	int instances;                 /* after memory, USL, zones, min and max */
+	int needed;                    /* the same without scaling.max (> instances when max binds) */
+	double utilisation;            /* rate x service time / (instances x vCPUs); > 1: overloaded */
+	int binds;                     /* SP_BIND_* bits (model/choose.h) */
+};
+
+/* One instance type `instance: auto` weighed (docs/forecast-output.md). */
+struct sp_fc_choice {
+	const char *sku;
+	double horizon_cost;           /* on demand, at the median path's demand, over the horizon */
+	int meets_slo;                 /* the SLO is reachable and scaling.max never cuts the count */
+};
+#define SP_FC_CHOICES 4                /* the chosen type and three alternatives */
+
 /* One component (all its regions together). */
 struct sp_fc_line {
 	const char *name;
@@ -109,7 +128,15 @@ struct sp_fc_line {
 	double risk_share;             /* share of paths where it binds in risk_any_month */
 	/* datastores without sharding whose writes or data outgrow one primary */
 	int outgrow_month;             /* first month where p50 needs more than one shard; -1 */
+	/* services: the sizing at the median demand, [region][month - line_m0]
+	 * (sp_fc_detail); NULL for other kinds */
+	struct sp_fc_detail *detail;
+	double service_ms;             /* services: CPU time of a request on the line's SKU */
+	int instance_auto;             /* services: the SKU was chosen (instance: auto) */
+	struct sp_fc_choice choices[SP_FC_CHOICES];   /* instance: auto, best first (choices[0].sku == sku) */
+	int nchoices;
 };
+
 
 /* A group of lines summed along each path (--by class|region|category). */
 struct sp_fc_group {
@@ -278,6 +305,23 @@ static inline double sp_fc_kind_units(const struct sp_forecast *f, enum sp_node_
  * Pure; safe from any thread. */
 int sp_fc_service_size(const struct sp_service *s, const struct sp_sku *sku, int zones, double max_backlog_s,
 		       double lambda_rps, int bounded, int *binds);
+
+/* A service line's detail in region ri (an index into the spec's regions)
+ * and month m; NULL for other kinds and months the per-line figures do not
+ * hold. */
+static inline const struct sp_fc_detail *sp_fc_line_detail(const struct sp_forecast *f, const struct sp_fc_line *l,
+							    int ri, int m)
+{
+	if (!l->detail || m < f->line_m0 || m >= f->line_m0 + f->line_months)
+		return NULL;
+	return &l->detail[(size_t)ri * f->line_months + (size_t)(m - f->line_m0)];
+}
+
+/* The same with the CPU speed credit of work.cpu_reference read from cat
+ * (model/choose.h); cat NULL: cpu_ms_per_request is taken as measured on
+ * the catalog's reference. sku is the line's type (sp_fc_line.sku). */
+int sp_fc_service_size_on(const struct sp_catalog *cat, const struct sp_service *s, const struct sp_sku *sku,
+			  int zones, double max_backlog_s, double lambda_rps, int bounded, int *binds);
 
 /* Index of the percentile closest to 50 (the median row in tables). */
 size_t sp_fc_median_index(const struct sp_forecast *f);

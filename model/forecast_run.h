@@ -44,6 +44,8 @@ struct sp_fc_run {
 	int *region_active;      /* [r][m] */
 	struct sp_fc_coef *coef; /* [node] */
 	int *queue_worker;       /* [node]: 1 when a queue feeds the service */
+	const struct sp_sku **svc_sku;   /* [node]: a service's instance type (instance: auto: chosen
+					  * by its line's worker in sp_capacity_line, before pricing) */
 	/* work distribution */
 	size_t next_line;
 	size_t done;
@@ -155,6 +157,11 @@ void sp_demand_path_rates(const struct sp_fc_run *r, const double *c, const doub
  * line's SLO-at-risk and outgrown-primary months. Prices nothing: that is
  * sp_cost_line's, which must run next. */
 void sp_capacity_line(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line);
+
+/* Fills line v's per-region, per-month detail (a service's sizing at the
+ * median path's demand, sp_fc_detail) from the line's demand percentiles;
+ * nothing for other kinds. Runs after the line's percentiles. */
+void sp_capacity_detail(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line);
 
 /* ---- model/cost.c: pricing ---------------------------------------------------------- */
 

@@ -179,7 +179,7 @@ static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const str
 {
 	struct sp_service *s = out;
 	static const char *const keys[] = { "class", "demand", "work", "instance", "slo", "scaling", "calls",
-					    "lifecycle", NULL };
+					    "lifecycle", "families", NULL };
 	char what[96];
 	const struct sp_ynode *x;
 	int cls = SP_CLASS_WEB;
@@ -198,12 +198,15 @@ static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const str
 	if (!(x = sp_ymap_get(v, "work", NULL))) {
 		sp_ld_missing(ld, v, "work", what);
 	} else if (sp_ld_is_map(ld, x, "work") == 0) {
-		static const char *const wkeys[] = { "cpu_ms_per_request", "egress_kb_per_request", "usl", NULL };
+		static const char *const wkeys[] = { "cpu_ms_per_request", "egress_kb_per_request", "usl",
+						     "cpu_reference", "memory_mb_per_instance", "memory_mb_per_request",
+						     NULL };
 		const struct sp_ynode *u;
 		sp_ld_keys(ld, x, wkeys, "work");
 		if (sp_ld_num(ld, x, "cpu_ms_per_request", SP_R_POS, &s->cpu_ms_per_request) == 1)
 			sp_ld_missing(ld, x, "cpu_ms_per_request", "work");
 		sp_ld_num(ld, x, "egress_kb_per_request", SP_R_NONNEG, &s->egress_kb_per_request);
+		sp_choose_load_work(ld, x, s);
 		if ((u = sp_ymap_get(x, "usl", NULL)) && sp_ld_is_map(ld, u, "usl") == 0) {
 			static const char *const ukeys[] = { "lambda_rps", "sigma", "kappa", NULL };
 			sp_ld_keys(ld, u, ukeys, "usl");
@@ -219,6 +222,7 @@ static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const str
 	}
 	if (sp_ld_str(ld, v, "instance", &s->instance, &s->instance_pos) == 1)
 		sp_ld_missing(ld, v, "instance", what);
+	sp_choose_load_instance(ld, v, s);
 	if ((x = sp_ymap_get(v, "slo", NULL)) && sp_ld_is_map(ld, x, "slo") == 0) {
 		static const char *const skeys[] = { "latency", "availability", NULL };
 		const struct sp_ynode *l;
@@ -668,6 +672,8 @@ static void check_slo_floor(struct sp_ld *ld, const struct sp_service *s)
 {
 	if (!s->has_latency_slo || !(s->cpu_ms_per_request > 0))
 		return;
+	if (s->cpu_reference || s->instance_auto)
+		return;   /* on another SKU's speed: sp_choose_check, with the catalog */
 	double floor_ms = sp_q_min_slo_s(s->cpu_ms_per_request, s->slo_quantile);
 	if (s->slo_ms <= floor_ms * (1 + 1e-9))
 		sp_error(ld->d, s->slo_pos,

@@ -65,6 +65,16 @@ void sp_load_components(struct sp_ld *ld, struct spec_index *ix, const struct se
  * ill-typed name in ld->d, with a suggestion when one is close. */
 void sp_load_components_resolve(struct sp_ld *ld, struct spec_index *ix);
 
+/* ---- model/load_choose.c ---------------------------------------------------------------------- */
+
+/* A service's work.cpu_reference, work.memory_mb_per_instance and
+ * work.memory_mb_per_request from its `work` mapping into s. */
+void sp_choose_load_work(struct sp_ld *ld, const struct sp_ynode *work, struct sp_service *s);
+/* `instance: auto` and `families` of the service mapping svc into s (after
+ * s->instance is read); families without auto, an empty list or an item
+ * that is not a family name are errors. */
+void sp_choose_load_instance(struct sp_ld *ld, const struct sp_ynode *svc, struct sp_service *s);
+
 /* ---- model/load_text.c ----------------------------------------------------------------------- */
 
 /* Skips a UTF-8 byte-order mark opening src, as YAML allows: the text (and so

@@ -310,7 +310,7 @@ static void cache_milestones(struct build *b, size_t li, const struct sp_cache *
  * again (a count below it was not cut). */
 static void service_milestones(struct build *b, size_t li, const struct sp_service *s)
 {
-	const struct sp_sku *sku = sp_catalog_sku(b->cat, s->instance);
+	const struct sp_sku *sku = sp_catalog_sku(b->cat, b->f->lines[li].sku);
 
 	if (s->max <= 0 || !sku)
 		return;
@@ -322,7 +322,7 @@ static void service_milestones(struct build *b, size_t li, const struct sp_servi
 			if (rval(b, li, ri, m, SP_FC_R_UNITS) < s->max)
 				continue;
 			double rate = val(b, li, m, SP_FC_DEMAND) * reg->share;
-			int need = sp_fc_service_size(s, sku, reg->zones, b->backlog[li], rate, 0, NULL);
+			int need = sp_fc_service_size_on(b->cat, s, sku, reg->zones, b->backlog[li], rate, 0, NULL);
 			if (need <= s->max)
 				continue;
 			if (first < 0) {
@@ -698,7 +698,7 @@ static void build_triggers(struct build *b)
 		struct sp_rm_trigger *t = &r->triggers[i];
 		const struct sp_service *s = &spec->services[i];
 		size_t li = sp_graph_first(b->g, SP_NODE_SERVICE) + i;
-		const struct sp_sku *sku = sp_catalog_sku(b->cat, s->instance);
+		const struct sp_sku *sku = sp_catalog_sku(b->cat, b->f->lines[li].sku);
 		t->s = s;
 		t->line = li;
 		t->owner = r->owners[SP_RM_DOM_APP];
@@ -741,7 +741,7 @@ static void build_triggers(struct build *b)
 			lt->region = best;
 			lt->peak_rps = peak;
 			for (int k = 0; k < 3; k++)
-				lt->inst[k] = sp_fc_service_size(s, sku, spec->regions[best].zones, b->backlog[li],
+				lt->inst[k] = sp_fc_service_size_on(b->cat, s, sku, spec->regions[best].zones, b->backlog[li],
 								 peak * mult[k], 0, NULL);
 		}
 	}

@@ -168,6 +168,16 @@ struct sp_service {
 	struct sp_call *calls;
 	size_t ncalls;
 	struct sp_lifecycle lifecycle;
+	/* instance choice and memory (docs/model.md, "CPU speed, memory and the instance type") */
+	const char *cpu_reference;  /* work.cpu_reference: the SKU cpu_ms_per_request was measured on; NULL = the catalog's reference */
+	struct sp_pos cpu_reference_pos;
+	double memory_mb_per_instance;  /* work.memory_mb_per_instance: fixed footprint, MB; 0 = none */
+	double memory_mb_per_request;   /* work.memory_mb_per_request: per request in flight, MB; 0 = none */
+	struct sp_pos memory_pos;       /* the work mapping, for memory errors */
+	int instance_auto;          /* instance: auto */
+	const char **families;      /* families: [m7i, c7i]; with instance: auto only */
+	size_t nfamilies;
+	struct sp_pos *families_pos;/* each family's position */
 };
 
 /* ---- caches, datastores, queues --------------------------------------------- */

@@ -208,8 +208,9 @@ static int parse_args(struct forecast_args *a, int argc, char **argv, int *exit_
 	by = a->by;
 	if (strcmp(f, "table") && strcmp(f, "csv") && strcmp(f, "json") && strcmp(f, "markdown"))
 		*exit_now = sp_cli_usage_error(cmd, "unknown format '%s'; expected table, csv, json or markdown", f);
-	else if (strcmp(by, "component") && strcmp(by, "class") && strcmp(by, "region") && strcmp(by, "category"))
-		*exit_now = sp_cli_usage_error(cmd, "unknown grouping '%s' for --by; expected component, class, region or category",
+	else if (strcmp(by, "component") && strcmp(by, "class") && strcmp(by, "region") && strcmp(by, "category") &&
+		 strcmp(by, "sizing"))
+		*exit_now = sp_cli_usage_error(cmd, "unknown grouping '%s' for --by; expected component, class, region, category or sizing",
 					       by);
 	else if (argc - optind > 1)
 		*exit_now = sp_cli_usage_error(cmd, "too many arguments");
@@ -399,7 +400,8 @@ const struct sp_cmd sp_cmd_forecast = {
 	"inputs and seed always give the same bytes. Fields: docs/forecast-output.md.\n"
 	"\n"
 	"  -f, --format FMT       table (default), csv, json or markdown\n"
-	"      --by GROUP        component (default), class, region or category\n"
+	"      --by GROUP        component (default), class, region or category; sizing: each service's\n"
+	"                        servers, instances, utilisation and what binds, per region and month\n"
 	"      --months N        months to forecast (default and most: the spec's horizon)\n"
 	"      --paths N         Monte Carlo paths, 1 to 100000 (default 1000)\n"
 	"      --seed S          random seed (default 20270101)\n"

@@ -255,12 +255,12 @@ int sp_render_forecast(FILE *out, const struct sp_forecast *f, const struct sp_s
 				  format ? format : "");
 	if (by && !strcmp(by, "component"))
 		by = NULL;
-	if (by && strcmp(by, "class") && strcmp(by, "region") && strcmp(by, "category"))
+	if (by && strcmp(by, "class") && strcmp(by, "region") && strcmp(by, "category") && strcmp(by, "sizing"))
 		return sp_err_set(err, SP_EINVAL, "", 0, 0,
-				  "unknown grouping '%s'; expected component, class, region or category", by);
+				  "unknown grouping '%s'; expected component, class, region, category or sizing", by);
 	if ((ret = check_forecast(f, err)) < 0)
 		return ret;
-	if (by && !sp_rf_grouping(f, by))
+	if (by && strcmp(by, "sizing") && !sp_rf_grouping(f, by))
 		return sp_err_set(err, SP_EINVAL, "", 0, 0, "the forecast has no grouping by %s", by);
 
 	memset(&x, 0, sizeof(x));

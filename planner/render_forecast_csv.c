@@ -144,6 +144,8 @@ void sp_rf_csv(struct sp_rf_ctx *x)
 	sp_sb_addf(&x->o->sb, "# scaleplan forecast csv v%d\n", SP_FC_CSV_VERSION);
 	if (gr)
 		csv_groups(x, gr);
+	else if (x->by && !strcmp(x->by, "sizing"))
+		sp_rf_csv_sizing(x);
 	else
 		csv_components(x);
 }

@@ -46,6 +46,14 @@ void sp_rf_markdown(struct sp_rf_ctx *x);
 void sp_rf_csv(struct sp_rf_ctx *x);
 void sp_rf_json(struct sp_rf_ctx *x);
 
+/* planner/render_forecast_sizing.c: `--by sizing` (x->by is "sizing") as
+ * a table or markdown section and as CSV, and a service's "service_ms",
+ * "instance_choice" and "sizing" members in its JSON component (nothing
+ * for other kinds). */
+void sp_rf_table_sizing(struct sp_rf_ctx *x);
+void sp_rf_csv_sizing(struct sp_rf_ctx *x);
+void sp_rf_json_sizing(struct sp_rf_ctx *x, const struct sp_fc_line *l);
+
 /* A whole number with thousands separators into buf: "1,000". */
 void sp_rf_group_int(char *buf, size_t n, unsigned long long v);
 /* Money in CSV and JSON: "%.2f" (no "-0.00"). */

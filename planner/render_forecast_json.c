@@ -167,7 +167,9 @@ static void json_component(struct sp_rf_ctx *x, const struct sp_fc_line *l, cons
 		}
 		sp_sb_addf(sb, "}%s\n", m + 1 < f->months ? "," : "");
 	}
-	sp_sb_adds(sb, "      ]\n    }");
+	sp_sb_adds(sb, "      ]");
+	sp_rf_json_sizing(x, l);
+	sp_sb_adds(sb, "\n    }");
 	sp_rf_out_maybe_flush(x->o);
 }
 

@@ -726,6 +726,8 @@ static void render_sections(struct sp_rf_ctx *x)
 		section_months(x);
 	if (gr)
 		section_groups(x, gr);
+	else if (x->by && !strcmp(x->by, "sizing"))
+		sp_rf_table_sizing(x);
 	else
 		section_components(x);
 	section_total(x);

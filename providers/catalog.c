@@ -299,7 +299,7 @@ static int parse_sku(struct sp_jdec *d, json_t *o, struct sp_sku *s)
 {
 	static const char *const keys[] = { "name", "kind", "vcpus", "memory_gib", "gpus", "gpu_model",
 					    "on_demand_hourly", "commit_1y_hourly", "commit_3y_hourly", "spot_hourly",
-					    "note", NULL };
+					    "note", "cpu_speed", NULL };
 	const char *kind = NULL, *note = NULL;
 	json_t *v;
 	int rc, k;
@@ -371,6 +371,8 @@ static int parse_skus(struct sp_jdec *d, json_t *root, struct sp_catalog *c)
 		return rc;
 	c->nskus = json_array_size(arr);
 	c->skus = SP_NEWN(&c->arena, struct sp_sku, c->nskus ? c->nskus : 1);
+	c->cpu_speed = SP_NEWN(&c->arena, double, c->nskus ? c->nskus : 1);
+	double *speeds = SP_NEWN(&c->arena, double, c->nskus ? c->nskus : 1);
 	sp_hmap_init(&seen);
 	mark = sp_jdec_push_key(d, "skus");
 	for (size_t i = 0; i < c->nskus && rc == 0; i++) {
@@ -378,6 +380,10 @@ static int parse_skus(struct sp_jdec *d, json_t *root, struct sp_catalog *c)
 		uint32_t first;
 		size_t m = sp_jdec_push_idx(d, i);
 		rc = parse_sku(d, json_array_get(arr, i), s);
+		/* the speed of one vCPU against the catalog's reference (docs/catalog.md) */
+		speeds[i] = 1.0;
+		if (rc == 0)
+			rc = get_num(d, json_array_get(arr, i), "cpu_speed", 0, POSITIVE, &speeds[i]);
 		if (rc == 0 && sp_hmap_put(&seen, s->name, (uint32_t)i, &first))
 			rc = sp_jdec_fail_in(d, "name", "duplicate SKU (first at skus[%u])", (unsigned)first);
 		if (rc == 0 && s->kind == SP_SKU_GPU) {
@@ -392,12 +398,16 @@ static int parse_skus(struct sp_jdec *d, json_t *root, struct sp_catalog *c)
 		sp_jdec_pop(d, m);
 	}
 	sp_jdec_pop(d, mark);
-	sp_hmap_free(&seen);
-	if (rc < 0)
-		return rc;
-	if (c->nskus > 1)
+	if (rc == 0 && c->nskus > 1)
 		qsort(c->skus, c->nskus, sizeof(*c->skus), cmp_sku);
-	return 0;
+	/* the speeds follow their SKUs into name order */
+	for (size_t k = 0; k < c->nskus && rc == 0; k++) {
+		uint32_t i = 0;
+		sp_hmap_get(&seen, c->skus[k].name, &i);
+		c->cpu_speed[k] = speeds[i];
+	}
+	sp_hmap_free(&seen);
+	return rc < 0 ? rc : 0;
 }
 
 /* Each GPU model names the SKU that carries it: a gpu SKU with that model. */
