@@ -144,6 +144,14 @@ void sp_demand_path_rates(const struct sp_fc_run *r, const double *c, const doub
  * sp_cost_line's, which must run next. */
 void sp_capacity_line(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line);
 
+/* ---- model/datastore.c: datastores ------------------------------------------------ */
+
+/* sp_capacity_line for a datastore line v: shards, replicas, nodes and
+ * storage per region, month and path (a shard count and the data, once
+ * reached on a path, hold), the storage cost in w->extra and the line's
+ * outgrown-primary month. */
+void sp_capacity_datastore(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line);
+
 /* ---- model/cost.c: pricing ---------------------------------------------------------- */
 
 /* Prices the units sp_capacity_line left in the worker: w->cost and cost_od
