@@ -257,7 +257,7 @@ static void line_gpu_inference(struct sp_fc_worker *w, uint32_t v, const struct 
 		double *dem = sp_fc_metric_row(w, SP_FC_DEMAND, m);
 		sp_demand_path_rates(r, c->peak, r->peak, m, dem);
 		for (int p = 0; p < P; p++) {
-			int gpus = 0;
+			int gpus = 0, inst = 0;
 			double tokens = dem[p] * gw->tokens_per_request;
 			for (int ri = 0; ri < r->R; ri++) {
 				if (!r->region_active[ri * M + m])
@@ -268,11 +268,13 @@ static void line_gpu_inference(struct sp_fc_worker *w, uint32_t v, const struct 
 				double replicas = ceil(t / (gw->tokens_per_s_per_gpu * gw->gpus_per_replica));
 				int gr = (int)fmin((replicas + (gw->n_plus_one ? 1 : 0)) * gw->gpus_per_replica, 1e9);
 				gpus += gr;
+				/* whole instances in each region: an instance does not span regions */
+				inst += sp_gpu_instances(gr, per_inst);
 				w->units[sp_fc_idx(ri, m, p, M, P)] = gr;
 			}
 			dem[p] = tokens;
 			/* billed by whole instances of the GPU's instance type */
-			w->units_total[(size_t)m * P + p] = (gpus + per_inst - 1) / per_inst;
+			w->units_total[(size_t)m * P + p] = inst;
 			w->extra[(size_t)m * P + p] = gpus; /* GPUs, for the units metric */
 		}
 	}
@@ -287,7 +289,9 @@ static void line_gpu_training(struct sp_fc_worker *w, const struct sp_gpu_worklo
 	struct sp_fc_run *r = w->run;
 	int M = r->M, P = r->P;
 	double peak = (gw->peak_tflops > 0 ? gw->peak_tflops : gm->peak_tflops) * 1e12;
-	double hours = sp_gpu_training_hours(gw->params_b * 1e9, gw->tokens_b * 1e9, peak, gw->mfu);
+	/* paid GPU-hours: the ideal 6ND hours over the goodput (restarts, failures) */
+	double hours = sp_gpu_paid_hours(sp_gpu_training_hours(gw->params_b * 1e9, gw->tokens_b * 1e9, peak, gw->mfu),
+					 gw->goodput);
 	int first = gw->start == SP_NO_MONTH ? 0 : gw->start - r->spec->start;
 	double hours_per_month = r->cat->hours_per_month;
 
