@@ -404,10 +404,13 @@ void sp_cost_transfer(const struct sp_fc_run *r, struct sp_fc_acc *acc)
 			}
 		for (int p = 0; p < P; p++) {
 			size_t i = (size_t)m * P + p;
-			int64_t c;
-			if (!acc->egress[i])
+			int64_t c = 0;
+			if (!acc->egress[i] && !acc->xfer[i])
 				continue;
-			c = (int64_t)llround(sp_catalog_egress_cost(r->cat, (double)acc->egress[i] / SP_FC_MICRO) * SP_FC_MICRO);
+			if (acc->egress[i])
+				c = (int64_t)llround(sp_catalog_egress_cost(r->cat, (double)acc->egress[i] / SP_FC_MICRO) *
+						     SP_FC_MICRO);
+			c += acc->xfer[i];   /* cross-AZ transfer, already priced (model/transfer.c) */
 			acc->total[i] += c;
 			acc->total_od[i] += c;
 			if (r->opts->no_groupings)

@@ -63,6 +63,7 @@ struct sp_fc_acc {
 	int64_t *total, *total_od;       /* [m][p] */
 	int64_t *group[3];               /* [group][m][p] for class, region, category */
 	int64_t *egress;                 /* [m][p] internet egress, micro-GB (priced on the total) */
+	int64_t *xfer;                   /* [m][p] cross-AZ transfer, micro-units of currency (flat price) */
 	int64_t *kind_units;             /* [kind][m][p] units of each kind's components */
 	size_t ngroups[3];
 };
@@ -169,5 +170,14 @@ void sp_cost_egress(struct sp_fc_worker *w, uint32_t v, const struct sp_service 
  * and path, and adds it to the totals, the "transfer" class and category, and
  * the regions by their shares (not to groupings when opts->no_groupings). */
 void sp_cost_transfer(const struct sp_fc_run *r, struct sp_fc_acc *acc);
+
+/* ---- model/transfer.c: transfer between zones ------------------------------------------- */
+
+/* Adds the cross-AZ transfer of service s's calls (line v) to w->acc.xfer
+ * in micro-units of currency per month and path: per active region with z
+ * zones, calls/s (average) x (request_kb + response_kb) x (z - 1) / z x the
+ * month's seconds, priced at 2 x the catalog's cross_az_gb (billed leaving
+ * one zone and entering the other). Nothing for calls without bytes. */
+void sp_transfer_calls(struct sp_fc_worker *w, uint32_t v, const struct sp_service *s);
 
 #endif

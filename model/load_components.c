@@ -91,7 +91,7 @@ static void load_demand(struct sp_ld *ld, const struct sp_ynode *v, struct sp_de
 static void load_call(struct sp_ld *ld, const struct sp_ynode *v, struct sp_call *c, const char *owner)
 {
 	static const char *const keys[] = { "to", "per_request", "via_cache", "reads_per_request",
-					    "writes_per_request", NULL };
+					    "writes_per_request", "request_kb", "response_kb", NULL };
 	char what[128];
 	snprintf(what, sizeof(what), "a call of service '%s'", owner);
 	c->pos = v->pos;
@@ -106,6 +106,8 @@ static void load_call(struct sp_ld *ld, const struct sp_ynode *v, struct sp_call
 	sp_ld_str(ld, v, "via_cache", &c->via_cache, &c->via_pos);
 	c->has_reads = sp_ld_num(ld, v, "reads_per_request", SP_R_NONNEG, &c->reads_per_request) == 0;
 	c->has_writes = sp_ld_num(ld, v, "writes_per_request", SP_R_NONNEG, &c->writes_per_request) == 0;
+	sp_ld_num(ld, v, "request_kb", SP_R_NONNEG, &c->request_kb);
+	sp_ld_num(ld, v, "response_kb", SP_R_NONNEG, &c->response_kb);
 }
 
 static void load_service(struct sp_ld *ld, const struct sp_ynode *key, const struct sp_ynode *v, void *out)

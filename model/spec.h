@@ -129,6 +129,7 @@ struct sp_call {
 	double reads_per_request;   /* datastore calls */
 	double writes_per_request;
 	int has_per_request, has_reads, has_writes;
+	double request_kb, response_kb;   /* bytes each call (each read or write) carries, KB; 0 = not given */
 };
 
 struct sp_usl {                 /* Universal Scalability Law fit of a load test */
