@@ -16,7 +16,6 @@
 
 #define CACHE_MEM_USABLE 0.75    /* share of a cache node's memory available to data */
 #define BACKLOG_TAIL 0.01        /* P(wait > max_backlog_age_s) allowed for queue workers */
-#define HA_AVAILABILITY 99.9     /* a datastore at or above this keeps one extra replica */
 
 /* ---- services ---------------------------------------------------------------------------- */
 
@@ -526,84 +525,6 @@ void sp_capacity_detail(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *l
 
 /* ---- datastores, caches, queues --------------------------------------------------------------- */
 
-static void line_datastore(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line)
-{
-	struct sp_fc_run *r = w->run;
-	const struct sp_datastore *ds = sp_graph_node(r->g, v)->datastore;
-	const struct sp_fc_coef *c = &r->coef[v];
-	int M = r->M, P = r->P;
-	double *reads = w->tmp, *writes = w->tmp + P;
-	int sd = -1;
-
-	/* storage grows with its driver (default: the driver that brings most of the load) */
-	if (ds->storage_drv) {
-		sd = (int)(ds->storage_drv - r->spec->drivers);
-	} else {
-		double best = 0;
-		for (int d = 0; d < r->nd; d++)
-			if (c->avg[d] > best) {
-				best = c->avg[d];
-				sd = d;
-			}
-	}
-	int copies_extra = ds->multi_az ? 1 : 0;
-	int outgrow_paths_month = -1;
-	for (int m = 0; m < M; m++) {
-		double *dem = sp_fc_metric_row(w, SP_FC_DEMAND, m), *rep = sp_fc_metric_row(w, SP_FC_REPLICAS, m);
-		double *sh = sp_fc_metric_row(w, SP_FC_SHARDS, m), *st = sp_fc_metric_row(w, SP_FC_STORAGE_GB, m);
-		sp_demand_path_rates(r, c->reads, r->peak, m, reads);
-		sp_demand_path_rates(r, c->writes, r->peak, m, writes);
-		memcpy(sp_fc_xmetric_row(w, SP_FC_X_READS, m), reads, (size_t)P * sizeof(double));
-		memcpy(sp_fc_xmetric_row(w, SP_FC_X_WRITES, m), writes, (size_t)P * sizeof(double));
-		int outgrown_paths = 0;   /* paths where some active region needs a second primary */
-		for (int p = 0; p < P; p++) {
-			int path_out = 0;
-			double data_total = ds->storage_start_gb +
-					    (sd >= 0 ? ds->storage_gb_per_unit_month * r->cum[sp_fc_idx(sd, p, m, P, M)] : 0);
-			int nodes = 0, max_shards = 0, max_rep = 0;
-			double storage_cost = 0;
-			for (int ri = 0; ri < r->R; ri++) {
-				if (!r->region_active[ri * M + m])
-					continue;
-				double share = r->spec->regions[ri].share;
-				double rd = reads[p] * share, wr = writes[p] * share, gb = data_total * share;
-				double need = fmax(wr / (ds->write_utilization * ds->write_tps_per_node),
-						   ds->max_gb_per_shard > 0 ? gb / ds->max_gb_per_shard : 0);
-				int shards = 1;
-				if (ds->sharded)
-					shards = need > 1 ? (int)ceil(need) : 1;
-				else if (need > 1)
-					path_out = 1;
-				int rep_n = (int)ceil(rd / shards / ds->read_qps_per_replica);
-				if (ds->availability >= HA_AVAILABILITY)
-					rep_n += 1;
-				if (rep_n < ds->min_replicas)
-					rep_n = ds->min_replicas;
-				nodes += shards * (1 + rep_n + copies_extra);
-				w->units[sp_fc_idx(ri, m, p, M, P)] = shards * (1 + rep_n + copies_extra);
-				w->rshards[sp_fc_idx(ri, m, p, M, P)] = shards;
-				w->rreplicas[sp_fc_idx(ri, m, p, M, P)] = rep_n;
-				storage_cost += gb * (1 + rep_n + copies_extra) * r->cat->db_storage_gb_month;
-				if (shards > max_shards)
-					max_shards = shards;
-				if (rep_n > max_rep)
-					max_rep = rep_n;
-			}
-			outgrown_paths += path_out;
-			w->units_total[(size_t)m * P + p] = nodes;
-			w->extra[(size_t)m * P + p] = storage_cost;
-			dem[p] = reads[p] + writes[p];
-			rep[p] = max_rep;
-			sh[p] = max_shards;
-			st[p] = data_total;
-		}
-		/* outgrown at p50: half the paths or more need a second primary */
-		if (outgrown_paths > 0 && outgrown_paths * 2 >= P && outgrow_paths_month < 0)
-			outgrow_paths_month = m;
-	}
-	line->outgrow_month = outgrow_paths_month;
-}
-
 static void line_cache(struct sp_fc_worker *w, uint32_t v)
 {
 	struct sp_fc_run *r = w->run;
@@ -664,7 +585,7 @@ static void line_gpu_inference(struct sp_fc_worker *w, uint32_t v, const struct 
 		double *dem = sp_fc_metric_row(w, SP_FC_DEMAND, m);
 		sp_demand_path_rates(r, c->peak, r->peak, m, dem);
 		for (int p = 0; p < P; p++) {
-			int gpus = 0;
+			int gpus = 0, inst = 0;
 			double tokens = dem[p] * gw->tokens_per_request;
 			for (int ri = 0; ri < r->R; ri++) {
 				if (!r->region_active[ri * M + m])
@@ -675,11 +596,13 @@ static void line_gpu_inference(struct sp_fc_worker *w, uint32_t v, const struct 
 				double replicas = ceil(t / (gw->tokens_per_s_per_gpu * gw->gpus_per_replica));
 				int gr = (int)fmin((replicas + (gw->n_plus_one ? 1 : 0)) * gw->gpus_per_replica, 1e9);
 				gpus += gr;
+				/* whole instances in each region: an instance does not span regions */
+				inst += sp_gpu_instances(gr, per_inst);
 				w->units[sp_fc_idx(ri, m, p, M, P)] = gr;
 			}
 			dem[p] = tokens;
 			/* billed by whole instances of the GPU's instance type */
-			w->units_total[(size_t)m * P + p] = (gpus + per_inst - 1) / per_inst;
+			w->units_total[(size_t)m * P + p] = inst;
 			w->extra[(size_t)m * P + p] = gpus; /* GPUs, for the units metric */
 		}
 	}
@@ -694,7 +617,9 @@ static void line_gpu_training(struct sp_fc_worker *w, const struct sp_gpu_worklo
 	struct sp_fc_run *r = w->run;
 	int M = r->M, P = r->P;
 	double peak = (gw->peak_tflops > 0 ? gw->peak_tflops : gm->peak_tflops) * 1e12;
-	double hours = sp_gpu_training_hours(gw->params_b * 1e9, gw->tokens_b * 1e9, peak, gw->mfu);
+	/* paid GPU-hours: the ideal 6ND hours over the goodput (restarts, failures) */
+	double hours = sp_gpu_paid_hours(sp_gpu_training_hours(gw->params_b * 1e9, gw->tokens_b * 1e9, peak, gw->mfu),
+					 gw->goodput);
 	int first = gw->start == SP_NO_MONTH ? 0 : gw->start - r->spec->start;
 	double hours_per_month = r->cat->hours_per_month;
 
@@ -738,7 +663,7 @@ void sp_capacity_line(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *lin
 {
 	switch (line->kind) {
 	case SP_NODE_SERVICE: line_service(w, v, line); break;
-	case SP_NODE_DATASTORE: line_datastore(w, v, line); break;
+	case SP_NODE_DATASTORE: sp_capacity_datastore(w, v, line); break;
 	case SP_NODE_CACHE: line_cache(w, v); break;
 	case SP_NODE_QUEUE: line_queue(w, v); break;
 	case SP_NODE_GPU: line_gpu(w, v); break;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "model/gpu.h"
 #include "model/forecast_run.h"
 #include "model/stats.h"
 
@@ -394,6 +395,20 @@ static void cost_gpu(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line
 	enum sp_fc_purchase want = gpu_purchase(r, gw, &term);
 	struct rates x = rates_for(r, sku, want, term);
 
+	double max_spot = r->spec->tiers.spot_max_share;
+	if (gw->kind == SP_GPU_INFERENCE && x.purchase == SP_BUY_SPOT) {
+		/* gpu.tiers.spot.max_share: at most that share of the instances on
+		 * spot (rounded down), the rest on demand */
+		for (size_t i = 0; i < (size_t)M * P; i++) {
+			int n = w->units_total[i], s = sp_gpu_spot_instances(n, max_spot);
+			w->cost[i] = s * x.over + (n - s) * x.od;
+			w->cost_od[i] = n * x.od;
+			w->units_total[i] = (int)w->extra[i];
+		}
+		line->purchase = x.purchase;
+		line->commit_term_months = 0;
+		return;
+	}
 	if (gw->kind == SP_GPU_INFERENCE) {
 		price_line(w, line, &x, 0);
 		/* report GPUs (not instances) as the line's units */
@@ -405,7 +420,10 @@ static void cost_gpu(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line
 	double hours_per_month = r->cat->hours_per_month;
 	double rate;
 	switch (x.purchase) {
-	case SP_BUY_SPOT: rate = x.over / hours_per_month / per_inst; break;
+	case SP_BUY_SPOT:
+		/* at most spot.max_share of the GPU-hours on spot, the rest on demand */
+		rate = fmin(max_spot, 1) * x.over / hours_per_month / per_inst + (1 - fmin(max_spot, 1)) * per_gpu_hour_od;
+		break;
 	case SP_BUY_COMMIT_OD: rate = x.commit / hours_per_month / per_inst; break;
 	default: rate = per_gpu_hour_od;
 	}
@@ -527,10 +545,13 @@ void sp_cost_transfer(const struct sp_fc_run *r, struct sp_fc_acc *acc)
 			}
 		for (int p = 0; p < P; p++) {
 			size_t i = (size_t)m * P + p;
-			int64_t c;
-			if (!acc->egress[i])
+			int64_t c = 0;
+			if (!acc->egress[i] && !acc->xfer[i])
 				continue;
-			c = (int64_t)llround(sp_catalog_egress_cost(r->cat, (double)acc->egress[i] / SP_FC_MICRO) * SP_FC_MICRO);
+			if (acc->egress[i])
+				c = (int64_t)llround(sp_catalog_egress_cost(r->cat, (double)acc->egress[i] / SP_FC_MICRO) *
+						     SP_FC_MICRO);
+			c += acc->xfer[i];   /* cross-AZ transfer, already priced (model/transfer.c) */
 			acc->total[i] += c;
 			acc->total_od[i] += c;
 			if (r->opts->no_groupings)

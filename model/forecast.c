@@ -254,8 +254,10 @@ static void worker_line(struct sp_fc_worker *w, size_t li)
 	worker_clear(w, line->kind);
 	sp_capacity_line(w, (uint32_t)li, line);
 	sp_cost_line(w, (uint32_t)li, line);
-	if (line->kind == SP_NODE_SERVICE)
+	if (line->kind == SP_NODE_SERVICE) {
 		sp_cost_egress(w, (uint32_t)li, sp_graph_node(r->g, (uint32_t)li)->service);
+		sp_transfer_calls(w, (uint32_t)li, sp_graph_node(r->g, (uint32_t)li)->service);
+	}
 	line_percentiles(w, line);
 	region_percentiles(w, line);
 	sp_capacity_detail(w, (uint32_t)li, line);
@@ -322,6 +324,7 @@ static void worker_init(struct sp_fc_worker *w, struct sp_fc_run *r, int id)
 	w->acc.total = sp_xcalloc(MP, sizeof(int64_t));
 	w->acc.total_od = sp_xcalloc(MP, sizeof(int64_t));
 	w->acc.egress = sp_xcalloc(MP, sizeof(int64_t));
+	w->acc.xfer = sp_xcalloc(MP, sizeof(int64_t));
 	w->acc.kind_units = sp_xcalloc((size_t)SP_NODE_NKINDS * MP, sizeof(int64_t));
 	for (int k = 0; k < 3; k++) {
 		w->acc.ngroups[k] = r->f->groupings[k].ngroups;
@@ -359,6 +362,7 @@ static void worker_free(struct sp_fc_worker *w)
 	free(w->acc.total);
 	free(w->acc.total_od);
 	free(w->acc.egress);
+	free(w->acc.xfer);
 	free(w->acc.kind_units);
 	for (int k = 0; k < 3; k++)
 		free(w->acc.group[k]);
@@ -633,6 +637,7 @@ static void run_lines(struct sp_fc_run *r, struct sp_fc_worker *w, int nthreads)
 			w[0].acc.total[i] += w[t].acc.total[i];
 			w[0].acc.total_od[i] += w[t].acc.total_od[i];
 			w[0].acc.egress[i] += w[t].acc.egress[i];
+			w[0].acc.xfer[i] += w[t].acc.xfer[i];
 		}
 		for (size_t i = 0; i < (size_t)SP_NODE_NKINDS * MP; i++)
 			w[0].acc.kind_units[i] += w[t].acc.kind_units[i];

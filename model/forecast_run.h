@@ -66,6 +66,7 @@ struct sp_fc_acc {
 	int64_t *total, *total_od;       /* [m][p] */
 	int64_t *group[3];               /* [group][m][p] for class, region, category */
 	int64_t *egress;                 /* [m][p] internet egress, micro-GB (priced on the total) */
+	int64_t *xfer;                   /* [m][p] cross-AZ transfer, micro-units of currency (flat price) */
 	int64_t *kind_units;             /* [kind][m][p] units of each kind's components */
 	size_t ngroups[3];
 };
@@ -162,6 +163,13 @@ void sp_capacity_line(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *lin
  * median path's demand, sp_fc_detail) from the line's demand percentiles;
  * nothing for other kinds. Runs after the line's percentiles. */
 void sp_capacity_detail(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line);
+/* ---- model/datastore.c: datastores ------------------------------------------------ */
+
+/* sp_capacity_line for a datastore line v: shards, replicas, nodes and
+ * storage per region, month and path (a shard count and the data, once
+ * reached on a path, hold), the storage cost in w->extra and the line's
+ * outgrown-primary month. */
+void sp_capacity_datastore(struct sp_fc_worker *w, uint32_t v, struct sp_fc_line *line);
 
 /* ---- model/cost.c: pricing ---------------------------------------------------------- */
 
@@ -212,5 +220,13 @@ void sp_fc_check_budgets(struct sp_forecast *f, const struct sp_spec *spec);
  * where the term is chosen by the expected cost over the paths). Returns 0
  * and *out, or -1 when the paths decide. */
 int sp_cost_purchase(const struct sp_fc_run *r, uint32_t v, enum sp_fc_purchase *out);
+/* ---- model/transfer.c: transfer between zones ------------------------------------------- */
+
+/* Adds the cross-AZ transfer of service s's calls (line v) to w->acc.xfer
+ * in micro-units of currency per month and path: per active region with z
+ * zones, calls/s (average) x (request_kb + response_kb) x (z - 1) / z x the
+ * month's seconds, priced at 2 x the catalog's cross_az_gb (billed leaving
+ * one zone and entering the other). Nothing for calls without bytes. */
+void sp_transfer_calls(struct sp_fc_worker *w, uint32_t v, const struct sp_service *s);
 
 #endif

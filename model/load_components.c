@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "model/gpu.h"
 #include "model/load_internal.h"
 #include "model/profile.h"
 #include "model/queueing.h"
@@ -92,7 +93,7 @@ static void load_demand(struct sp_ld *ld, const struct sp_ynode *v, struct sp_de
 static void load_call(struct sp_ld *ld, const struct sp_ynode *v, struct sp_call *c, const char *owner)
 {
 	static const char *const keys[] = { "to", "per_request", "via_cache", "reads_per_request",
-					    "writes_per_request", NULL };
+					    "writes_per_request", "request_kb", "response_kb", NULL };
 	char what[128];
 	snprintf(what, sizeof(what), "a call of service '%s'", owner);
 	c->pos = v->pos;
@@ -107,6 +108,8 @@ static void load_call(struct sp_ld *ld, const struct sp_ynode *v, struct sp_call
 	sp_ld_str(ld, v, "via_cache", &c->via_cache, &c->via_pos);
 	c->has_reads = sp_ld_num(ld, v, "reads_per_request", SP_R_NONNEG, &c->reads_per_request) == 0;
 	c->has_writes = sp_ld_num(ld, v, "writes_per_request", SP_R_NONNEG, &c->writes_per_request) == 0;
+	sp_ld_num(ld, v, "request_kb", SP_R_NONNEG, &c->request_kb);
+	sp_ld_num(ld, v, "response_kb", SP_R_NONNEG, &c->response_kb);
 }
 
 /* A list of n factors above 0 under key of map x into out; 1 when absent. */
@@ -376,12 +379,12 @@ static void load_gpu(struct sp_ld *ld, const struct sp_ynode *v, struct sp_gpu_w
 	static const char *const keys[] = { "name", "kind", "gpu", "tier", "driver", "requests_per_unit_per_day",
 					    "peak_to_average", "tokens_per_request", "tokens_per_s_per_gpu",
 					    "gpus_per_replica", "n_plus_one", "params_b", "tokens_b", "mfu",
-					    "peak_tflops", "every_months", "start", "run_months", "lifecycle", NULL };
+					    "peak_tflops", "every_months", "start", "run_months", "goodput", "lifecycle", NULL };
 	static const char *const inference_only[] = { "driver", "requests_per_unit_per_day", "peak_to_average",
 						      "tokens_per_request", "tokens_per_s_per_gpu",
 						      "gpus_per_replica", "n_plus_one", NULL };
 	static const char *const training_only[] = { "params_b", "tokens_b", "mfu", "peak_tflops", "every_months",
-						     "start", "run_months", NULL };
+						     "start", "run_months", "goodput", NULL };
 	char what[96];
 	int kind = 0, tier = 0;
 
@@ -390,6 +393,7 @@ static void load_gpu(struct sp_ld *ld, const struct sp_ynode *v, struct sp_gpu_w
 	g->gpus_per_replica = 1;
 	g->n_plus_one = 1;
 	g->mfu = 0.4;
+	g->goodput = SP_GPU_DEFAULT_GOODPUT;
 	g->run_months = 1;
 	g->start = SP_NO_MONTH;
 	g->demand.peak_to_average = 1.0;
@@ -441,6 +445,7 @@ static void load_gpu(struct sp_ld *ld, const struct sp_ynode *v, struct sp_gpu_w
 		if (sp_ld_num(ld, v, "tokens_b", SP_R_POS, &g->tokens_b) == 1)
 			sp_ld_missing(ld, v, "tokens_b", what);
 		sp_ld_num(ld, v, "mfu", SP_R_UNIT, &g->mfu);
+		sp_ld_num(ld, v, "goodput", SP_R_UNIT, &g->goodput);
 		sp_ld_num(ld, v, "peak_tflops", SP_R_POS, &g->peak_tflops);
 		sp_ld_int(ld, v, "every_months", 0, 120, &g->every_months);
 		sp_ld_month(ld, v, "start", &g->start);

@@ -431,7 +431,8 @@ static void training_milestones(struct build *b, size_t li, const struct sp_gpu_
 		return;
 	per_inst = sku->gpus > 0 ? sku->gpus : 1;
 	double peak = (gw->peak_tflops > 0 ? gw->peak_tflops : gm->peak_tflops) * 1e12;
-	double hours = sp_gpu_training_hours(gw->params_b * 1e9, gw->tokens_b * 1e9, peak, gw->mfu);
+	double hours = sp_gpu_paid_hours(sp_gpu_training_hours(gw->params_b * 1e9, gw->tokens_b * 1e9, peak, gw->mfu),
+					 gw->goodput);   /* as the forecast: paid hours */
 	if (!(hours > 0) || !isfinite(hours))
 		return;
 	double h = hours / gw->run_months;

@@ -132,6 +132,7 @@ struct sp_call {
 	double reads_per_request;   /* datastore calls */
 	double writes_per_request;
 	int has_per_request, has_reads, has_writes;
+	double request_kb, response_kb;   /* bytes each call (each read or write) carries, KB; 0 = not given */
 };
 
 struct sp_usl {                 /* Universal Scalability Law fit of a load test */
@@ -260,6 +261,7 @@ struct sp_gpu_workload {
 	double params_b;            /* parameters, billions */
 	double tokens_b;            /* training tokens, billions */
 	double mfu;                 /* (0, 1], default 0.4 */
+	double goodput;             /* (0, 1], default SP_GPU_DEFAULT_GOODPUT: useful share of GPU-hours paid */
 	double peak_tflops;         /* per GPU; 0 = from the GPU model */
 	int every_months;           /* 0 = once */
 	sp_month start;             /* first run; SP_NO_MONTH = horizon start */

@@ -47,7 +47,7 @@ SCHEMA_REFUSES = {
     "availability-range", "bad-month", "bool-wrong", "budget-negative", "cache-hit-rate-one", "class-unknown",
     "currency-bad", "datastore-missing", "driver-bad-season", "driver-both-growths",
     "driver-growth-below-minus-one", "driver-key-for-other-model", "driver-model-unknown", "egress-negative",
-    "gpu-kind-typo", "gpu-missing-keys", "gpu-tier-term", "gpu-wrong-kind-keys", "hit-rate-percent",
+    "gpu-goodput-range", "gpu-kind-typo", "gpu-missing-keys", "gpu-tier-term", "gpu-wrong-kind-keys", "hit-rate-percent",
     "invalid-name", "many-errors", "max-deletes-bad", "missing-work", "month-13", "months-fraction",
     "months-out-of-range", "negative-rate", "percent-in-value", "provider-rest-secret-header",
     "provider-unknown", "quantile-as-percent", "quantile-zero", "quoted-number", "region-share-range",
