@@ -119,7 +119,9 @@ static void line_by_percentile(struct month_ctx *c, size_t li, int mo)
 			}
 			line->v[(size_t)mt * np + k] = x;
 		}
-		const int *src[SP_FC_NREGION_METRICS] = { w->units, w->rshards, w->rreplicas };
+		/* the quietest hour's instances: an autoscaled service's own, else its units */
+		const int *src[SP_FC_NREGION_METRICS] = { w->units, w->rshards, w->rreplicas,
+							  w->autoscaled ? w->rmin : w->units };
 		for (int ri = 0; ri < R; ri++)
 			for (int kk = 0; kk < SP_FC_NREGION_METRICS; kk++)
 				line->rv[((size_t)ri * SP_FC_NREGION_METRICS + kk) * np + k] =
@@ -178,16 +180,20 @@ int sp_forecast_month(struct sp_forecast **out, const struct sp_spec *spec, cons
 		struct sp_fc_line *line = &f->lines[li];
 		const struct sp_node *node = sp_graph_node(g, (uint32_t)li);
 		enum sp_fc_purchase purchase;
+		/* the whole horizon, as the forecast computes it, where a month
+		 * depends on the months before it or on the run's first month: a
+		 * datastore's shards hold once reached on a path; an autoscaled
+		 * service's profile is scaled by its demand at the horizon's start */
 		if (sp_cost_purchase(&c.r, (uint32_t)li, &purchase) < 0 ||
-		    (node->kind == SP_NODE_GPU && node->gpu->kind == SP_GPU_TRAINING)) {
-			/* the whole horizon, as the forecast computes it */
+		    (node->kind == SP_NODE_GPU && node->gpu->kind == SP_GPU_TRAINING) ||
+		    node->kind == SP_NODE_DATASTORE || (node->kind == SP_NODE_SERVICE && node->service->autoscale)) {
 			if (!c.wfull_ready) {
 				sp_fc_worker_init(&c.wfull, &c.r, 0);
 				c.wfull_ready = 1;
 			}
 			sp_fc_line_figures(&c.wfull, li);
 			purchase = line->purchase;
-		} else if (node->kind == SP_NODE_DATASTORE || node->kind == SP_NODE_CACHE) {
+		} else if (node->kind == SP_NODE_CACHE) {
 			/* not monotone in one number: every path, this month */
 			sp_fc_line_figures(&c.w1, li);
 		} else {
