@@ -207,6 +207,8 @@ has "Posted the comment for 'acme-shop' on pull request #7 of acme/shop"
 same "$(st 'len(s["github:7"])')" 1 "comments on #7"
 same "$(st 's["github:7"][0]["body"].split("\n")[0]')" '<!-- scaleplan:comment name=acme-shop -->' "the marker"
 same "$(st '"11 to create" in s["github:7"][0]["body"]')" True "the plan in the comment"
+# the comment leads with what the change does to the model (plan --base), as plan --format markdown does
+same "$(st 's["github:7"][0]["body"].split("\n", 1)[1].lstrip().split("\n")[0][:19]')" '### scaleplan diff:' "the comment's first section"
 grep -q "scaleplan diff" "$STORE/runs/$R1/summary-plan.md" && ok || bad "the diff is not in the job summary"
 P1=$STORE/runs/$R1/artifacts/scaleplan-plan/plan.json
 [ -f "$P1" ] && ok || bad "no plan artifact"
@@ -355,6 +357,7 @@ has "\$ scaleplan comment gitlab --plan plan.json"
 has "Posted the comment for 'acme-shop' on merge request !7"
 same "$(st 'len(s["gitlab:7"])')" 1 "notes on !7"
 same "$(st '"11 to create" in s["gitlab:7"][0]["body"]')" True "the plan in the note"
+same "$(st 's["gitlab:7"][0]["body"].split("\n", 1)[1].lstrip().split("\n")[0][:19]')" '### scaleplan diff:' "the note's first section"
 grep -q "scaleplan diff" "$STORE/pipelines/$G1/artifacts/plan/diff.md" && ok || bad "no diff.md artifact"
 N1=$(st 's["gitlab:7"][0]["id"]')
 same "$(glres)" 0 "resources in the state after a merge request pipeline"
