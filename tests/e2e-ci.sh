@@ -316,9 +316,9 @@ assert w["variables"]["TF_HTTP_PASSWORD"] == "$CI_JOB_TOKEN", "the job token for
 PY
 GLO=$ROOT/gl-origin
 origin "$GLO" "state:" "  backend: http" \
-    "  address: $API/api/v4/projects/\${CI_PROJECT_ID}/terraform/state/acme-shop" \
-    "  lock_address: $API/api/v4/projects/\${CI_PROJECT_ID}/terraform/state/acme-shop/lock" \
-    "  unlock_address: $API/api/v4/projects/\${CI_PROJECT_ID}/terraform/state/acme-shop/lock" \
+    "  address: \${CI_API_V4_URL}/projects/\${CI_PROJECT_ID}/terraform/state/acme-shop" \
+    "  lock_address: \${CI_API_V4_URL}/projects/\${CI_PROJECT_ID}/terraform/state/acme-shop/lock" \
+    "  unlock_address: \${CI_API_V4_URL}/projects/\${CI_PROJECT_ID}/terraform/state/acme-shop/lock" \
     "  lock_method: POST" "  unlock_method: DELETE"
 # gl SOURCE N|main [--play JOB]: a pipeline for merge request N (its head) or for main
 gl() {
