@@ -272,6 +272,9 @@ gh pull_request "$(sha_of refs/pull/9/merge)" refs/pull/9/merge
 has "result plan success 0"
 # SP_CI_COMMENT_OUT=FILE keeps the comment of this pull request (README.md shows it)
 [ -n "${SP_CI_COMMENT_OUT:-}" ] && st 's["github:9"][0]["body"]' >"$SP_CI_COMMENT_OUT"
+# an update shows what it changes: no empty Changes cell, no empty details entry
+same "$(st '[l for l in s["github:9"][0]["body"].split("\n") if l.startswith("| 🟡 update") and l.split(" | ")[2].strip() == ""]')" '[]' "updates with an empty Changes cell"
+same "$(st '"~ service.feed[us-east-1] (update)\n-     instances = " in s["github:9"][0]["body"]')" True "the update's details"
 github_pr 10
 gh pull_request "$(sha_of refs/pull/10/merge)" refs/pull/10/merge
 has "result plan success 0"
