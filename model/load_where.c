@@ -45,15 +45,19 @@ static void load_remote(struct sp_ld *ld, const struct sp_ynode *v, struct sp_re
 		sp_error(ld->d, x->pos, "'cert_file' and 'key_file' go together: a client certificate needs its key");
 }
 
-/* A URL at key (http:// or https://), into *out. */
-static int load_url(struct sp_ld *ld, const struct sp_ynode *n, const char *key, const char **out)
+/* A URL at key (http:// or https://), into *out. With templates, a URL
+ * that starts with a ${NAME} (like ${CI_API_V4_URL}/projects/...) is taken
+ * as it is: its scheme is checked when the backend or provider that expands
+ * it opens. */
+static int load_url(struct sp_ld *ld, const struct sp_ynode *n, const char *key, const char **out, int templates)
 {
 	if (n->kind != SP_Y_SCALAR || !n->len) {
 		sp_error(ld->d, n->pos, "'%s' must be a URL like http://127.0.0.1:2379", key);
 		return -1;
 	}
-	if (strncmp(n->str, "http://", 7) && strncmp(n->str, "https://", 8)) {
-		sp_error(ld->d, n->pos, "'%s' must be an http:// or https:// URL, got '%s'", key, n->str);
+	if (strncmp(n->str, "http://", 7) && strncmp(n->str, "https://", 8) && !(templates && !strncmp(n->str, "${", 2))) {
+		sp_error(ld->d, n->pos, "'%s' must be an http:// or https:// URL%s, got '%s'", key,
+			 templates ? " (or start with a ${VAR} that holds one)" : "", n->str);
 		return -1;
 	}
 	if (strchr(n->str, ' ') || strlen(n->str) != n->len) {
@@ -68,7 +72,7 @@ static void load_url_key(struct sp_ld *ld, const struct sp_ynode *v, const char 
 {
 	const struct sp_ynode *x = sp_ymap_get(v, key, NULL);
 	if (x)
-		load_url(ld, x, key, out);
+		load_url(ld, x, key, out, 1);   /* expanded when opened */
 }
 
 /* An HTTP method name: upper-case letters only. */
@@ -102,7 +106,7 @@ static void load_etcd(struct sp_ld *ld, const struct sp_ynode *v, struct sp_stat
 			sp_error(ld->d, e->pos, "'endpoints' must list at least one etcd member");
 		c->endpoints = SP_NEWN(ld->a, const char *, e->n ? e->n : 1);
 		for (size_t i = 0; i < e->n; i++)
-			if (load_url(ld, e->items[i], "endpoints", &c->endpoints[c->nendpoints]) == 0)
+			if (load_url(ld, e->items[i], "endpoints", &c->endpoints[c->nendpoints], 0) == 0)
 				c->nendpoints++;
 	}
 	if (sp_ld_str(ld, v, "prefix", &c->prefix, &pos) == 0 && (c->prefix[0] == '/' || strstr(c->prefix, "//")))

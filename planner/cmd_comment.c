@@ -11,7 +11,9 @@
 #include "planner/cli.h"
 #include "planner/cmd_opts.h"
 #include "planner/commands.h"
+#include "lib/json.h"
 #include "planner/planfile.h"
+#include "planner/render_modeldiff.h"
 #include "planner/render_plan.h"
 #include "planner/workspace.h"
 #include "providers/forge.h"
@@ -120,8 +122,42 @@ static int parse(struct comment_args *a, int argc, char **argv, int *exit_now)
 	return 0;
 }
 
+/* A plan made with --base: the change from the base with its gates, as
+ * plan --base --format markdown leads with it, into md; nothing without
+ * "base". 0 or -1 (printed). */
+static int render_base(const char *path, const struct sp_sb *text, struct sp_sb *md)
+{
+	struct sp_modeldiff d;
+	struct sp_gate_report gates;
+	struct sp_err err;
+	json_t *root, *base;
+	int has_gates, ret = 0;
+
+	sp_err_clear(&err);
+	root = sp_json_parse(text->buf, text->len, path, "not a plan file", &err);
+	if (!root) {
+		sp_ws_print_err(&err, NULL);
+		return -1;
+	}
+	base = json_object_get(root, "base");
+	if (base) {
+		if (sp_modeldiff_from_json(&d, &gates, &has_gates, base, path, &err) < 0) {
+			struct sp_src src = { path, text->buf, text->len };
+			sp_ws_print_err(&err, &src);
+			ret = -1;
+		} else {
+			sp_render_modeldiff_markdown(md, &d, has_gates ? &gates : NULL, SP_PLAN_MARKDOWN_MAX * 2 / 5);
+			sp_sb_adds(md, "\n");
+		}
+		sp_modeldiff_free(&d);
+	}
+	json_decref(root);
+	return ret;
+}
+
 /* The plan document in text (from path) as the markdown plan --format
- * markdown writes; *name gets the plan's spec name (or stays). */
+ * markdown writes (leading with the change from the base of a plan made
+ * with --base); *name gets the plan's spec name (or stays). */
 static int render_plan(const char *path, const struct sp_sb *text, struct sp_sb *md, const char **name,
 		       struct sp_sb *name_buf)
 {
@@ -136,6 +172,10 @@ static int render_plan(const char *path, const struct sp_sb *text, struct sp_sb 
 		sp_saved_plan_free(&sp);
 		return -1;
 	}
+	if (render_base(path, text, md) < 0) {
+		sp_saved_plan_free(&sp);
+		return -1;
+	}
 	memset(&v, 0, sizeof(v));
 	v.title = sp.spec_name;
 	v.at = sp.at;
@@ -144,7 +184,7 @@ static int render_plan(const char *path, const struct sp_sb *text, struct sp_sb 
 	v.cost = sp.cost.catalog[0] ? &sp.cost : NULL;   /* format 1 files have no monthly figures */
 	v.left_alone = sp.left_alone;
 	v.nleft_alone = sp.nleft_alone;
-	sp_render_plan_markdown(md, &v, SP_PLAN_MARKDOWN_MAX);
+	sp_render_plan_markdown(md, &v, SP_PLAN_MARKDOWN_MAX - md->len);
 	if (!*name && sp.spec_name) {
 		sp_sb_adds(name_buf, sp.spec_name);
 		*name = name_buf->buf;
@@ -316,7 +356,8 @@ const struct sp_cmd sp_cmd_comment = {
 	"\n"
 	"What to post (one of):\n"
 	"      --plan FILE         a plan document (plan -out FILE, or plan --format json),\n"
-	"                          shown as plan --format markdown shows it\n"
+	"                          shown as plan --format markdown shows it (a plan\n"
+	"                          made with --base leads with the change from the base)\n"
 	"      --markdown FILE     a markdown file, posted as it is\n"
 	"      --diff FILE         the file 'scaleplan diff --format markdown -o FILE'\n"
 	"                          writes (markdown, posted as it is)\n"

@@ -16,12 +16,14 @@
 #include "planner/render_modeldiff.h"
 #include "planner/render_plan.h"
 #include "planner/workspace.h"
+#include "providers/fsio.h"
 
-enum { O_BASE = 0x2000, O_HEAD, O_WORKTREE, O_FORMAT, O_JSON, O_PCT, O_PATHS, O_SEED, O_THREADS, O_FAIL };
+enum { O_BASE = 0x2000, O_HEAD, O_WORKTREE, O_FORMAT, O_JSON, O_PCT, O_PATHS, O_SEED, O_THREADS, O_FAIL, O_OUT };
 
 struct diff_args {
 	struct sp_md_request rq;
 	const char *format;
+	const char *out;                  /* -o FILE, or NULL: standard output */
 	int worktree;
 	struct sp_gates gates;
 };
@@ -40,6 +42,7 @@ static int parse_args(struct diff_args *a, int argc, char **argv, int *exit_now)
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "fail-on", required_argument, NULL, O_FAIL },
+		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "no-color", no_argument, NULL, SP_OPT_NO_COLOR },
 		{ NULL, 0, NULL, 0 },
@@ -53,7 +56,7 @@ static int parse_args(struct diff_args *a, int argc, char **argv, int *exit_now)
 	a->rq.o.seed = SP_FC_DEFAULT_SEED;
 	a->rq.o.percentile = 50;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ho:", opts, &li)) != -1) {
 		const char *name = li >= 0 ? opts[li].name : "?";
 		int bad = 0;
 		li = -1;
@@ -65,6 +68,7 @@ static int parse_args(struct diff_args *a, int argc, char **argv, int *exit_now)
 		case O_BASE: a->rq.base_ref = optarg; break;
 		case O_HEAD: a->rq.head_ref = optarg; break;
 		case O_WORKTREE: a->worktree = 1; break;
+		case 'o': a->out = optarg; bad = !*optarg; break;
 		case O_FORMAT: a->format = optarg; break;
 		case O_JSON: a->format = "json"; break;
 		case O_PCT: {
@@ -151,15 +155,24 @@ static int cmd_diff(int argc, char **argv)
 			sp_ws_print_err(&err, NULL);
 			ret = SP_EXIT_ERROR;
 		} else {
-			fputs(text, stdout);
+			sp_sb_adds(&sb, text);
 		}
 		free(text);
 		json_decref(doc);
 	} else if (!strcmp(a.format, "markdown")) {
 		sp_render_modeldiff_markdown(&sb, &md, a.gates.which ? &gates : NULL, SP_PLAN_MARKDOWN_MAX);
-		fwrite(sb.buf, 1, sb.len, stdout);
 	} else {
 		sp_render_modeldiff_text(&sb, &md, a.gates.which ? &gates : NULL);
+	}
+	if (ret == SP_EXIT_OK && a.out) {
+		/* whole or not at all: a reader never sees half a file */
+		struct sp_err err;
+		sp_err_clear(&err);
+		if (sp_fs_write_atomic(a.out, sb.buf, sb.len, SP_FS_REPLACE, &err) < 0) {
+			sp_ws_print_err(&err, NULL);
+			ret = SP_EXIT_ERROR;
+		}
+	} else if (ret == SP_EXIT_OK) {
 		fwrite(sb.buf, 1, sb.len, stdout);
 	}
 	if (ret == SP_EXIT_OK)
@@ -191,6 +204,8 @@ const struct sp_cmd sp_cmd_diff = {
 	"      --format FMT      text (default), json or markdown (a pull-request\n"
 	"                        comment, under 65,000 characters)\n"
 	"      --json            the same as --format json\n"
+	"  -o, --out FILE        write the output to FILE (replaced whole, atomically)\n"
+	"                        instead of standard output\n"
 	"      --fail-on GATE    exit 4 when GATE trips: budget (a budget newly\n"
 	"                        breached), slo-risk (an SLO newly at risk) or\n"
 	"                        cost-increase=PCT (the horizon's p50 cost up more than\n"

@@ -440,6 +440,46 @@ static int dec_force_new(struct sp_jdec *d, json_t *fnew, struct sp_resource *r[
 	return 0;
 }
 
+/* change.changed_attributes (optional, for renderers): each name with the
+ * attribute of each side that has it, as the diff made them, so that an
+ * update shows what it changes. d's path is at the change; it is left there. */
+static int dec_changed_attrs(struct sp_jdec *d, json_t *ch, struct sp_change *c)
+{
+	size_t mark = d->depth, n;
+	json_t *arr;
+	int rc;
+
+	if (c->action != SP_ACT_UPDATE && c->action != SP_ACT_REPLACE)
+		return 0;
+	sp_jdec_push_key(d, "change");
+	if ((rc = sp_jdec_member(d, ch, "changed_attributes", SP_JARRAY, 0, &arr)) < 0 || !arr) {
+		sp_jdec_pop(d, mark);
+		return rc;
+	}
+	sp_jdec_push_key(d, "changed_attributes");
+	n = json_array_size(arr);
+	c->attrs = SP_NEWN(d->a, struct sp_attr_change, n ? n : 1);
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(arr, i), *name, *fr;
+		struct sp_attr_change *ac = &c->attrs[c->nattrs];
+		size_t m2 = sp_jdec_push_idx(d, i);
+		if (!json_is_object(o))
+			return sp_jdec_fail(d, "must be an object");
+		if (!(name = need(d, o, "name", SP_JSTRING, 0)) || !(fr = need(d, o, "forces_replace", SP_JBOOL, 0)))
+			return SP_EINVAL;
+		ac->key = sp_arena_strdup(d->a, json_string_value(name));
+		ac->before = sp_resource_attr(c->before, ac->key);
+		ac->after = sp_resource_attr(c->after, ac->key);
+		ac->forces_replace = json_is_true(fr);
+		if (!ac->before && !ac->after)
+			return sp_jdec_fail_in(d, "name", "'%s' is an attribute of neither side", ac->key);
+		c->nattrs++;
+		sp_jdec_pop(d, m2);
+	}
+	sp_jdec_pop(d, mark);
+	return 0;
+}
+
 /* An optional number member into *out. */
 static int dec_num(struct sp_jdec *d, json_t *obj, const char *key, double *out)
 {
@@ -502,6 +542,8 @@ static int dec_change(struct sp_jdec *d, json_t *o, struct sp_change *c)
 		return rc;
 	c->before = r[0];
 	c->after = r[1];
+	if ((rc = dec_changed_attrs(d, ch, c)) < 0)
+		return rc;
 	/* the monthly cost the plan priced it at, for renderers (optional) */
 	if ((rc = sp_jdec_member(d, o, "cost", SP_JOBJECT, 0, &cost)) < 0)
 		return rc;

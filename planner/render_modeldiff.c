@@ -67,9 +67,11 @@ static void side_name(char *buf, size_t n, const struct sp_md_side *s)
 		snprintf(buf, n, "%s", s->label ? s->label : "?");
 }
 
+/* From the counts: a comparison read back from JSON lists only the changes. */
 static size_t changes(const struct sp_modeldiff *md)
 {
-	return md->n - md->counts[SP_MD_UNCHANGED];
+	return md->counts[SP_MD_ADDED] + md->counts[SP_MD_REMOVED] + md->counts[SP_MD_CHANGED] +
+	       md->counts[SP_MD_RESIZED];
 }
 
 static void counts_line(struct sp_sb *sb, const struct sp_modeldiff *md)

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "lib/err.h"
 #include "lib/strbuf.h"
 #include "planner/gates.h"
 #include "planner/modeldiff.h"
@@ -29,6 +30,15 @@ void sp_render_modeldiff_markdown(struct sp_sb *sb, const struct sp_modeldiff *m
 /* The change as a JSON object (docs/diff-format.md), with "gates" when
  * gates is non-NULL. A new reference. */
 json_t *sp_modeldiff_json(const struct sp_modeldiff *md, const struct sp_gate_report *gates);
+
+/* The change read back from that JSON (a plan file's "base"), for the
+ * renderers: md's strings in md->arena, the components that changed (the
+ * unchanged are only counted), and the gates into *gates with *has_gates
+ * set when doc has "gates". Returns 0, or SP_EINVAL with err naming origin
+ * and the key ("base.components[2].change: unknown value 'x'"). Free md
+ * with sp_modeldiff_free in either case (planner/modeldiff_json.c). */
+int sp_modeldiff_from_json(struct sp_modeldiff *md, struct sp_gate_report *gates, int *has_gates, json_t *doc,
+			   const char *origin, struct sp_err *err);
 
 /* The gates' verdicts: markdown, a line each, the tripped first and named
  * as such; text, "Gates:" then a line each. Nothing when r has none. */

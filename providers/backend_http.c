@@ -916,8 +916,18 @@ static int expand(const char *tmpl, const char *what, char **out, struct sp_err 
 	*out = NULL;
 	if (!tmpl)
 		return 0;
-	if ((rc = sp_where_expand(tmpl, what, &sb, err)) == 0)
+	if ((rc = sp_where_expand(tmpl, what, &sb, err)) == 0 && strncmp(sb.buf, "http://", 7) &&
+	    strncmp(sb.buf, "https://", 8)) {
+		/* a ${VAR} the loader let through: the scheme is checked once it is filled in */
+		char red[512];
+		sp_http_redact(sb.buf, red, sizeof(red));
+		rc = sp_err_set(err, SP_EINVAL, "", 0, 0,
+				"the HTTP state backend's '%s' must be an http:// or https:// URL once expanded, not '%s'",
+				what, red);
+	} else if (rc == 0) {
 		*out = sp_xstrdup(sb.buf);
+	}
+	explicit_bzero(sb.buf, sb.len);
 	sp_sb_release(&sb);
 	return rc;
 }

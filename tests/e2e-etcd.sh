@@ -307,8 +307,16 @@ CASE=secrets
 PW="e2e-Pw-7f3q-not-for-output"
 if sh "$ETCD_SH" start "$ROOT/etcd-auth" 1; then
     EA=$(cat "$ROOT/etcd-auth/endpoints")
-    ETCDCTL_API=3 etcdctl --endpoints="$EA" user add root --interactive=false --new-user-password="$PW" >/dev/null 2>&1
-    ETCDCTL_API=3 etcdctl --endpoints="$EA" auth enable >/dev/null 2>&1
+    # etcd 3.4 turns auth on only when the root user has the root role
+    eactl() { ETCDCTL_API=3 etcdctl --endpoints="$EA" "$@" >"$ROOT/etcdctl.out" 2>&1 || { bad "etcdctl $1 $2 failed"; sed 's/^/  | /' "$ROOT/etcdctl.out"; }; }
+    eactl user add root --interactive=false --new-user-password="$PW"
+    eactl role add root
+    eactl user grant-role root root
+    eactl auth enable
+    # auth is on: a request without credentials is refused, one with them answers
+    ETCDCTL_API=3 etcdctl --endpoints="$EA" get e2e/x >"$ROOT/etcdctl.out" 2>&1 && bad "etcd answers without credentials: auth is off" || ok
+    grep -q "user name is empty\|authentication required\|permission denied\|invalid auth token" "$ROOT/etcdctl.out" && ok || { bad "etcd did not refuse for want of credentials"; sed 's/^/  | /' "$ROOT/etcdctl.out"; }
+    ETCDCTL_API=3 etcdctl --endpoints="$EA" --user "root:$PW" get e2e/x >"$ROOT/etcdctl.out" 2>&1 && ok || { bad "etcd refused root's credentials"; sed 's/^/  | /' "$ROOT/etcdctl.out"; }
     export SP_E2E_PW="$PW"
     fresh secrets "$EA" "username: root, password: \"\${SP_E2E_PW}\""
     run 0 plan -out plan.json

@@ -158,6 +158,18 @@ edit scaleplan.yaml 's/monthly_max: 250000/monthly_max: 20000/'
 run 4 diff --fail-on budget --format markdown
 has "Gate \`--fail-on budget\` tripped:\*\* budgets.monthly\\\\_max \\\\\$20,000 newly breached: over at p50 in 26 months from 2029-11"
 has "scaleplan: error: --fail-on budget tripped: budgets.monthly_max \$20,000 newly breached"
+# -o FILE: the same bytes in the file, nothing on standard output; a file it cannot write is an error
+cp "$ROOT/stdout" "$ROOT/diff-stdout.md"
+run 4 diff --fail-on budget --format markdown -o "$ROOT/diff.md"
+cmp -s "$ROOT/diff.md" "$ROOT/diff-stdout.md" && ok || bad "diff -o wrote other bytes than standard output"
+[ -s "$ROOT/stdout" ] && bad "diff -o also wrote to standard output" || ok
+has "scaleplan: error: --fail-on budget tripped"
+run 0 diff --format json --out "$ROOT/diff.json"
+grep -q "\"format_version\": 1," "$ROOT/diff.json" && ok || bad "diff --out wrote no JSON"
+run 1 diff --format markdown -o "$ROOT/no-such-dir/diff.md"
+has "no-such-dir/diff.md"
+[ -e "$ROOT/no-such-dir" ] && bad "diff -o made a folder" || ok
+run 1 diff -o ""
 run 4 diff --fail-on budget,slo-risk --format json
 has '"gate": "budget",'
 has '"tripped": true'

@@ -686,6 +686,121 @@ START_TEST(test_outlives_specs)
 }
 END_TEST
 
+
+/* The change as a plan file holds it ("base") reads back into the same
+ * markdown, byte for byte; a damaged one is refused naming the file and the key. */
+static void roundtrip(struct sp_modeldiff *md, const struct sp_gate_report *r, size_t max)
+{
+	struct sp_modeldiff back;
+	struct sp_gate_report g;
+	struct sp_sb direct = SP_SB_INIT, again = SP_SB_INIT;
+	struct sp_err err;
+	json_t *doc = sp_modeldiff_json(md, r), *parsed;
+	char *text;
+	int has_gates;
+
+	sp_err_clear(&err);
+	ck_assert_int_eq(sp_json_dump(doc, 0, &text, &err), 0);
+	parsed = sp_json_parse(text, strlen(text), "plan.json", "invalid JSON", &err);
+	ck_assert_ptr_nonnull(parsed);
+	ck_assert_msg(sp_modeldiff_from_json(&back, &g, &has_gates, parsed, "plan.json", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(has_gates, r != NULL);
+	sp_render_modeldiff_markdown(&direct, md, r, max);
+	sp_render_modeldiff_markdown(&again, &back, has_gates ? &g : NULL, max);
+	if (strcmp(again.buf, direct.buf)) {
+		size_t i = 0;
+		while (again.buf[i] == direct.buf[i])
+			i++;
+		ck_abort_msg("differs at %zu: '%.300s' instead of '%.300s'", i, again.buf + (i > 200 ? i - 200 : 0),
+			     direct.buf + (i > 200 ? i - 200 : 0));
+	}
+	sp_sb_release(&direct);
+	sp_sb_release(&again);
+	sp_modeldiff_free(&back);
+	json_decref(parsed);
+	json_decref(doc);
+	free(text);
+}
+
+/* "base" of doc damaged by edit; the error's message. */
+static const char *damaged(json_t *doc, const char *path_key, json_t *value)
+{
+	static char msg[1024];
+	struct sp_modeldiff back;
+	struct sp_gate_report g;
+	struct sp_err err;
+	json_t *copy = json_deep_copy(doc), *at = copy;
+	char key[128], *dot, *k = key;
+	int has_gates;
+
+	snprintf(key, sizeof(key), "%s", path_key);
+	while ((dot = strchr(k, '.'))) {
+		*dot = '\0';
+		at = json_is_array(at) ? json_array_get(at, (size_t)atoi(k)) : json_object_get(at, k);
+		k = dot + 1;
+	}
+	if (value)
+		json_object_set_new(at, k, value);
+	else
+		json_object_del(at, k);
+	sp_err_clear(&err);
+	ck_assert_int_ne(sp_modeldiff_from_json(&back, &g, &has_gates, copy, "plan.json", &err), 0);
+	ck_assert_str_eq(err.file, "plan.json");
+	snprintf(msg, sizeof(msg), "%s", err.msg);
+	sp_modeldiff_free(&back);
+	json_decref(copy);
+	return msg;
+}
+
+START_TEST(test_json_roundtrip)
+{
+	struct side b = load("2027-01", "0.5", "8", "400", "1000000",
+			     "caches:\n  old: {engine: redis, node: cache.r6g.large, hit_rate: 0.5}\n"),
+		    h = load("2026-06", "0.7", "12", "4", "200",
+			     "caches:\n  sessions: {engine: redis, node: cache.r6g.large, hit_rate: 0.5, min_nodes: 2}\n");
+	struct side m1 = many(300, 40), m2 = many(300, 90);
+	struct sp_modeldiff md;
+	struct sp_gates gs = { SP_GATE_BUDGET | SP_GATE_SLO_RISK | SP_GATE_COST_INCREASE, 5 };
+	struct sp_gate_report r;
+	json_t *doc;
+
+	/* added, removed, changed keys, a budget newly breached, an SLO newly at risk, a moved horizon */
+	diff(&md, &b, &h);
+	ck_assert_uint_eq(md.newly_breached, 1);
+	ck_assert_uint_eq(md.newly_at_risk, 1);
+	sp_gates_check_diff(&gs, &md, &r);
+	roundtrip(&md, &r, 65000);
+	roundtrip(&md, NULL, 65000);
+	roundtrip(&md, &r, 3000);
+
+	/* damaged: each refused with the key */
+	doc = sp_modeldiff_json(&md, &r);
+	ck_assert_str_eq(damaged(doc, "components.0.change", json_string("moved")),
+			 "base.components[0].change: unknown value 'moved'");
+	ck_assert_str_eq(damaged(doc, "format_version", json_integer(9)),
+			 "base.format_version: version 9, but this scaleplan reads version 1");
+	ck_assert_ptr_nonnull(strstr(damaged(doc, "cost", NULL), "missing key 'cost'"));
+	ck_assert_ptr_nonnull(strstr(damaged(doc, "horizon.start", json_string("2027-13")), "base.horizon"));
+	ck_assert_ptr_nonnull(strstr(damaged(doc, "budgets.0.head.level", json_integer(2)), "base.budgets[0].head.level"));
+	ck_assert_ptr_nonnull(strstr(damaged(doc, "components.0.keys", json_string("x")), "base.components[0].keys"));
+	ck_assert_ptr_nonnull(strstr(damaged(doc, "gates.0.tripped", json_string("yes")), "base.gates[0].tripped"));
+	json_decref(doc);
+	sp_modeldiff_free(&md);
+
+	/* a base with no spec, and 300 changes summarised under a small limit */
+	diff(&md, NULL, &h);
+	roundtrip(&md, NULL, 65000);
+	sp_modeldiff_free(&md);
+	diff(&md, &m1, &m2);
+	roundtrip(&md, NULL, 6000);
+	sp_modeldiff_free(&md);
+	side_free(&b);
+	side_free(&h);
+	side_free(&m1);
+	side_free(&m2);
+}
+END_TEST
+
 Suite *suite_modeldiff(void)
 {
 	Suite *s = suite_create("modeldiff");
@@ -704,6 +819,7 @@ Suite *suite_modeldiff(void)
 	tcase_add_test(tc, test_gates_forecast);
 	tcase_add_test(tc, test_render);
 	tcase_add_test(tc, test_outlives_specs);
+	tcase_add_test(tc, test_json_roundtrip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,7 @@
 /* The plan document (planner/planfile.c) both ways: decoding with its errors,
  * and the round trip of a diff and of a plan made from a spec. */
 #include "plan_fixtures.h"
+#include "planner/render_plan.h"
 
 Suite *suite_planfile(void);
 
@@ -833,6 +834,41 @@ START_TEST(test_planfile_round_trip_spec)
 	ck_assert_ptr_nonnull(strstr(one, "\"seed\": 7,"));
 	ck_assert_int_eq(sp_plan_from_json(&sp, one, strlen(one), "plan.json", &err), 0);
 	expect_same_diff(&d, &sp.diff);
+	/* an update or a replace read back shows what it changes, as the plan did (comment --plan) */
+	{
+		struct sp_plan_view v1, v2;
+		struct sp_sb m1 = SP_SB_INIT, m2 = SP_SB_INIT;
+		size_t nupd = 0;
+		for (size_t i = 0; i < d.n; i++) {
+			const struct sp_change *x = &d.v[i], *y = &sp.diff.v[i];
+			if (x->action != SP_ACT_UPDATE && x->action != SP_ACT_REPLACE)
+				continue;
+			nupd++;
+			ck_assert_uint_gt(x->nattrs, 0);
+			ck_assert_uint_eq(y->nattrs, x->nattrs);
+			for (size_t k = 0; k < x->nattrs; k++) {
+				ck_assert_str_eq(y->attrs[k].key, x->attrs[k].key);
+				ck_assert_int_eq(y->attrs[k].forces_replace, x->attrs[k].forces_replace);
+				ck_assert_int_eq(!y->attrs[k].before, !x->attrs[k].before);
+				ck_assert_int_eq(!y->attrs[k].after, !x->attrs[k].after);
+			}
+		}
+		ck_assert_uint_gt(nupd, 1);
+		memset(&v1, 0, sizeof(v1));
+		v1.title = "shop";
+		v1.at = "2028-04";
+		v1.percentile = 50;
+		v2 = v1;
+		v1.diff = &d;
+		v2.diff = &sp.diff;
+		sp_render_plan_markdown(&m1, &v1, SP_PLAN_MARKDOWN_MAX);
+		sp_render_plan_markdown(&m2, &v2, SP_PLAN_MARKDOWN_MAX);
+		ck_assert_ptr_nonnull(strstr(m1.buf, "| 🟡 update | `service.mailer[us-east-1]` | instances 1234 → "));
+		ck_assert_ptr_nonnull(strstr(m1.buf, "-     instances = 1234\n"));
+		ck_assert_str_eq(m2.buf, m1.buf);
+		sp_sb_release(&m1);
+		sp_sb_release(&m2);
+	}
 	ck_assert_str_eq(sp.spec_digest, p.spec_digest);
 	ck_assert_str_eq(sp.lineage, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
 	ck_assert_uint_eq(sp.serial, 3);

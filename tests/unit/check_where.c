@@ -9,6 +9,7 @@
 #include "lib/diag.h"
 #include "lib/json.h"
 #include "model/spec.h"
+#include "providers/backend_http.h"
 #include "providers/where.h"
 
 Suite *suite_where(void);
@@ -246,6 +247,53 @@ START_TEST(test_plan_record)
 }
 END_TEST
 
+/* A URL setting that starts with ${VAR} (GitLab's ${CI_API_V4_URL}) is
+ * taken by the loader and its scheme checked once expanded, when the
+ * backend opens: an error names the setting and the URL without its
+ * credentials. etcd's endpoints are not expanded and stay checked. */
+START_TEST(test_url_templates)
+{
+	size_t ne;
+	struct sp_backend *b = NULL;
+	struct sp_err err;
+	struct sp_spec *s = load("state:\n  backend: http\n  address: ${SP_TEST_API}/projects/42/terraform/state/shop\n"
+				 "  lock_address: ${SP_TEST_API}/projects/42/terraform/state/shop/lock\n",
+				 &ne);
+
+	ck_assert_uint_eq(ne, 0);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->state.address, "${SP_TEST_API}/projects/42/terraform/state/shop");
+	/* not an http(s) URL once expanded */
+	setenv("SP_TEST_API", "ftp://ci:s3cret-tok@gitlab.test/api/v4", 1);
+	sp_err_clear(&err);
+	ck_assert_int_ne(sp_backend_http_open(&b, &s->state, &err), 0);
+	ck_assert_ptr_null(b);
+	ck_assert_msg(strstr(err.msg, "'address' must be an http:// or https:// URL once expanded, not "
+				      "'ftp://gitlab.test/api/v4/projects/42/terraform/state/shop'"),
+		      "%s", err.msg);
+	ck_assert_ptr_null(strstr(err.msg, "s3cret"));
+	/* unset: named, and refused */
+	unsetenv("SP_TEST_API");
+	sp_err_clear(&err);
+	ck_assert_int_ne(sp_backend_http_open(&b, &s->state, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "SP_TEST_API"));
+	/* an http(s) URL once expanded: opens */
+	setenv("SP_TEST_API", "http://127.0.0.1:9/api/v4", 1);
+	sp_err_clear(&err);
+	ck_assert_msg(sp_backend_http_open(&b, &s->state, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(b->where, "http://127.0.0.1:9/api/v4/projects/42/terraform/state/shop"));
+	b->ops->close(b);
+	unsetenv("SP_TEST_API");
+	sp_spec_free(s);
+
+	/* a template elsewhere than at the start, another scheme, or an etcd endpoint: refused by the loader */
+	ck_assert_ptr_null(load("state: {backend: http, address: \"ftp://${H}/s\"}\n", &ne));
+	ck_assert_uint_eq(ne, 1);
+	ck_assert_ptr_null(load("state: {backend: etcd, endpoints: [\"${ETCD}\"]}\n", &ne));
+	ck_assert_uint_eq(ne, 1);
+}
+END_TEST
+
 Suite *suite_where(void)
 {
 	Suite *s = suite_create("where");
@@ -254,6 +302,7 @@ Suite *suite_where(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_etcd_and_rest);
 	tcase_add_test(tc, test_http_lock_address);
+	tcase_add_test(tc, test_url_templates);
 	tcase_add_test(tc, test_bad_settings);
 	tcase_add_test(tc, test_expand);
 	tcase_add_test(tc, test_http_opts_env);
