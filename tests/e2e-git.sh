@@ -80,7 +80,7 @@ edit scaleplan.yaml 's/cpu_ms_per_request: 18, egress_kb_per_request: 8/cpu_ms_p
 commit "web-api does more work"
 run 0 diff
 has "Components: 1 changed, 10 unchanged"
-has "~ services.web-api: instances 6 -> 12 (2027-01); instances 255 -> 426 (2031-12); +\$959/month"
+has "~ services.web-api: instances 6 -> 12 (2027-01); instances 255 -> 426 (2031-12); +\$120/month"
 has "keys: work.cpu_ms_per_request"
 has "horizon 2027-01..2031-12, p10:"
 run 0 diff --format json
@@ -148,15 +148,15 @@ run 0 diff
 
 # ---- gates: tripping and not, with their exit codes ------------------------------
 run 0 diff --fail-on cost-increase=50
-has "cost-increase=50%: passed: +17.6% (the horizon's p50 total"
+has "cost-increase=50%: passed: +13.8% (the horizon's p50 total"
 run 4 diff --fail-on cost-increase=10
-has "cost-increase=10%: TRIPPED: +17.6%"
-has "scaleplan: error: --fail-on cost-increase=10% tripped: +17.6%"
+has "cost-increase=10%: TRIPPED: +13.8%"
+has "scaleplan: error: --fail-on cost-increase=10% tripped: +13.8%"
 run 0 diff --fail-on budget
 has "budget: passed: no budget newly breached"
 edit scaleplan.yaml 's/monthly_max: 250000/monthly_max: 20000/'
 run 4 diff --fail-on budget --format markdown
-has "Gate \`--fail-on budget\` tripped:\*\* budgets.monthly\\\\_max \\\\\$20,000 newly breached: over at p50 in 26 months from 2029-11"
+has "Gate \`--fail-on budget\` tripped:\*\* budgets.monthly\\\\_max \\\\\$20,000 newly breached: over at p50 in 8 months from 2030-11"
 has "scaleplan: error: --fail-on budget tripped: budgets.monthly_max \$20,000 newly breached"
 # -o FILE: the same bytes in the file, nothing on standard output; a file it cannot write is an error
 cp "$ROOT/stdout" "$ROOT/diff-stdout.md"
@@ -204,7 +204,7 @@ run 0 plan --base main~1 -out with-base.json
 run 0 apply --auto-approve with-base.json
 has "Apply complete: 11 created"
 run 4 plan --base main~1 --fail-on cost-increase=10
-has "cost-increase=10%: TRIPPED: +17.6% (the horizon's p50 total"
+has "cost-increase=10%: TRIPPED: +13.8% (the horizon's p50 total"
 run 1 plan --base no-such-ref
 has "cannot resolve 'no-such-ref'"
 run 1 apply --base main
@@ -264,7 +264,7 @@ has '"added": 11'
 commit "the first spec"
 # from nothing, any cost is above any percentage
 run 4 diff --fail-on cost-increase=10000
-has "cost-increase=10000%: TRIPPED: an increase from nothing (the horizon's p50 total \$0 -> \$852,658)"
+has "cost-increase=10000%: TRIPPED: an increase from nothing (the horizon's p50 total \$0 -> \$631,447)"
 # neither side has one
 run 1 diff missing.yaml
 has "no spec at 'missing.yaml', neither on main"
