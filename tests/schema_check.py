@@ -131,6 +131,7 @@ CROSS_FIELD = [
     "must not exceed 'p90'",                # uncertainty p10 > p90
     "is unreachable",                       # a latency target under the floor
     "must not be below 'retry_wait_min_s'",
+    "cannot be reached: ",                  # peak_to_average against the profile's peak hours
 ]
 PROBES = [-1, 0, 0.5, 1, 1.5, 24.5, 99, 100, 101, 1000001, "x", True]
 BOOL_PROBES = [False, True, "yes", 1]
@@ -140,7 +141,7 @@ BOOL_PROBES = [False, True, "yes", 1]
 ANNOTATIONS = {"$schema", "$comment", "title", "description", "default", "definitions", "examples"}
 ASSERTIONS = {
     "$ref", "type", "enum", "const", "properties", "required", "additionalProperties", "patternProperties",
-    "propertyNames", "items", "minItems", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "propertyNames", "items", "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
     "minLength", "pattern", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependencies",
 }
 
@@ -216,6 +217,8 @@ class Validator:
         if isinstance(v, list):
             if "minItems" in s and len(v) < s["minItems"]:
                 out.append("%s: fewer than %d items" % (path, s["minItems"]))
+            if "maxItems" in s and len(v) > s["maxItems"]:
+                out.append("%s: more than %d items" % (path, s["maxItems"]))
             if "items" in s:
                 for i, x in enumerate(v):
                     out += self.errors(x, s["items"], "%s[%d]" % (path, i))
